@@ -1,0 +1,31 @@
+# The seam for the CUDA backend. When nvcc is found and native/src/cuda holds sources, they are
+# compiled into libtriad and TRIAD_WITH_CUDA is defined; otherwise libtriad is CPU only and
+# triad_cuda_unavailable_reason() says why. TRIAD_CUDA=OFF forces a CPU-only build.
+option(TRIAD_CUDA "build the CUDA backend when nvcc is available" ON)
+
+# A macro, not a function: enable_language must run at file scope.
+macro(triad_add_cuda_backend target)
+  unset(reason)
+  set(src_dir "${CMAKE_CURRENT_SOURCE_DIR}/src/cuda")
+  file(GLOB cuda_sources CONFIGURE_DEPENDS "${src_dir}/*.cu")
+  if(NOT TRIAD_CUDA)
+    set(reason "this libtriad was built with TRIAD_CUDA=OFF")
+  elseif(NOT cuda_sources)
+    set(reason "this libtriad has no CUDA backend yet (native/src/cuda is empty)")
+  else()
+    include(CheckLanguage)
+    check_language(CUDA)
+    if(NOT CMAKE_CUDA_COMPILER)
+      set(reason "nvcc was not found when this libtriad was built")
+    endif()
+  endif()
+  if(reason)
+    message(STATUS "CUDA backend: off (${reason})")
+    target_compile_definitions(${target} PRIVATE "TRIAD_NO_CUDA_REASON=\"${reason}\"")
+  else()
+    enable_language(CUDA)
+    target_sources(${target} PRIVATE ${cuda_sources})
+    target_compile_definitions(${target} PRIVATE TRIAD_WITH_CUDA=1)
+    message(STATUS "CUDA backend: on (${CMAKE_CUDA_COMPILER})")
+  endif()
+endmacro()

@@ -1,0 +1,53 @@
+package dev.triad.optim;
+
+import dev.triad.nativ.Status;
+import dev.triad.nativ.TriadNative;
+import dev.triad.tensor.DType;
+import dev.triad.tensor.Tensor;
+import java.util.List;
+
+/** Global gradient norm and clipping over a set of parameters. */
+public final class GradClip {
+  private GradClip() {}
+
+  /** sqrt of the sum of squares of every gradient (parameters without one count as zero). */
+  public static double globalNorm(List<Tensor> params) {
+    if (params.isEmpty()) {
+      return 0;
+    }
+    try (Tensor acc = Tensor.unscoped(DType.F32, params.get(0).device(), 1)) {
+      for (Tensor p : params) {
+        if (p.grad() != null) {
+          Status.check(TriadNative.triad_sum_squares(acc.buf(), p.grad().buf(), p.numel()));
+        }
+      }
+      return Math.sqrt(acc.item());
+    }
+  }
+
+  /**
+   * The factor that brings the global norm down to {@code maxNorm} (1 when already below): pass it
+   * to {@link AdamW#step(float)}, which folds it into the fused update.
+   */
+  public static float clipFactor(double norm, double maxNorm) {
+    if (!(maxNorm > 0)) {
+      throw new IllegalArgumentException("maxNorm must be > 0, got " + maxNorm);
+    }
+    return norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1.0f;
+  }
+
+  /** Scales every gradient in place so the global norm is at most maxNorm; returns the norm before. */
+  public static double clip(List<Tensor> params, double maxNorm) {
+    double norm = globalNorm(params);
+    float factor = clipFactor(norm, maxNorm);
+    if (factor < 1f) {
+      for (Tensor p : params) {
+        if (p.grad() != null) {
+          Status.check(TriadNative.triad_unary_forward(TriadNative.TRIAD_UNARY_AFFINE, p.grad().buf(),
+              p.grad().buf(), p.numel(), factor, 0f));
+        }
+      }
+    }
+    return norm;
+  }
+}

@@ -1,0 +1,339 @@
+package dev.triad.tensor;
+
+import dev.triad.autograd.Autograd;
+import dev.triad.autograd.Node;
+import dev.triad.nativ.Status;
+import dev.triad.nativ.TriadNative;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A dense, row-major n-dimensional array in native memory on one device. Tensors are
+ * AutoCloseable and own their memory: close them, or create them inside a {@link Scope}.
+ * A tensor may also carry autograd state: whether it requires a gradient, its gradient, and the
+ * node that produced it. Not thread-safe.
+ */
+public final class Tensor implements AutoCloseable {
+  private final Storage storage;
+  private final long[] shape;
+  private final long numel;
+  private boolean closed;
+  /** tensors saved for this one's backward that nobody else owns (e.g. layernorm statistics) */
+  private List<Tensor> attachments;
+
+  // autograd state
+  private boolean requiresGrad;
+  private Tensor grad;
+  private Node gradFn;
+
+  private Tensor(Storage storage, long[] shape) {
+    this.storage = storage;
+    this.shape = shape;
+    this.numel = Shapes.numel(shape);
+    Scope.adopt(this);
+  }
+
+  // ---- creation ----
+
+  /** A zero-filled tensor. */
+  public static Tensor zeros(DType dtype, Device device, long... shape) {
+    long[] s = Shapes.validate(shape);
+    return new Tensor(new Storage(device, dtype, Shapes.numel(s)), s);
+  }
+
+  /** A zero-filled f32 tensor on the CPU. */
+  public static Tensor zeros(long... shape) {
+    return zeros(DType.F32, Device.CPU, shape);
+  }
+
+  /** A tensor with every element equal to {@code value}. */
+  public static Tensor full(float value, DType dtype, Device device, long... shape) {
+    Tensor t = zeros(dtype, device, shape);
+    Status.check(TriadNative.triad_fill(t.buf(), value));
+    return t;
+  }
+
+  /** An f32 tensor holding {@code data} (row-major) with the given shape. */
+  public static Tensor of(float[] data, long... shape) {
+    return of(data, Device.CPU, shape);
+  }
+
+  public static Tensor of(float[] data, Device device, long... shape) {
+    long[] s = Shapes.validate(shape);
+    Shapes.requireLength(data.length, s);
+    Tensor t = zeros(DType.F32, Device.CPU, s);
+    Status.check(TriadNative.triad_buffer_write(t.buf(), 0, data, data.length));
+    return device == Device.CPU ? t : t.moveTo(device);
+  }
+
+  /** An i32 tensor holding {@code data} (row-major) with the given shape. */
+  public static Tensor ofInts(int[] data, long... shape) {
+    return ofInts(data, Device.CPU, shape);
+  }
+
+  public static Tensor ofInts(int[] data, Device device, long... shape) {
+    long[] s = Shapes.validate(shape);
+    Shapes.requireLength(data.length, s);
+    Tensor t = zeros(DType.I32, Device.CPU, s);
+    Status.check(TriadNative.triad_buffer_write(t.buf(), 0, data, data.length));
+    return device == Device.CPU ? t : t.moveTo(device);
+  }
+
+  /** A scalar (rank-0) f32 tensor. */
+  public static Tensor scalar(float value) {
+    return of(new float[] {value});
+  }
+
+  /** Normal(mean, std) samples from the counter-based stream (seed, offset): reproducible. */
+  public static Tensor randn(long seed, long offset, float mean, float std, Device device, long... shape) {
+    Tensor t = zeros(DType.F32, device, shape);
+    Status.check(TriadNative.triad_rng_normal(t.buf(), t.numel, seed, offset, mean, std));
+    return t;
+  }
+
+  /** Uniform [lo, hi) samples from the counter-based stream (seed, offset). */
+  public static Tensor rand(long seed, long offset, float lo, float hi, Device device, long... shape) {
+    Tensor t = zeros(DType.F32, device, shape);
+    Status.check(TriadNative.triad_rng_uniform(t.buf(), t.numel, seed, offset, lo, hi));
+    return t;
+  }
+
+  // ---- metadata ----
+
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  /** Size of dimension {@code d}; negative d counts from the end. */
+  public long size(int d) {
+    return shape[Shapes.axis(d, shape.length)];
+  }
+
+  public int rank() {
+    return shape.length;
+  }
+
+  public long numel() {
+    return numel;
+  }
+
+  public DType dtype() {
+    return storage.dtype;
+  }
+
+  public Device device() {
+    return storage.device;
+  }
+
+  public boolean isClosed() {
+    return closed || storage.isFreed();
+  }
+
+  /** "f32[2, 3] on cpu", for messages. */
+  public String describe() {
+    return storage.dtype + Arrays.toString(shape) + " on " + storage.device + (isClosed() ? " (closed)" : "");
+  }
+
+  @Override
+  public String toString() {
+    return "Tensor(" + describe() + ")";
+  }
+
+  // ---- data transfer ----
+
+  /** Copies the elements to a Java array (an f32 or bf16 tensor converts to float). */
+  public float[] toFloatArray() {
+    try (Tensor host = toHostDType(DType.F32)) {
+      float[] out = new float[Math.toIntExact(numel)];
+      Status.check(TriadNative.triad_buffer_read(host.buf(), 0, out, out.length));
+      return out;
+    }
+  }
+
+  /** Copies the elements of an i32 tensor to a Java array. */
+  public int[] toIntArray() {
+    if (dtype() != DType.I32) {
+      throw new IllegalArgumentException("toIntArray needs an i32 tensor, got " + describe());
+    }
+    try (Tensor host = toHostDType(DType.I32)) {
+      int[] out = new int[Math.toIntExact(numel)];
+      Status.check(TriadNative.triad_buffer_read(host.buf(), 0, out, out.length));
+      return out;
+    }
+  }
+
+  /** The value of a one-element tensor. */
+  public float item() {
+    if (numel != 1) {
+      throw new IllegalArgumentException("item() needs a one-element tensor, got " + describe());
+    }
+    return toFloatArray()[0];
+  }
+
+  /** A copy on {@code device} (a new tensor even when already there). Not differentiable. */
+  public Tensor to(Device device) {
+    Tensor out = zeros(dtype(), device, shape);
+    Status.check(TriadNative.triad_buffer_copy(out.buf(), 0, buf(), 0, numel));
+    return out;
+  }
+
+  /** A copy converted to {@code dtype}. Not differentiable. */
+  public Tensor to(DType dtype) {
+    Tensor out = zeros(dtype, device(), shape);
+    Status.check(TriadNative.triad_cast(out.buf(), buf()));
+    return out;
+  }
+
+  private Tensor moveTo(Device device) {
+    try (Tensor self = this) {
+      return self.to(device);
+    }
+  }
+
+  private Tensor toHostDType(DType want) {
+    // unscoped temporaries: closed by the caller's try-with-resources
+    Tensor t = detachedCopyOnCpu();
+    if (t.dtype() == want) {
+      return t;
+    }
+    try (Tensor src = t) {
+      Tensor out = unscoped(DType.F32, Device.CPU, shape);
+      Status.check(TriadNative.triad_cast(out.buf(), src.buf()));
+      return out;
+    }
+  }
+
+  private Tensor detachedCopyOnCpu() {
+    Tensor out = unscoped(dtype(), Device.CPU, shape);
+    Status.check(TriadNative.triad_buffer_copy(out.buf(), 0, buf(), 0, numel));
+    return out;
+  }
+
+  // ---- views ----
+
+  /** A view with another shape over the same memory; one dimension may be -1 (inferred). */
+  public Tensor reshape(long... newShape) {
+    long[] s = Shapes.inferReshape(shape, newShape);
+    checkOpen();
+    storage.retain();
+    Tensor view = new Tensor(storage, s);
+    if (Autograd.shouldRecord(this)) {
+      Tensor self = this;
+      view.setGradFn(new Node("reshape", new Tensor[] {this}, g ->
+          Status.check(TriadNative.triad_binary_forward(TriadNative.TRIAD_BINARY_ADD,
+              Autograd.gradOf(self).buf(), Autograd.gradOf(self).buf(), g.buf(), numel, numel))));
+    }
+    return view;
+  }
+
+  /** A second handle on the same memory that no scope owns; the memory lives until both close. */
+  Tensor share() {
+    checkOpen();
+    try (Scope detached = Scope.open()) {
+      storage.retain();
+      return detached.keep(new Tensor(storage, shape));
+    }
+  }
+
+  // ---- autograd ----
+
+  /** Marks a leaf floating-point tensor (a parameter) as requiring a gradient. */
+  public Tensor requiresGrad(boolean requires) {
+    checkOpen();
+    if (requires && !dtype().isFloating()) {
+      throw new IllegalArgumentException("only floating-point tensors can require gradients, got " + describe());
+    }
+    if (gradFn != null) {
+      throw new IllegalStateException("requiresGrad can only be set on leaf tensors, not on the output of " + gradFn.name());
+    }
+    this.requiresGrad = requires;
+    return this;
+  }
+
+  public boolean requiresGrad() {
+    return requiresGrad;
+  }
+
+  /** The accumulated gradient, or null before any backward reached this tensor. */
+  public Tensor grad() {
+    return grad;
+  }
+
+  /** Frees the gradient (the next backward starts from zero). */
+  public void zeroGrad() {
+    if (grad != null) {
+      grad.close();
+      grad = null;
+    }
+  }
+
+  /** Reverse-mode differentiation from this scalar: gradients accumulate into leaves. */
+  public void backward() {
+    Autograd.backward(this);
+  }
+
+  /** The node that produced this tensor, or null for leaves and untracked results. */
+  public Node gradFn() {
+    return gradFn;
+  }
+
+  /** Used by ops: records how this tensor was produced (makes it require a gradient). */
+  public void setGradFn(Node node) {
+    this.gradFn = node;
+    this.requiresGrad = node != null || requiresGrad;
+  }
+
+  /** Used by autograd: installs or replaces the gradient tensor. */
+  public void setGrad(Tensor g) {
+    this.grad = g;
+  }
+
+  // ---- ownership ----
+
+  /** Ties {@code saved} (a tensor only this one's backward uses) to this tensor's lifetime. */
+  public void attach(Tensor saved) {
+    if (attachments == null) {
+      attachments = new ArrayList<>(2);
+    }
+    attachments.add(saved);
+  }
+
+  /** A tensor no scope owns: for internal state such as gradients and optimizer moments. */
+  public static Tensor unscoped(DType dtype, Device device, long... shape) {
+    try (Scope detached = Scope.open()) {
+      return detached.keep(zeros(dtype, device, shape));
+    }
+  }
+
+  /** Releases the memory (once the last view of it closes) and the gradient. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    storage.release();
+    if (attachments != null) {
+      attachments.forEach(Tensor::close);
+      attachments = null;
+    }
+    if (grad != null) {
+      grad.close();
+      grad = null;
+    }
+    gradFn = null;
+  }
+
+  /** The native handle, after checking the tensor is still open. For the tensor layer only. */
+  public TriadNative.Buffer buf() {
+    checkOpen();
+    return storage.buffer();
+  }
+
+  void checkOpen() {
+    if (isClosed()) {
+      throw new IllegalStateException("tensor " + describe() + " is closed");
+    }
+  }
+}

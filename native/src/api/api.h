@@ -1,0 +1,89 @@
+// Internals of the API layer: the buffer struct behind the opaque handle, the error boundary,
+// argument checks, and the one dispatch point per op.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <string>
+
+#include "common/error.h"
+#include "triad.h"
+
+struct triad_buffer {
+  void* data;
+  int64_t numel;
+  int dtype;
+  int device;
+};
+
+namespace triad {
+
+const char* dtype_name(int dtype);
+const char* device_name(int device);
+int64_t dtype_size(int dtype);
+void set_last_error(const std::string& message);
+
+// Runs body, turning every exception into a status code and a last-error message that starts
+// with the op's name. Nothing thrown inside libtriad crosses the C boundary.
+template <class Body>
+int guard(const char* op, Body&& body) {
+  try {
+    body();
+    return TRIAD_OK;
+  } catch (const Error& e) {
+    set_last_error(std::string(op) + ": " + e.what());
+    return e.status();
+  } catch (const std::bad_alloc&) {
+    set_last_error(std::string(op) + ": out of host memory");
+    return TRIAD_ERR_OOM;
+  } catch (const std::exception& e) {
+    set_last_error(std::string(op) + ": internal error: " + e.what());
+    return TRIAD_ERR_INTERNAL;
+  } catch (...) {
+    set_last_error(std::string(op) + ": internal error");
+    return TRIAD_ERR_INTERNAL;
+  }
+}
+
+// Argument checks shared by every op. Each names the argument that is wrong. All buffers of one
+// call must live on one device, which device() then reports for dispatch.
+class Args {
+ public:
+  // A required float buffer with at least `need` elements.
+  Args& f(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, false, false); }
+  // An optional (NULL allowed) float buffer.
+  Args& f_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, false, true); }
+  // Required / optional int32 buffers.
+  Args& i(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, true, false); }
+  Args& i_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, true, true); }
+  // A dimension that must be >= minimum.
+  Args& dim(int64_t value, const char* name, int64_t minimum = 1);
+  // Output `out` must not share memory with input `in`.
+  Args& distinct(const triad_buffer* out, const char* out_name, const triad_buffer* in, const char* in_name);
+  int device() const { return device_; }
+
+ private:
+  Args& buf(const triad_buffer* b, const char* name, int64_t need, bool is_int, bool optional);
+  int device_ = -1;
+};
+
+// a * b * ... with overflow detection: element counts come from untrusted dimensions.
+int64_t count(std::initializer_list<int64_t> dims);
+
+inline float* F(triad_buffer* b) { return b ? static_cast<float*>(b->data) : nullptr; }
+inline const float* F(const triad_buffer* b) { return b ? static_cast<const float*>(b->data) : nullptr; }
+inline const int32_t* I(const triad_buffer* b) { return b ? static_cast<const int32_t*>(b->data) : nullptr; }
+inline int32_t* I(triad_buffer* b) { return b ? static_cast<int32_t*>(b->data) : nullptr; }
+
+}  // namespace triad
+
+// The single dispatch point: the op named `fn` runs on the device its buffers live on.
+// The CUDA backend (native/src/cuda, namespace triad::cuda) plugs in here with the same names.
+#ifdef TRIAD_WITH_CUDA
+#define TRIAD_DISPATCH(device, fn, ...)                                      \
+  ((device) == TRIAD_DEVICE_CUDA ? ::triad::cuda::fn(__VA_ARGS__)            \
+                                 : ::triad::cpu::fn(__VA_ARGS__))
+#else
+#define TRIAD_DISPATCH(device, fn, ...) ::triad::cpu::fn(__VA_ARGS__)
+#endif

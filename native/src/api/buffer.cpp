@@ -1,0 +1,151 @@
+// Buffers: allocation, host transfers, copies, fill and cast. The CPU allocator is the system's
+// (64-byte aligned, zero-filled); live bytes are counted per device so tests can detect leaks.
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "api/api.h"
+#include "cpu/cpu_ops.h"
+
+namespace triad {
+namespace {
+
+std::atomic<int64_t> live_bytes[2];
+std::atomic<int64_t> live_buffers[2];
+
+const triad_buffer& need(const triad_buffer* b, const char* name) {
+  if (!b) fail(TRIAD_ERR_INVALID, std::string(name) + " is NULL");
+  return *b;
+}
+
+void check_region(const triad_buffer& b, const char* name, int64_t offset, int64_t n) {
+  if (offset < 0 || n < 0 || offset > b.numel || n > b.numel - offset) {
+    fail(TRIAD_ERR_INVALID, std::string(name) + ": region [" + std::to_string(offset) + ", " +
+                                std::to_string(offset) + "+" + std::to_string(n) +
+                                ") is outside its " + std::to_string(b.numel) + " elements");
+  }
+}
+
+void require_cpu(const triad_buffer& b, const char* name) {
+  if (b.device != TRIAD_DEVICE_CPU) {
+    fail(TRIAD_ERR_UNSUPPORTED, std::string(name) + " is on " + device_name(b.device) +
+                                    ", which this build does not support");
+  }
+}
+
+char* bytes(const triad_buffer& b, int64_t element_offset) {
+  return static_cast<char*>(b.data) + element_offset * dtype_size(b.dtype);
+}
+
+}  // namespace
+}  // namespace triad
+
+using namespace triad;
+
+extern "C" {
+
+int64_t triad_live_bytes(int device) {
+  return device == 0 || device == 1 ? live_bytes[device].load() : 0;
+}
+
+int64_t triad_live_buffers(int device) {
+  return device == 0 || device == 1 ? live_buffers[device].load() : 0;
+}
+
+int triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** out) {
+  return guard("buffer_alloc", [&] {
+    if (!out) fail(TRIAD_ERR_INVALID, "out is NULL");
+    *out = nullptr;
+    if (dtype != TRIAD_F32 && dtype != TRIAD_BF16 && dtype != TRIAD_I32) {
+      fail(TRIAD_ERR_INVALID, "unknown dtype code " + std::to_string(dtype));
+    }
+    if (numel < 1) fail(TRIAD_ERR_INVALID, "numel must be >= 1, got " + std::to_string(numel));
+    int64_t nbytes = count({numel, dtype_size(dtype)});
+    if (device == TRIAD_DEVICE_CUDA) {
+      fail(TRIAD_ERR_UNSUPPORTED, std::string("cuda is not available: ") + triad_cuda_unavailable_reason());
+    }
+    if (device != TRIAD_DEVICE_CPU) fail(TRIAD_ERR_INVALID, "unknown device code " + std::to_string(device));
+    size_t rounded = (static_cast<size_t>(nbytes) + 63) & ~size_t(63);
+    void* data = std::aligned_alloc(64, rounded);
+    if (!data) {
+      fail(TRIAD_ERR_OOM, "out of memory on cpu: requested " + std::to_string(nbytes) + " bytes");
+    }
+    std::memset(data, 0, rounded);
+    *out = new triad_buffer{data, numel, dtype, device};
+    live_bytes[device] += nbytes;
+    live_buffers[device] += 1;
+  });
+}
+
+void triad_buffer_free(triad_buffer* buf) {
+  if (!buf) return;
+  live_bytes[buf->device] -= buf->numel * dtype_size(buf->dtype);
+  live_buffers[buf->device] -= 1;
+  std::free(buf->data);
+  delete buf;
+}
+
+int64_t triad_buffer_numel(const triad_buffer* buf) { return buf ? buf->numel : -1; }
+int triad_buffer_dtype(const triad_buffer* buf) { return buf ? buf->dtype : -1; }
+int triad_buffer_device(const triad_buffer* buf) { return buf ? buf->device : -1; }
+
+int triad_buffer_write(triad_buffer* dst, int64_t offset, const void* src, int64_t count) {
+  return guard("buffer_write", [&] {
+    const triad_buffer& d = need(dst, "dst");
+    if (!src && count > 0) fail(TRIAD_ERR_INVALID, "src is NULL");
+    check_region(d, "dst", offset, count);
+    require_cpu(d, "dst");
+    std::memcpy(bytes(d, offset), src, count * dtype_size(d.dtype));
+  });
+}
+
+int triad_buffer_read(const triad_buffer* src, int64_t offset, void* dst, int64_t count) {
+  return guard("buffer_read", [&] {
+    const triad_buffer& s = need(src, "src");
+    if (!dst && count > 0) fail(TRIAD_ERR_INVALID, "dst is NULL");
+    check_region(s, "src", offset, count);
+    require_cpu(s, "src");
+    std::memcpy(dst, bytes(s, offset), count * dtype_size(s.dtype));
+  });
+}
+
+int triad_buffer_copy(triad_buffer* dst, int64_t dst_offset, const triad_buffer* src,
+                      int64_t src_offset, int64_t count) {
+  return guard("buffer_copy", [&] {
+    const triad_buffer& d = need(dst, "dst");
+    const triad_buffer& s = need(src, "src");
+    if (d.dtype != s.dtype) {
+      fail(TRIAD_ERR_INVALID, std::string("dst is ") + dtype_name(d.dtype) + " but src is " +
+                                  dtype_name(s.dtype) + " (use triad_cast)");
+    }
+    check_region(d, "dst", dst_offset, count);
+    check_region(s, "src", src_offset, count);
+    require_cpu(d, "dst");
+    require_cpu(s, "src");
+    std::memmove(bytes(d, dst_offset), bytes(s, src_offset), count * dtype_size(d.dtype));
+  });
+}
+
+int triad_fill(triad_buffer* dst, float value) {
+  return guard("fill", [&] {
+    const triad_buffer& d = need(dst, "dst");
+    require_cpu(d, "dst");
+    cpu::fill(d.data, d.dtype, d.numel, value);
+  });
+}
+
+int triad_cast(triad_buffer* dst, const triad_buffer* src) {
+  return guard("cast", [&] {
+    const triad_buffer& d = need(dst, "dst");
+    const triad_buffer& s = need(src, "src");
+    if (d.numel != s.numel) {
+      fail(TRIAD_ERR_INVALID, "dst has " + std::to_string(d.numel) + " elements but src has " +
+                                  std::to_string(s.numel));
+    }
+    if (d.device != s.device) fail(TRIAD_ERR_INVALID, "dst and src are on different devices");
+    require_cpu(d, "dst");
+    cpu::cast(d.data, d.dtype, s.data, s.dtype, d.numel);
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,133 @@
+// Library-wide state: version, last error, thread count, device availability, argument checks.
+#include <omp.h>
+
+#include <cblas.h>
+
+#include <string>
+
+#include "api/api.h"
+
+namespace triad {
+
+namespace {
+thread_local std::string last_error;
+}
+
+void set_last_error(const std::string& message) { last_error = message; }
+
+const char* dtype_name(int dtype) {
+  switch (dtype) {
+    case TRIAD_F32: return "f32";
+    case TRIAD_BF16: return "bf16";
+    case TRIAD_I32: return "i32";
+    default: return "unknown dtype";
+  }
+}
+
+const char* device_name(int device) {
+  switch (device) {
+    case TRIAD_DEVICE_CPU: return "cpu";
+    case TRIAD_DEVICE_CUDA: return "cuda";
+    default: return "unknown device";
+  }
+}
+
+int64_t dtype_size(int dtype) { return dtype == TRIAD_BF16 ? 2 : 4; }
+
+int64_t count(std::initializer_list<int64_t> dims) {
+  int64_t total = 1;
+  for (int64_t d : dims) {
+    if (d < 0) fail(TRIAD_ERR_INVALID, "negative dimension " + std::to_string(d));
+    if (__builtin_mul_overflow(total, d, &total)) fail(TRIAD_ERR_INVALID, "dimensions overflow int64");
+  }
+  return total;
+}
+
+Args& Args::dim(int64_t value, const char* name, int64_t minimum) {
+  if (value < minimum) {
+    fail(TRIAD_ERR_INVALID, std::string(name) + " must be >= " + std::to_string(minimum) +
+                                ", got " + std::to_string(value));
+  }
+  return *this;
+}
+
+Args& Args::distinct(const triad_buffer* out, const char* out_name, const triad_buffer* in,
+                     const char* in_name) {
+  if (out && in && out->data == in->data) {
+    fail(TRIAD_ERR_INVALID, std::string(out_name) + " must not be the same buffer as " + in_name);
+  }
+  return *this;
+}
+
+Args& Args::buf(const triad_buffer* b, const char* name, int64_t need, bool is_int, bool optional) {
+  if (!b) {
+    if (optional) return *this;
+    fail(TRIAD_ERR_INVALID, std::string(name) + " is NULL");
+  }
+  if (b->data == nullptr && b->numel > 0) fail(TRIAD_ERR_INVALID, std::string(name) + " is freed");
+  int want = is_int ? TRIAD_I32 : TRIAD_F32;
+  // The CPU backend computes in fp32; bf16 is a storage type there (triad_cast converts).
+  if (b->dtype != want) {
+    fail(TRIAD_ERR_UNSUPPORTED, std::string(name) + " must be " + dtype_name(want) + ", got " +
+                                    dtype_name(b->dtype));
+  }
+  if (b->numel < need) {
+    fail(TRIAD_ERR_INVALID, std::string(name) + " has " + std::to_string(b->numel) +
+                                " elements, needs " + std::to_string(need));
+  }
+  if (device_ < 0) {
+    device_ = b->device;
+  } else if (device_ != b->device) {
+    fail(TRIAD_ERR_INVALID, std::string(name) + " is on " + device_name(b->device) +
+                                " but the other arguments are on " + device_name(device_));
+  }
+  return *this;
+}
+
+}  // namespace triad
+
+extern "C" {
+
+const char* triad_version(void) { return TRIAD_VERSION_STRING; }
+
+const char* triad_last_error(void) { return triad::last_error.c_str(); }
+
+int triad_cpu_threads(void) { return omp_get_max_threads(); }
+
+int triad_set_cpu_threads(int threads) {
+  return triad::guard("set_cpu_threads", [&] {
+    if (threads < 1) triad::fail(TRIAD_ERR_INVALID, "threads must be >= 1, got " + std::to_string(threads));
+    omp_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+  });
+}
+
+const char* triad_blas_info(void) {
+  static const std::string info = [] {
+    std::string config = openblas_get_config();
+    while (!config.empty() && config.back() == ' ') config.pop_back();
+    return config + " (" + std::string(openblas_get_corename()) + ", " +
+           std::to_string(openblas_get_num_threads()) + " threads)";
+  }();
+  return info.c_str();
+}
+
+int triad_cuda_available(void) {
+#ifdef TRIAD_WITH_CUDA
+  return triad::cuda::available() ? 1 : 0;
+#else
+  return 0;
+#endif
+}
+
+const char* triad_cuda_unavailable_reason(void) {
+#ifdef TRIAD_WITH_CUDA
+  return triad::cuda::unavailable_reason();
+#else
+  return TRIAD_NO_CUDA_REASON;
+#endif
+}
+
+int triad_noop(int x) { return x + 1; }
+
+}  // extern "C"

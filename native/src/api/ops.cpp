@@ -1,0 +1,381 @@
+// The op boundary: each extern "C" op checks its arguments (sizes, dtypes, one device, no
+// forbidden aliasing) and dispatches to the backend of its buffers' device. Kernels themselves
+// live in src/cpu (and src/cuda); their semantics are documented in include/triad.h.
+#include "api/api.h"
+#include "cpu/cpu_ops.h"
+
+using namespace triad;
+
+namespace {
+
+void check_code(int op, int limit, const char* what) {
+  if (op < 0 || op >= limit) fail(TRIAD_ERR_INVALID, std::string("unknown ") + what + " code " + std::to_string(op));
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- linear ----
+
+int triad_matmul(triad_buffer* out, const triad_buffer* a, const triad_buffer* b,
+                 const triad_buffer* bias, int64_t batch, int64_t M, int64_t N, int64_t K,
+                 int trans_a, int trans_b, int accumulate) {
+  return guard("matmul", [&] {
+    Args args;
+    args.dim(batch, "batch").dim(M, "M").dim(N, "N").dim(K, "K")
+        .f(out, "out", count({batch, M, N})).f(a, "a", count({batch, M, K}))
+        .f(b, "b", count({batch, K, N})).f_opt(bias, "bias", N)
+        .distinct(out, "out", a, "a").distinct(out, "out", b, "b");
+    TRIAD_DISPATCH(args.device(), matmul, F(out), F(a), F(b), F(bias), batch, M, N, K,
+                   trans_a != 0, trans_b != 0, accumulate != 0);
+  });
+}
+
+int triad_bias_backward(triad_buffer* dbias, const triad_buffer* dout, int64_t M, int64_t N) {
+  return guard("bias_backward", [&] {
+    Args args;
+    args.dim(M, "M").dim(N, "N").f(dbias, "dbias", N).f(dout, "dout", count({M, N}));
+    TRIAD_DISPATCH(args.device(), bias_backward, F(dbias), F(dout), M, N);
+  });
+}
+
+// ---- embedding ----
+
+int triad_embedding_forward(triad_buffer* out, const triad_buffer* tokens,
+                            const triad_buffer* positions, const triad_buffer* wte,
+                            const triad_buffer* wpe, int64_t B, int64_t T, int64_t C, int64_t V,
+                            int64_t P) {
+  return guard("embedding_forward", [&] {
+    Args args;
+    args.dim(B, "B").dim(T, "T").dim(C, "C").dim(V, "V").dim(P, "P")
+        .f(out, "out", count({B, T, C})).i(tokens, "tokens", count({B, T}))
+        .i_opt(positions, "positions", count({B, T})).f(wte, "wte", count({V, C}))
+        .f_opt(wpe, "wpe", count({P, C}));
+    if (wpe && !positions && T > P) {
+      fail(TRIAD_ERR_INVALID, "T=" + std::to_string(T) + " exceeds the " + std::to_string(P) + " learned positions");
+    }
+    TRIAD_DISPATCH(args.device(), embedding_forward, F(out), I(tokens), I(positions), F(wte),
+                   F(wpe), B, T, C, V, P);
+  });
+}
+
+int triad_embedding_backward(triad_buffer* dwte, triad_buffer* dwpe, const triad_buffer* dout,
+                             const triad_buffer* tokens, const triad_buffer* positions,
+                             int64_t B, int64_t T, int64_t C, int64_t V, int64_t P) {
+  return guard("embedding_backward", [&] {
+    Args args;
+    args.dim(B, "B").dim(T, "T").dim(C, "C").dim(V, "V").dim(P, "P")
+        .f_opt(dwte, "dwte", count({V, C})).f_opt(dwpe, "dwpe", count({P, C}))
+        .f(dout, "dout", count({B, T, C})).i(tokens, "tokens", count({B, T}))
+        .i_opt(positions, "positions", count({B, T}));
+    if (dwpe && !positions && T > P) {
+      fail(TRIAD_ERR_INVALID, "T=" + std::to_string(T) + " exceeds the " + std::to_string(P) + " learned positions");
+    }
+    TRIAD_DISPATCH(args.device(), embedding_backward, F(dwte), F(dwpe), F(dout), I(tokens),
+                   I(positions), B, T, C, V, P);
+  });
+}
+
+// ---- layernorm ----
+
+int triad_layernorm_forward(triad_buffer* out, triad_buffer* mean, triad_buffer* rstd,
+                            const triad_buffer* x, const triad_buffer* weight,
+                            const triad_buffer* bias, int64_t N, int64_t C, float eps) {
+  return guard("layernorm_forward", [&] {
+    Args args;
+    args.dim(N, "N").dim(C, "C").f(out, "out", count({N, C})).f(mean, "mean", N)
+        .f(rstd, "rstd", N).f(x, "x", count({N, C})).f(weight, "weight", C).f(bias, "bias", C)
+        .distinct(out, "out", x, "x");
+    if (!(eps > 0.0f)) fail(TRIAD_ERR_INVALID, "eps must be > 0");
+    TRIAD_DISPATCH(args.device(), layernorm_forward, F(out), F(mean), F(rstd), F(x), F(weight),
+                   F(bias), N, C, eps);
+  });
+}
+
+int triad_layernorm_backward(triad_buffer* dx, triad_buffer* dweight, triad_buffer* dbias,
+                             const triad_buffer* dout, const triad_buffer* x,
+                             const triad_buffer* weight, const triad_buffer* mean,
+                             const triad_buffer* rstd, int64_t N, int64_t C) {
+  return guard("layernorm_backward", [&] {
+    Args args;
+    args.dim(N, "N").dim(C, "C").f_opt(dx, "dx", count({N, C})).f_opt(dweight, "dweight", C)
+        .f_opt(dbias, "dbias", C).f(dout, "dout", count({N, C})).f(x, "x", count({N, C}))
+        .f(weight, "weight", C).f(mean, "mean", N).f(rstd, "rstd", N);
+    TRIAD_DISPATCH(args.device(), layernorm_backward, F(dx), F(dweight), F(dbias), F(dout), F(x),
+                   F(weight), F(mean), F(rstd), N, C);
+  });
+}
+
+// ---- GELU ----
+
+int triad_gelu_forward(triad_buffer* out, const triad_buffer* x, int64_t n) {
+  return guard("gelu_forward", [&] {
+    Args args;
+    args.dim(n, "n").f(out, "out", n).f(x, "x", n);
+    TRIAD_DISPATCH(args.device(), gelu_forward, F(out), F(x), n);
+  });
+}
+
+int triad_gelu_backward(triad_buffer* dx, const triad_buffer* dout, const triad_buffer* x,
+                        int64_t n) {
+  return guard("gelu_backward", [&] {
+    Args args;
+    args.dim(n, "n").f(dx, "dx", n).f(dout, "dout", n).f(x, "x", n);
+    TRIAD_DISPATCH(args.device(), gelu_backward, F(dx), F(dout), F(x), n);
+  });
+}
+
+// ---- attention ----
+
+int triad_attention_forward(triad_buffer* out, triad_buffer* lse, const triad_buffer* qkv,
+                            const triad_buffer* doc_ids, int64_t B, int64_t T, int64_t H,
+                            int64_t D) {
+  return guard("attention_forward", [&] {
+    Args args;
+    args.dim(B, "B").dim(T, "T").dim(H, "H").dim(D, "D").f(out, "out", count({B, T, H, D}))
+        .f(lse, "lse", count({B, H, T})).f(qkv, "qkv", count({B, T, 3, H, D}))
+        .i_opt(doc_ids, "doc_ids", count({B, T})).distinct(out, "out", qkv, "qkv");
+    TRIAD_DISPATCH(args.device(), attention_forward, F(out), F(lse), F(qkv), I(doc_ids), B, T, H, D);
+  });
+}
+
+int triad_attention_backward(triad_buffer* dqkv, const triad_buffer* dout,
+                             const triad_buffer* qkv, const triad_buffer* out,
+                             const triad_buffer* lse, const triad_buffer* doc_ids, int64_t B,
+                             int64_t T, int64_t H, int64_t D) {
+  return guard("attention_backward", [&] {
+    Args args;
+    args.dim(B, "B").dim(T, "T").dim(H, "H").dim(D, "D").f(dqkv, "dqkv", count({B, T, 3, H, D}))
+        .f(dout, "dout", count({B, T, H, D})).f(qkv, "qkv", count({B, T, 3, H, D}))
+        .f(out, "out", count({B, T, H, D})).f(lse, "lse", count({B, H, T}))
+        .i_opt(doc_ids, "doc_ids", count({B, T})).distinct(dqkv, "dqkv", qkv, "qkv");
+    TRIAD_DISPATCH(args.device(), attention_backward, F(dqkv), F(dout), F(qkv), F(out), F(lse),
+                   I(doc_ids), B, T, H, D);
+  });
+}
+
+// ---- fused classifier ----
+
+int triad_cross_entropy_forward(triad_buffer* loss, triad_buffer* logprob, triad_buffer* lse,
+                                const triad_buffer* logits, const triad_buffer* targets,
+                                const triad_buffer* weights, int64_t N, int64_t V,
+                                int64_t V_real, int ignore_index) {
+  return guard("cross_entropy_forward", [&] {
+    Args args;
+    args.dim(N, "N").dim(V, "V").dim(V_real, "V_real").f_opt(loss, "loss", N)
+        .f_opt(logprob, "logprob", N).f(lse, "lse", N).f(logits, "logits", count({N, V}))
+        .i(targets, "targets", N).f_opt(weights, "weights", N);
+    if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
+    TRIAD_DISPATCH(args.device(), cross_entropy_forward, F(loss), F(logprob), F(lse), F(logits),
+                   I(targets), F(weights), N, V, V_real, ignore_index);
+  });
+}
+
+int triad_cross_entropy_backward(triad_buffer* dlogits, const triad_buffer* dloss,
+                                 const triad_buffer* dlogprob, const triad_buffer* logits,
+                                 const triad_buffer* targets, const triad_buffer* weights,
+                                 const triad_buffer* lse, int64_t N, int64_t V, int64_t V_real,
+                                 int ignore_index) {
+  return guard("cross_entropy_backward", [&] {
+    Args args;
+    args.dim(N, "N").dim(V, "V").dim(V_real, "V_real").f(dlogits, "dlogits", count({N, V}))
+        .f_opt(dloss, "dloss", N).f_opt(dlogprob, "dlogprob", N).f(logits, "logits", count({N, V}))
+        .i(targets, "targets", N).f_opt(weights, "weights", N).f(lse, "lse", N)
+        .distinct(dlogits, "dlogits", logits, "logits");
+    if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
+    TRIAD_DISPATCH(args.device(), cross_entropy_backward, F(dlogits), F(dloss), F(dlogprob),
+                   F(logits), I(targets), F(weights), F(lse), N, V, V_real, ignore_index);
+  });
+}
+
+// ---- elementwise ----
+
+int triad_unary_forward(int op, triad_buffer* out, const triad_buffer* x, int64_t n, float p0,
+                        float p1) {
+  return guard("unary_forward", [&] {
+    check_code(op, TRIAD_UNARY_COUNT, "unary op");
+    Args args;
+    args.dim(n, "n").f(out, "out", n).f(x, "x", n);
+    TRIAD_DISPATCH(args.device(), unary_forward, op, F(out), F(x), n, p0, p1);
+  });
+}
+
+int triad_unary_backward(int op, triad_buffer* dx, const triad_buffer* dout,
+                         const triad_buffer* x, const triad_buffer* out, int64_t n, float p0,
+                         float p1) {
+  return guard("unary_backward", [&] {
+    check_code(op, TRIAD_UNARY_COUNT, "unary op");
+    Args args;
+    args.dim(n, "n").f(dx, "dx", n).f(dout, "dout", n).f(x, "x", n).f(out, "out", n);
+    TRIAD_DISPATCH(args.device(), unary_backward, op, F(dx), F(dout), F(x), F(out), n, p0, p1);
+  });
+}
+
+int triad_binary_forward(int op, triad_buffer* out, const triad_buffer* a, const triad_buffer* b,
+                         int64_t na, int64_t nb) {
+  return guard("binary_forward", [&] {
+    check_code(op, TRIAD_BINARY_COUNT, "binary op");
+    Args args;
+    args.dim(na, "na").dim(nb, "nb").f(out, "out", na).f(a, "a", na).f(b, "b", nb);
+    if (na % nb != 0) fail(TRIAD_ERR_INVALID, "nb=" + std::to_string(nb) + " does not divide na=" + std::to_string(na));
+    // out may alias a (same indexing) but not a broadcast b, which is read again later
+    if (nb != na) args.distinct(out, "out", b, "broadcast b");
+    TRIAD_DISPATCH(args.device(), binary_forward, op, F(out), F(a), F(b), na, nb);
+  });
+}
+
+int triad_binary_backward(int op, triad_buffer* da, triad_buffer* db, const triad_buffer* dout,
+                          const triad_buffer* a, const triad_buffer* b, int64_t na, int64_t nb) {
+  return guard("binary_backward", [&] {
+    check_code(op, TRIAD_BINARY_COUNT, "binary op");
+    Args args;
+    args.dim(na, "na").dim(nb, "nb").f_opt(da, "da", na).f_opt(db, "db", nb)
+        .f(dout, "dout", na).f(a, "a", na).f(b, "b", nb);
+    if (na % nb != 0) fail(TRIAD_ERR_INVALID, "nb=" + std::to_string(nb) + " does not divide na=" + std::to_string(na));
+    TRIAD_DISPATCH(args.device(), binary_backward, op, F(da), F(db), F(dout), F(a), F(b), na, nb);
+  });
+}
+
+int triad_where_forward(triad_buffer* out, const triad_buffer* cond, const triad_buffer* a,
+                        const triad_buffer* b, int64_t n) {
+  return guard("where_forward", [&] {
+    Args args;
+    args.dim(n, "n").f(out, "out", n).f(cond, "cond", n).f(a, "a", n).f(b, "b", n);
+    TRIAD_DISPATCH(args.device(), where_forward, F(out), F(cond), F(a), F(b), n);
+  });
+}
+
+int triad_where_backward(triad_buffer* da, triad_buffer* db, const triad_buffer* dout,
+                         const triad_buffer* cond, int64_t n) {
+  return guard("where_backward", [&] {
+    Args args;
+    args.dim(n, "n").f_opt(da, "da", n).f_opt(db, "db", n).f(dout, "dout", n).f(cond, "cond", n);
+    TRIAD_DISPATCH(args.device(), where_backward, F(da), F(db), F(dout), F(cond), n);
+  });
+}
+
+// ---- reductions, gather, log-softmax ----
+
+int triad_reduce_forward(int op, triad_buffer* out, const triad_buffer* x, int64_t outer,
+                         int64_t dim, int64_t inner) {
+  return guard("reduce_forward", [&] {
+    check_code(op, 2, "reduce op");
+    Args args;
+    args.dim(outer, "outer").dim(dim, "dim").dim(inner, "inner")
+        .f(out, "out", count({outer, inner})).f(x, "x", count({outer, dim, inner}))
+        .distinct(out, "out", x, "x");
+    TRIAD_DISPATCH(args.device(), reduce_forward, op, F(out), F(x), outer, dim, inner);
+  });
+}
+
+int triad_reduce_backward(int op, triad_buffer* dx, const triad_buffer* dout, int64_t outer,
+                          int64_t dim, int64_t inner) {
+  return guard("reduce_backward", [&] {
+    check_code(op, 2, "reduce op");
+    Args args;
+    args.dim(outer, "outer").dim(dim, "dim").dim(inner, "inner")
+        .f(dx, "dx", count({outer, dim, inner})).f(dout, "dout", count({outer, inner}))
+        .distinct(dx, "dx", dout, "dout");
+    TRIAD_DISPATCH(args.device(), reduce_backward, op, F(dx), F(dout), outer, dim, inner);
+  });
+}
+
+int triad_gather_forward(triad_buffer* out, const triad_buffer* x, const triad_buffer* index,
+                         int64_t N, int64_t V) {
+  return guard("gather_forward", [&] {
+    Args args;
+    args.dim(N, "N").dim(V, "V").f(out, "out", N).f(x, "x", count({N, V})).i(index, "index", N)
+        .distinct(out, "out", x, "x");
+    TRIAD_DISPATCH(args.device(), gather_forward, F(out), F(x), I(index), N, V);
+  });
+}
+
+int triad_gather_backward(triad_buffer* dx, const triad_buffer* dout, const triad_buffer* index,
+                          int64_t N, int64_t V) {
+  return guard("gather_backward", [&] {
+    Args args;
+    args.dim(N, "N").dim(V, "V").f(dx, "dx", count({N, V})).f(dout, "dout", N).i(index, "index", N);
+    TRIAD_DISPATCH(args.device(), gather_backward, F(dx), F(dout), I(index), N, V);
+  });
+}
+
+int triad_log_softmax_forward(triad_buffer* out, const triad_buffer* x, int64_t N, int64_t V) {
+  return guard("log_softmax_forward", [&] {
+    Args args;
+    args.dim(N, "N").dim(V, "V").f(out, "out", count({N, V})).f(x, "x", count({N, V}));
+    TRIAD_DISPATCH(args.device(), log_softmax_forward, F(out), F(x), N, V);
+  });
+}
+
+int triad_log_softmax_backward(triad_buffer* dx, const triad_buffer* dout,
+                               const triad_buffer* out, int64_t N, int64_t V) {
+  return guard("log_softmax_backward", [&] {
+    Args args;
+    args.dim(N, "N").dim(V, "V").f(dx, "dx", count({N, V})).f(dout, "dout", count({N, V}))
+        .f(out, "out", count({N, V}));
+    TRIAD_DISPATCH(args.device(), log_softmax_backward, F(dx), F(dout), F(out), N, V);
+  });
+}
+
+// ---- optimizer ----
+
+int triad_adamw_step(triad_buffer* param, const triad_buffer* grad, triad_buffer* m,
+                     triad_buffer* v, int64_t n, const triad_adamw_params* p) {
+  return guard("adamw_step", [&] {
+    if (!p) fail(TRIAD_ERR_INVALID, "params is NULL");
+    Args args;
+    args.dim(n, "n").f(param, "param", n).f(grad, "grad", n).f(m, "m", n).f(v, "v", n);
+    if (p->step < 1) fail(TRIAD_ERR_INVALID, "step must be >= 1, got " + std::to_string(p->step));
+    if (!(p->beta1 >= 0.0f && p->beta1 < 1.0f) || !(p->beta2 >= 0.0f && p->beta2 < 1.0f)) {
+      fail(TRIAD_ERR_INVALID, "betas must be in [0, 1)");
+    }
+    if (!(p->eps > 0.0f)) fail(TRIAD_ERR_INVALID, "eps must be > 0");
+    TRIAD_DISPATCH(args.device(), adamw_step, F(param), F(grad), F(m), F(v), n, p->lr, p->beta1,
+                   p->beta2, p->eps, p->weight_decay, p->grad_scale, p->step);
+  });
+}
+
+int triad_sum_squares(triad_buffer* acc, const triad_buffer* x, int64_t n) {
+  return guard("sum_squares", [&] {
+    Args args;
+    args.dim(n, "n").f(acc, "acc", 1).f(x, "x", n).distinct(acc, "acc", x, "x");
+    TRIAD_DISPATCH(args.device(), sum_squares, F(acc), F(x), n);
+  });
+}
+
+// ---- RNG and sampling ----
+
+int triad_rng_uniform(triad_buffer* out, int64_t n, uint64_t seed, uint64_t offset, float lo,
+                      float hi) {
+  return guard("rng_uniform", [&] {
+    Args args;
+    args.dim(n, "n").f(out, "out", n);
+    TRIAD_DISPATCH(args.device(), rng_uniform, F(out), n, seed, offset, lo, hi);
+  });
+}
+
+int triad_rng_normal(triad_buffer* out, int64_t n, uint64_t seed, uint64_t offset, float mean,
+                     float std) {
+  return guard("rng_normal", [&] {
+    Args args;
+    args.dim(n, "n").f(out, "out", n);
+    TRIAD_DISPATCH(args.device(), rng_normal, F(out), n, seed, offset, mean, std);
+  });
+}
+
+int triad_sample(triad_buffer* out, const triad_buffer* logits, int64_t N, int64_t V,
+                 int64_t V_real, float temperature, int top_k, float top_p, uint64_t seed,
+                 uint64_t offset) {
+  return guard("sample", [&] {
+    Args args;
+    args.dim(N, "N").dim(V, "V").dim(V_real, "V_real").i(out, "out", N)
+        .f(logits, "logits", count({N, V}));
+    if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
+    if (!(top_p > 0.0f)) fail(TRIAD_ERR_INVALID, "top_p must be > 0");
+    TRIAD_DISPATCH(args.device(), sample, I(out), F(logits), N, V, V_real, temperature, top_k,
+                   top_p, seed, offset);
+  });
+}
+
+}  // extern "C"
