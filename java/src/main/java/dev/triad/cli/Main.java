@@ -17,7 +17,16 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code (for tests). */
   public static int run(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+          // a clear one-line message for users; the stack trace only when asked for
+          cmd.getErr().println("triad " + cmd.getCommandName() + ": " + ex.getMessage());
+          if (System.getenv("TRIAD_DEBUG") != null) {
+            ex.printStackTrace(cmd.getErr());
+          }
+          return 1;
+        })
+        .execute(args);
   }
 
   @Override
