@@ -226,7 +226,8 @@ public final class Ops {
    * Fused softmax cross-entropy over the last dimension. logits: [..., V]; targets: i32 [...]
    * (class ids in [0, vocabReal) or ignoreIndex); weights: [...] or null (all 1). Columns >=
    * vocabReal are padding and never predicted. Returns per-token loss = -w * logprob and per-token
-   * logprob of the target, both [...] and 0 where ignored.
+   * logprob of the target, both [...] and 0 where ignored. Weights are data: they get no gradient
+   * (advantages and masks are constants of the loss).
    */
   public static CrossEntropy crossEntropy(Tensor logits, Tensor targets, Tensor weights, long vocabReal,
       int ignoreIndex) {
