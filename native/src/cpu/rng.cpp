@@ -45,7 +45,8 @@ inline uint32_t hi32(uint64_t x) { return (uint32_t)(x >> 32); }
 }  // namespace
 
 // out [n]: element i = fma(hi - lo, (u >> 8) * 2^-24, lo), u = lane (c % 4) of
-// philox((c / 4) lo, hi, 0, 0) with c = offset + i
+// philox((c / 4) lo, hi, 0, 0) with c = offset + i; a result that rounds up to hi becomes the
+// largest float below hi (when lo < hi), so every value is in [lo, hi)
 void rng_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
   const float span = hi - lo;
 #pragma omp parallel for schedule(static) if (n > 16384)
@@ -54,7 +55,9 @@ void rng_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset, float lo
     const uint64_t block = c >> 2;
     const U4 r = philox(lo32(block), hi32(block), 0u, 0u, seed);
     const float x = (float)(r.v[c & 3] >> 8) * kTwoPow24Inv;
-    out[i] = std::fma(span, x, lo);
+    const float v = std::fma(span, x, lo);
+    // rounding can land exactly on hi (e.g. lo 1, hi 2, x = 1 - 2^-24): keep [lo, hi) half-open
+    out[i] = (v < hi || !(lo < hi)) ? v : std::nextafter(hi, lo);
   }
 }
 

@@ -79,7 +79,11 @@ public final class Autograd {
           + "(no input required one, or it was computed under noGrad)");
     }
     List<Tensor> order = topologicalOrder(loss);
-    Status.check(TriadNative.triad_fill(gradOf(loss).buf(), 1.0f));
+    // d loss / d loss = 1, added like every other contribution: a leaf loss keeps accumulating
+    // (a non-leaf loss's gradient is fresh, so this is the same as setting it to 1)
+    Tensor seed = gradOf(loss);
+    Status.check(TriadNative.triad_unary_forward(TriadNative.TRIAD_UNARY_AFFINE, seed.buf(), seed.buf(),
+        1, 1.0f, 1.0f));
     try {
       for (int i = order.size() - 1; i >= 0; i--) {
         Tensor t = order.get(i);
@@ -90,10 +94,11 @@ public final class Autograd {
       }
     } finally {
       // intermediate gradients and the graph are spent: free them now, keep the leaves'
+      // (the nodes stay on their tensors, released, so a second walk fails loudly)
       for (Tensor t : order) {
         if (t.gradFn() != null) {
           t.zeroGrad();
-          t.setGradFn(null);
+          t.gradFn().release();
         }
       }
     }

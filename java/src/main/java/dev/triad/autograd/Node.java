@@ -14,8 +14,8 @@ public final class Node {
   }
 
   private final String name;
-  private final Tensor[] inputs;
-  private final Backward backward;
+  private Tensor[] inputs;
+  private Backward backward;
 
   public Node(String name, Tensor[] inputs, Backward backward) {
     this.name = name;
@@ -28,10 +28,25 @@ public final class Node {
   }
 
   Tensor[] inputs() {
+    checkLive();
     return inputs;
   }
 
   void run(Tensor gradOutput) {
+    checkLive();
     backward.apply(gradOutput);
+  }
+
+  /** After a backward walk: drops the references to saved tensors; the node cannot run again. */
+  void release() {
+    inputs = null;
+    backward = null;
+  }
+
+  private void checkLive() {
+    if (backward == null) {
+      throw new IllegalStateException("backward through " + name + " a second time: the graph is "
+          + "freed after backward (recompute the forward to differentiate again)");
+    }
   }
 }

@@ -59,6 +59,9 @@ public final class Scope implements AutoCloseable {
 
   /** Moves {@code tensor} from this scope into {@code outer}, which will close it instead. */
   public <T extends Tensor> T adoptInto(Scope outer, T tensor) {
+    if (outer.closed) {
+      throw new IllegalStateException("cannot adopt " + tensor.describe() + " into a closed scope");
+    }
     keep(tensor);
     outer.owned.add(tensor);
     return tensor;
