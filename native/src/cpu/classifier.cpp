@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 
 namespace triad::cpu {
 
@@ -29,21 +30,22 @@ void cross_entropy_forward(float* loss, float* logprob, float* lse, const float*
                            const int32_t* targets, const float* weights, int64_t N, int64_t V,
                            int64_t V_real, int ignore_index) {
   check_targets(targets, N, V_real, ignore_index);
-#pragma omp parallel for schedule(static) if (N * V_real > 32768)
-  for (int64_t n = 0; n < N; ++n) {
-    const float* x = logits + n * V;
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < V_real; ++j) mx = std::max(mx, x[j]);
-    double sum = 0.0;
-    for (int64_t j = 0; j < V_real; ++j) sum += std::exp(x[j] - mx);
-    const double l = (double)mx + std::log(sum);
-    lse[n] = (float)l;
-    const int32_t t = targets[n];
-    const bool ignored = t == ignore_index;
-    const double lp = ignored ? 0.0 : (double)x[t] - l;
-    if (logprob) logprob[n] = (float)lp;
-    if (loss) loss[n] = ignored ? 0.0f : (float)(-(weights ? weights[n] : 1.0f) * lp);
-  }
+  parallel_for(N, N * V_real, 32768, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      const float* x = logits + n * V;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < V_real; ++j) mx = std::max(mx, x[j]);
+      double sum = 0.0;
+      for (int64_t j = 0; j < V_real; ++j) sum += std::exp(x[j] - mx);
+      const double l = (double)mx + std::log(sum);
+      lse[n] = (float)l;
+      const int32_t t = targets[n];
+      const bool ignored = t == ignore_index;
+      const double lp = ignored ? 0.0 : (double)x[t] - l;
+      if (logprob) logprob[n] = (float)lp;
+      if (loss) loss[n] = ignored ? 0.0f : (float)(-(weights ? weights[n] : 1.0f) * lp);
+    }
+  });
 }
 
 // dlogits [N,V] += (dlogprob - w * dloss) * (onehot(target) - softmax), non-ignored rows,
@@ -54,18 +56,19 @@ void cross_entropy_backward(float* dlogits, const float* dloss, const float* dlo
                             int ignore_index) {
   check_targets(targets, N, V_real, ignore_index);
   if (!dloss && !dlogprob) return;  // zero upstream gradient
-#pragma omp parallel for schedule(static) if (N * V_real > 32768)
-  for (int64_t n = 0; n < N; ++n) {
-    const int32_t t = targets[n];
-    if (t == ignore_index) continue;
-    const float g = (dlogprob ? dlogprob[n] : 0.0f) -
-                    (weights ? weights[n] : 1.0f) * (dloss ? dloss[n] : 0.0f);
-    const float* x = logits + n * V;
-    float* d = dlogits + n * V;
-    const float l = lse[n];
-    for (int64_t j = 0; j < V_real; ++j) d[j] -= g * std::exp(x[j] - l);
-    d[t] += g;
-  }
+  parallel_for(N, N * V_real, 32768, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      const int32_t t = targets[n];
+      if (t == ignore_index) continue;
+      const float g = (dlogprob ? dlogprob[n] : 0.0f) -
+                      (weights ? weights[n] : 1.0f) * (dloss ? dloss[n] : 0.0f);
+      const float* x = logits + n * V;
+      float* d = dlogits + n * V;
+      const float l = lse[n];
+      for (int64_t j = 0; j < V_real; ++j) d[j] -= g * std::exp(x[j] - l);
+      d[t] += g;
+    }
+  });
 }
 
 }  // namespace triad::cpu

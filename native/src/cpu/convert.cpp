@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 #include "triad.h"
 
 namespace triad::cpu {
@@ -50,8 +51,9 @@ inline void store(void* dst, int dtype, int64_t i, float v) {
 }  // namespace
 
 void fill(void* dst, int dtype, int64_t n, float value) {
-#pragma omp parallel for if (n > (1 << 16))
-  for (int64_t i = 0; i < n; i++) store(dst, dtype, i, value);
+  parallel_for(n, n, kParallelMin, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) store(dst, dtype, i, value);
+  });
 }
 
 void cast(void* dst, int dst_dtype, const void* src, int src_dtype, int64_t n) {
@@ -59,12 +61,10 @@ void cast(void* dst, int dst_dtype, const void* src, int src_dtype, int64_t n) {
     std::memcpy(dst, src, static_cast<size_t>(n) * (dst_dtype == TRIAD_BF16 ? 2 : 4));
     return;
   }
-  // int32 <-> int32 handled above; i32 -> f32/bf16 goes through float (exact below 2^24)
-#pragma omp parallel for if (n > (1 << 16))
-  for (int64_t i = 0; i < n; i++) {
-    if (src_dtype == TRIAD_I32 && dst_dtype == TRIAD_I32) continue;
-    store(dst, dst_dtype, i, load(src, src_dtype, i));
-  }
+  // same dtypes were copied above; i32 -> f32/bf16 goes through float (exact below 2^24)
+  parallel_for(n, n, kParallelMin, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) store(dst, dst_dtype, i, load(src, src_dtype, i));
+  });
 }
 
 }  // namespace triad::cpu

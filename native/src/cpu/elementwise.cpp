@@ -6,13 +6,14 @@
 #include <vector>
 
 #include "common/error.h"
+#include "cpu/column_sums.h"
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 
 namespace triad::cpu {
 
 namespace {
 
-constexpr int64_t kParallelMin = 65536;  // below this, thread start-up costs more than it saves
 
 [[noreturn]] void bad_op(const char* kind, int op) {
   fail(TRIAD_ERR_INVALID, std::string("unknown ") + kind + " op code " + std::to_string(op));
@@ -21,42 +22,10 @@ constexpr int64_t kParallelMin = 65536;  // below this, thread start-up costs mo
 // Applies f(i) for i < n, in parallel when worthwhile.
 template <class F>
 inline void for_each(int64_t n, F f) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
-  for (int64_t i = 0; i < n; ++i) f(i);
-}
-
-// res[j] = sum_{i<rows} f(i, j) in double, deterministic: rows are cut into chunks whose size
-// depends only on the shape (never on the thread count), each (chunk, column block) is owned by
-// one thread, and chunk partials are combined in chunk order.
-template <class F>
-void column_sums(double* res, int64_t rows, int64_t cols, F f) {
-  constexpr int64_t kColBlock = 64;
-  const int64_t row_chunk = cols >= 2048 ? std::max<int64_t>(rows, 1) : 512;
-  const int64_t nchunks = std::max<int64_t>(1, (rows + row_chunk - 1) / row_chunk);
-  const int64_t nblocks = (cols + kColBlock - 1) / kColBlock;
-  std::vector<double> partial(nchunks > 1 ? nchunks * cols : 0);
-  double* dst = nchunks > 1 ? partial.data() : res;  // [nchunks, cols]
-#pragma omp parallel for collapse(2) schedule(static) if (rows * cols > 32768)
-  for (int64_t c = 0; c < nchunks; ++c) {
-    for (int64_t jb = 0; jb < nblocks; ++jb) {
-      const int64_t i0 = c * row_chunk, i1 = std::min(rows, i0 + row_chunk);
-      const int64_t j0 = jb * kColBlock, j1 = std::min(cols, j0 + kColBlock);
-      double acc[kColBlock] = {};
-      for (int64_t i = i0; i < i1; ++i) {
+  parallel_for(n, n, kParallelMin, [&](int64_t i0, int64_t i1) {
 #pragma omp simd
-        for (int64_t j = j0; j < j1; ++j) acc[j - j0] += f(i, j);
-      }
-      for (int64_t j = j0; j < j1; ++j) dst[c * cols + j] = acc[j - j0];
-    }
-  }
-  if (nchunks > 1) {
-#pragma omp parallel for schedule(static) if (nchunks * cols > 32768)
-    for (int64_t j = 0; j < cols; ++j) {
-      double s = 0.0;
-      for (int64_t c = 0; c < nchunks; ++c) s += partial[c * cols + j];
-      res[j] = s;
-    }
-  }
+    for (int64_t i = i0; i < i1; ++i) f(i);
+  });
 }
 
 }  // namespace
@@ -113,13 +82,14 @@ template <class F>
 inline void binary_apply(float* out, const float* a, const float* b, int64_t na, int64_t nb,
                          F f) {
   const int64_t rows = nb > 0 ? na / nb : 0;
-#pragma omp parallel for schedule(static) if (na > kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* ar = a + r * nb;
-    float* o = out + r * nb;
+  parallel_for(rows, na, kParallelMin, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* ar = a + r * nb;
+      float* o = out + r * nb;
 #pragma omp simd
-    for (int64_t j = 0; j < nb; ++j) o[j] = f(ar[j], b[j]);
-  }
+      for (int64_t j = 0; j < nb; ++j) o[j] = f(ar[j], b[j]);
+    }
+  });
 }
 
 }  // namespace
@@ -148,19 +118,22 @@ void binary_grad(float* da, float* db, const float* dout, const float* a, const 
                  int64_t na, int64_t nb, GA ga, GB gb) {
   const int64_t rows = nb > 0 ? na / nb : 0;
   if (da) {
-#pragma omp parallel for schedule(static) if (na > kParallelMin)
-    for (int64_t r = 0; r < rows; ++r) {
+    parallel_for(rows, na, kParallelMin, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
 #pragma omp simd
-      for (int64_t j = 0; j < nb; ++j) {
-        const int64_t i = r * nb + j;
-        da[i] += ga(dout[i], a[i], b[j]);
+        for (int64_t j = 0; j < nb; ++j) {
+          const int64_t i = r * nb + j;
+          da[i] += ga(dout[i], a[i], b[j]);
+        }
       }
-    }
+    });
   }
   if (db) {
     if (rows == 1) {  // same shapes: no reduction needed
-#pragma omp parallel for simd schedule(static) if (nb > kParallelMin)
-      for (int64_t j = 0; j < nb; ++j) db[j] += gb(dout[j], a[j], b[j]);
+      parallel_for(nb, nb, kParallelMin, [&](int64_t j0, int64_t j1) {
+#pragma omp simd
+        for (int64_t j = j0; j < j1; ++j) db[j] += gb(dout[j], a[j], b[j]);
+      });
     } else {
       std::vector<double> s(nb);
       column_sums(s.data(), rows, nb, [=](int64_t r, int64_t j) {

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 
 namespace triad::cpu {
 
@@ -39,20 +40,21 @@ void embedding_forward(float* out, const int32_t* tokens, const int32_t* positio
                        const float* wte, const float* wpe, int64_t B, int64_t T, int64_t C,
                        int64_t V, int64_t P) {
   check_all(tokens, positions, wpe != nullptr, B, T, V, P);
-#pragma omp parallel for schedule(static) if (B * T * C > 32768)
-  for (int64_t bt = 0; bt < B * T; ++bt) {
-    float* o = out + bt * C;
-    const float* te = wte + (int64_t)tokens[bt] * C;
-    if (wpe) {
-      const int64_t pos = positions ? positions[bt] : bt % T;
-      const float* pe = wpe + pos * C;
+  parallel_for(B * T, B * T * C, 32768, [&](int64_t bt0, int64_t bt1) {
+    for (int64_t bt = bt0; bt < bt1; ++bt) {
+      float* o = out + bt * C;
+      const float* te = wte + (int64_t)tokens[bt] * C;
+      if (wpe) {
+        const int64_t pos = positions ? positions[bt] : bt % T;
+        const float* pe = wpe + pos * C;
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) o[c] = te[c] + pe[c];
-    } else {
+        for (int64_t c = 0; c < C; ++c) o[c] = te[c] + pe[c];
+      } else {
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) o[c] = te[c];
+        for (int64_t c = 0; c < C; ++c) o[c] = te[c];
+      }
     }
-  }
+  });
 }
 
 // dwte [V,C] += scatter of dout [B,T,C] by token; dwpe [P,C] += scatter by position.
@@ -65,24 +67,25 @@ void embedding_backward(float* dwte, float* dwpe, const float* dout, const int32
   check_all(tokens, positions, dwpe != nullptr, B, T, V, P);
   constexpr int64_t kBlock = 32;  // channels per work item
   const int64_t nblocks = (C + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (B * T * C > 32768)
-  for (int64_t cb = 0; cb < nblocks; ++cb) {
-    const int64_t c0 = cb * kBlock, c1 = std::min(C, c0 + kBlock);
-    for (int64_t bt = 0; bt < B * T; ++bt) {
-      const float* g = dout + bt * C;
-      if (dwte) {
-        float* d = dwte + (int64_t)tokens[bt] * C;
+  parallel_for(nblocks, B * T * C, 32768, [&](int64_t cb0, int64_t cb1) {
+    for (int64_t cb = cb0; cb < cb1; ++cb) {
+      const int64_t c0 = cb * kBlock, c1 = std::min(C, c0 + kBlock);
+      for (int64_t bt = 0; bt < B * T; ++bt) {
+        const float* g = dout + bt * C;
+        if (dwte) {
+          float* d = dwte + (int64_t)tokens[bt] * C;
 #pragma omp simd
-        for (int64_t c = c0; c < c1; ++c) d[c] += g[c];
-      }
-      if (dwpe) {
-        const int64_t pos = positions ? positions[bt] : bt % T;
-        float* d = dwpe + pos * C;
+          for (int64_t c = c0; c < c1; ++c) d[c] += g[c];
+        }
+        if (dwpe) {
+          const int64_t pos = positions ? positions[bt] : bt % T;
+          float* d = dwpe + pos * C;
 #pragma omp simd
-        for (int64_t c = c0; c < c1; ++c) d[c] += g[c];
+          for (int64_t c = c0; c < c1; ++c) d[c] += g[c];
+        }
       }
     }
-  }
+  });
 }
 
 }  // namespace triad::cpu

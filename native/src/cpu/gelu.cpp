@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 
 namespace triad::cpu {
 
@@ -12,25 +13,29 @@ constexpr float kCubic = 0.044715f;
 
 // out [n] = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 void gelu_forward(float* out, const float* x, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    const float xi = x[i];
-    const float u = kSqrt2OverPi * (xi + kCubic * xi * xi * xi);
-    out[i] = 0.5f * xi * (1.0f + std::tanh(u));
-  }
+  parallel_for(n, n, 65536, [&](int64_t i0, int64_t i1) {
+#pragma omp simd
+    for (int64_t i = i0; i < i1; ++i) {
+      const float xi = x[i];
+      const float u = kSqrt2OverPi * (xi + kCubic * xi * xi * xi);
+      out[i] = 0.5f * xi * (1.0f + std::tanh(u));
+    }
+  });
 }
 
 // dx [n] += dout * gelu'(x)
 void gelu_backward(float* dx, const float* dout, const float* x, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    const float xi = x[i];
-    const float u = kSqrt2OverPi * (xi + kCubic * xi * xi * xi);
-    const float t = std::tanh(u);
-    const float du = kSqrt2OverPi * (1.0f + 3.0f * kCubic * xi * xi);
-    const float grad = 0.5f * (1.0f + t) + 0.5f * xi * (1.0f - t * t) * du;
-    dx[i] += dout[i] * grad;
-  }
+  parallel_for(n, n, 65536, [&](int64_t i0, int64_t i1) {
+#pragma omp simd
+    for (int64_t i = i0; i < i1; ++i) {
+      const float xi = x[i];
+      const float u = kSqrt2OverPi * (xi + kCubic * xi * xi * xi);
+      const float t = std::tanh(u);
+      const float du = kSqrt2OverPi * (1.0f + 3.0f * kCubic * xi * xi);
+      const float grad = 0.5f * (1.0f + t) + 0.5f * xi * (1.0f - t * t) * du;
+      dx[i] += dout[i] * grad;
+    }
+  });
 }
 
 }  // namespace triad::cpu

@@ -3,77 +3,42 @@
 #include <cmath>
 #include <vector>
 
+#include "cpu/column_sums.h"
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 
 namespace triad::cpu {
-
-namespace {
-
-// res[j] = sum_{i<rows} f(i, j) in double, deterministic: rows are cut into chunks whose size
-// depends only on the shape (never on the thread count), each (chunk, column block) is owned by
-// one thread, and chunk partials are combined in chunk order.
-template <class F>
-void column_sums(double* res, int64_t rows, int64_t cols, F f) {
-  constexpr int64_t kColBlock = 64;
-  const int64_t row_chunk = cols >= 2048 ? std::max<int64_t>(rows, 1) : 512;
-  const int64_t nchunks = std::max<int64_t>(1, (rows + row_chunk - 1) / row_chunk);
-  const int64_t nblocks = (cols + kColBlock - 1) / kColBlock;
-  std::vector<double> partial(nchunks > 1 ? nchunks * cols : 0);
-  double* dst = nchunks > 1 ? partial.data() : res;  // [nchunks, cols]
-#pragma omp parallel for collapse(2) schedule(static) if (rows * cols > 32768)
-  for (int64_t c = 0; c < nchunks; ++c) {
-    for (int64_t jb = 0; jb < nblocks; ++jb) {
-      const int64_t i0 = c * row_chunk, i1 = std::min(rows, i0 + row_chunk);
-      const int64_t j0 = jb * kColBlock, j1 = std::min(cols, j0 + kColBlock);
-      double acc[kColBlock] = {};
-      for (int64_t i = i0; i < i1; ++i) {
-#pragma omp simd
-        for (int64_t j = j0; j < j1; ++j) acc[j - j0] += f(i, j);
-      }
-      for (int64_t j = j0; j < j1; ++j) dst[c * cols + j] = acc[j - j0];
-    }
-  }
-  if (nchunks > 1) {
-#pragma omp parallel for schedule(static) if (nchunks * cols > 32768)
-    for (int64_t j = 0; j < cols; ++j) {
-      double s = 0.0;
-      for (int64_t c = 0; c < nchunks; ++c) s += partial[c * cols + j];
-      res[j] = s;
-    }
-  }
-}
-
-}  // namespace
 
 // x, out [N,C]; weight, bias [C] (NULL = 1 / 0); mean, rstd [N] saved for backward
 void layernorm_forward(float* out, float* mean, float* rstd, const float* x, const float* weight,
                        const float* bias, int64_t N, int64_t C, float eps) {
-#pragma omp parallel for schedule(static) if (N * C > 32768)
-  for (int64_t n = 0; n < N; ++n) {
-    const float* xr = x + n * C;
-    double s = 0.0;
+  parallel_for(N, N * C, 32768, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      const float* xr = x + n * C;
+      double s = 0.0;
 #pragma omp simd reduction(+ : s)
-    for (int64_t c = 0; c < C; ++c) s += xr[c];
-    const double mu = C > 0 ? s / C : 0.0;
-    // two-pass variance: no cancellation for rows with a large mean
-    double ss = 0.0;
+      for (int64_t c = 0; c < C; ++c) s += xr[c];
+      const double mu = C > 0 ? s / C : 0.0;
+      // two-pass variance: no cancellation for rows with a large mean
+      double ss = 0.0;
 #pragma omp simd reduction(+ : ss)
-    for (int64_t c = 0; c < C; ++c) {
-      const double d = xr[c] - mu;
-      ss += d * d;
-    }
-    const double var = C > 0 ? ss / C : 0.0;
-    const double rs = 1.0 / std::sqrt(var + (double)eps);
-    const float muf = (float)mu, rsf = (float)rs;
-    float* o = out + n * C;
+      for (int64_t c = 0; c < C; ++c) {
+        const double d = xr[c] - mu;
+        ss += d * d;
+      }
+      const double var = C > 0 ? ss / C : 0.0;
+      const double rs = 1.0 / std::sqrt(var + (double)eps);
+      const float muf = (float)mu, rsf = (float)rs;
+      float* o = out + n * C;
 #pragma omp simd
-    for (int64_t c = 0; c < C; ++c) {
-      const float xh = (xr[c] - muf) * rsf;
-      o[c] = xh * (weight ? weight[c] : 1.0f) + (bias ? bias[c] : 0.0f);
+      for (int64_t c = 0; c < C; ++c) {
+        const float xh = (xr[c] - muf) * rsf;
+        o[c] = xh * (weight ? weight[c] : 1.0f) + (bias ? bias[c] : 0.0f);
+      }
+      if (mean) mean[n] = muf;
+      if (rstd) rstd[n] = rsf;
     }
-    if (mean) mean[n] = muf;
-    if (rstd) rstd[n] = rsf;
-  }
+  });
 }
 
 // dx [N,C] += rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dout * weight
@@ -82,27 +47,28 @@ void layernorm_backward(float* dx, float* dweight, float* dbias, const float* do
                         const float* x, const float* weight, const float* mean,
                         const float* rstd, int64_t N, int64_t C) {
   if (dx) {
-#pragma omp parallel for schedule(static) if (N * C > 32768)
-    for (int64_t n = 0; n < N; ++n) {
-      const float* xr = x + n * C;
-      const float* gr = dout + n * C;
-      const float mu = mean[n], rs = rstd[n];
-      double sg = 0.0, sgx = 0.0;
+    parallel_for(N, N * C, 32768, [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n) {
+        const float* xr = x + n * C;
+        const float* gr = dout + n * C;
+        const float mu = mean[n], rs = rstd[n];
+        double sg = 0.0, sgx = 0.0;
 #pragma omp simd reduction(+ : sg, sgx)
-      for (int64_t c = 0; c < C; ++c) {
-        const float g = gr[c] * (weight ? weight[c] : 1.0f);
-        sg += g;
-        sgx += (double)g * ((xr[c] - mu) * rs);
-      }
-      const float mg = (float)(sg / C), mgx = (float)(sgx / C);
-      float* d = dx + n * C;
+        for (int64_t c = 0; c < C; ++c) {
+          const float g = gr[c] * (weight ? weight[c] : 1.0f);
+          sg += g;
+          sgx += (double)g * ((xr[c] - mu) * rs);
+        }
+        const float mg = (float)(sg / C), mgx = (float)(sgx / C);
+        float* d = dx + n * C;
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) {
-        const float g = gr[c] * (weight ? weight[c] : 1.0f);
-        const float xh = (xr[c] - mu) * rs;
-        d[c] += rs * (g - mg - xh * mgx);
+        for (int64_t c = 0; c < C; ++c) {
+          const float g = gr[c] * (weight ? weight[c] : 1.0f);
+          const float xh = (xr[c] - mu) * rs;
+          d[c] += rs * (g - mg - xh * mgx);
+        }
       }
-    }
+    });
   }
   if (dweight || dbias) {
     std::vector<double> s(C);

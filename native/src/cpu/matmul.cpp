@@ -6,47 +6,11 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu/column_sums.h"
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 
 namespace triad::cpu {
-
-namespace {
-
-// res[j] = sum_{i<rows} f(i, j) in double, deterministic: rows are cut into chunks whose size
-// depends only on the shape (never on the thread count), each (chunk, column block) is owned by
-// one thread, and chunk partials are combined in chunk order.
-template <class F>
-void column_sums(double* res, int64_t rows, int64_t cols, F f) {
-  constexpr int64_t kColBlock = 64;
-  const int64_t row_chunk = cols >= 2048 ? std::max<int64_t>(rows, 1) : 512;
-  const int64_t nchunks = std::max<int64_t>(1, (rows + row_chunk - 1) / row_chunk);
-  const int64_t nblocks = (cols + kColBlock - 1) / kColBlock;
-  std::vector<double> partial(nchunks > 1 ? nchunks * cols : 0);
-  double* dst = nchunks > 1 ? partial.data() : res;  // [nchunks, cols]
-#pragma omp parallel for collapse(2) schedule(static) if (rows * cols > 32768)
-  for (int64_t c = 0; c < nchunks; ++c) {
-    for (int64_t jb = 0; jb < nblocks; ++jb) {
-      const int64_t i0 = c * row_chunk, i1 = std::min(rows, i0 + row_chunk);
-      const int64_t j0 = jb * kColBlock, j1 = std::min(cols, j0 + kColBlock);
-      double acc[kColBlock] = {};
-      for (int64_t i = i0; i < i1; ++i) {
-#pragma omp simd
-        for (int64_t j = j0; j < j1; ++j) acc[j - j0] += f(i, j);
-      }
-      for (int64_t j = j0; j < j1; ++j) dst[c * cols + j] = acc[j - j0];
-    }
-  }
-  if (nchunks > 1) {
-#pragma omp parallel for schedule(static) if (nchunks * cols > 32768)
-    for (int64_t j = 0; j < cols; ++j) {
-      double s = 0.0;
-      for (int64_t c = 0; c < nchunks; ++c) s += partial[c * cols + j];
-      res[j] = s;
-    }
-  }
-}
-
-}  // namespace
 
 // out [batch,M,N] (+)= op(a) [M,K] @ op(b) [K,N] + bias [N]
 // a: [batch,M,K] or, trans_a, [batch,K,M]; b: [batch,K,N] or, trans_b, [batch,N,K].
@@ -62,16 +26,17 @@ void matmul(float* out, const float* a, const float* b, const float* bias, int64
     // without bias, beta=0 overwrites (BLAS never reads out then, so garbage/NaN is fine).
     float beta = accumulate ? 1.0f : 0.0f;
     if (bias) {
-#pragma omp parallel for schedule(static) if (M * N > 65536)
-      for (int64_t i = 0; i < M; ++i) {
-        float* row = o + i * N;
-        if (accumulate) {
+      parallel_for(M, M * N, 65536, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) {
+          float* row = o + i * N;
+          if (accumulate) {
 #pragma omp simd
-          for (int64_t j = 0; j < N; ++j) row[j] += bias[j];
-        } else {
-          std::memcpy(row, bias, sizeof(float) * N);
+            for (int64_t j = 0; j < N; ++j) row[j] += bias[j];
+          } else {
+            std::memcpy(row, bias, sizeof(float) * N);
+          }
         }
-      }
+      });
       beta = 1.0f;
     }
     if (K <= 0) {  // empty product: out is bias, 0, or unchanged

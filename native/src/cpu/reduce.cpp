@@ -6,12 +6,12 @@
 
 #include "common/error.h"
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 
 namespace triad::cpu {
 
 namespace {
 
-constexpr int64_t kParallelMin = 32768;
 
 void check_op(int op) {
   if (op != TRIAD_REDUCE_SUM && op != TRIAD_REDUCE_MEAN) {
@@ -38,9 +38,10 @@ void reduce_forward(int op, float* out, const float* x, int64_t outer, int64_t d
   constexpr int64_t kBlock = 64;  // inner columns per work item
   const int64_t nblocks = (inner + kBlock - 1) / kBlock;
   const double div = op == TRIAD_REDUCE_MEAN ? (double)dim : 1.0;
-#pragma omp parallel for collapse(2) schedule(static) if (outer * dim * inner > kParallelMin)
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t ib = 0; ib < nblocks; ++ib) {
+  // one task per (o, column block), flattened so both dimensions can be shared out
+  parallel_for(outer * nblocks, outer * dim * inner, kParallelMin, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      const int64_t o = k / nblocks, ib = k % nblocks;
       const int64_t i0 = ib * kBlock, i1 = std::min(inner, i0 + kBlock);
       double acc[kBlock] = {};
       const float* xo = x + o * dim * inner;
@@ -50,7 +51,7 @@ void reduce_forward(int op, float* out, const float* x, int64_t outer, int64_t d
       }
       for (int64_t i = i0; i < i1; ++i) out[o * inner + i] = (float)(acc[i - i0] / div);
     }
-  }
+  });
 }
 
 // dx [outer,dim,inner] += dout [outer,inner] broadcast over dim (divided by dim for mean)
@@ -58,60 +59,63 @@ void reduce_backward(int op, float* dx, const float* dout, int64_t outer, int64_
                      int64_t inner) {
   check_op(op);
   const float scale = op == TRIAD_REDUCE_MEAN ? (float)(1.0 / (double)dim) : 1.0f;
-#pragma omp parallel for collapse(2) schedule(static) if (outer * dim * inner > kParallelMin)
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t d = 0; d < dim; ++d) {
-      float* dr = dx + (o * dim + d) * inner;
-      const float* g = dout + o * inner;
+  parallel_for(outer * dim, outer * dim * inner, kParallelMin, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {  // k = o * dim + d: one row of dx
+      float* dr = dx + k * inner;
+      const float* g = dout + (k / dim) * inner;
 #pragma omp simd
       for (int64_t i = 0; i < inner; ++i) dr[i] += g[i] * scale;
     }
-  }
+  });
 }
 
 // out [N] = x [N,V] at index i32 [N]
 void gather_forward(float* out, const float* x, const int32_t* index, int64_t N, int64_t V) {
   check_index(index, N, V);
-#pragma omp parallel for schedule(static) if (N > kParallelMin)
-  for (int64_t n = 0; n < N; ++n) out[n] = x[n * V + index[n]];
+  parallel_for(N, N, kParallelMin, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) out[n] = x[n * V + index[n]];
+  });
 }
 
 // dx [N,V] += dout [N] at index (one element per row: no collisions)
 void gather_backward(float* dx, const float* dout, const int32_t* index, int64_t N, int64_t V) {
   check_index(index, N, V);
-#pragma omp parallel for schedule(static) if (N > kParallelMin)
-  for (int64_t n = 0; n < N; ++n) dx[n * V + index[n]] += dout[n];
+  parallel_for(N, N, kParallelMin, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) dx[n * V + index[n]] += dout[n];
+  });
 }
 
 // out [N,V] = x - logsumexp(x) per row (max-shifted, sum in double)
 void log_softmax_forward(float* out, const float* x, int64_t N, int64_t V) {
-#pragma omp parallel for schedule(static) if (N * V > kParallelMin)
-  for (int64_t n = 0; n < N; ++n) {
-    const float* xr = x + n * V;
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < V; ++j) mx = std::max(mx, xr[j]);
-    double sum = 0.0;
-    for (int64_t j = 0; j < V; ++j) sum += std::exp(xr[j] - mx);
-    const float l = (float)((double)mx + std::log(sum));
-    float* o = out + n * V;  // may alias x: every x[j] is read before o[j] is written
+  parallel_for(N, N * V, kParallelMin, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      const float* xr = x + n * V;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < V; ++j) mx = std::max(mx, xr[j]);
+      double sum = 0.0;
+      for (int64_t j = 0; j < V; ++j) sum += std::exp(xr[j] - mx);
+      const float l = (float)((double)mx + std::log(sum));
+      float* o = out + n * V;  // may alias x: every x[j] is read before o[j] is written
 #pragma omp simd
-    for (int64_t j = 0; j < V; ++j) o[j] = xr[j] - l;
-  }
+      for (int64_t j = 0; j < V; ++j) o[j] = xr[j] - l;
+    }
+  });
 }
 
 // dx [N,V] += dout - exp(out) * sum(dout) per row
 void log_softmax_backward(float* dx, const float* dout, const float* out, int64_t N, int64_t V) {
-#pragma omp parallel for schedule(static) if (N * V > kParallelMin)
-  for (int64_t n = 0; n < N; ++n) {
-    const float* g = dout + n * V;
-    const float* o = out + n * V;
-    double s = 0.0;
+  parallel_for(N, N * V, kParallelMin, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      const float* g = dout + n * V;
+      const float* o = out + n * V;
+      double s = 0.0;
 #pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < V; ++j) s += g[j];
-    const float sf = (float)s;
-    float* d = dx + n * V;
-    for (int64_t j = 0; j < V; ++j) d[j] += g[j] - std::exp(o[j]) * sf;
-  }
+      for (int64_t j = 0; j < V; ++j) s += g[j];
+      const float sf = (float)s;
+      float* d = dx + n * V;
+      for (int64_t j = 0; j < V; ++j) d[j] += g[j] - std::exp(o[j]) * sf;
+    }
+  });
 }
 
 }  // namespace triad::cpu

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 
 namespace triad::cpu {
 
@@ -49,30 +50,32 @@ inline uint32_t hi32(uint64_t x) { return (uint32_t)(x >> 32); }
 // largest float below hi (when lo < hi), so every value is in [lo, hi)
 void rng_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
   const float span = hi - lo;
-#pragma omp parallel for schedule(static) if (n > 16384)
-  for (int64_t i = 0; i < n; ++i) {
-    const uint64_t c = offset + (uint64_t)i;
-    const uint64_t block = c >> 2;
-    const U4 r = philox(lo32(block), hi32(block), 0u, 0u, seed);
-    const float x = (float)(r.v[c & 3] >> 8) * kTwoPow24Inv;
-    const float v = std::fma(span, x, lo);
-    // rounding can land exactly on hi (e.g. lo 1, hi 2, x = 1 - 2^-24): keep [lo, hi) half-open
-    out[i] = (v < hi || !(lo < hi)) ? v : std::nextafter(hi, lo);
-  }
+  parallel_for(n, n, 16384, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const uint64_t c = offset + (uint64_t)i;
+      const uint64_t block = c >> 2;
+      const U4 r = philox(lo32(block), hi32(block), 0u, 0u, seed);
+      const float x = (float)(r.v[c & 3] >> 8) * kTwoPow24Inv;
+      const float v = std::fma(span, x, lo);
+      // rounding can land exactly on hi (e.g. lo 1, hi 2, x = 1 - 2^-24): keep [lo, hi) half-open
+      out[i] = (v < hi || !(lo < hi)) ? v : std::nextafter(hi, lo);
+    }
+  });
 }
 
 // out [n]: Box-Muller on philox(lo32(c), hi32(c), 1, 0), c = offset + i; z in double, then
 // value = fma(std, (float)z, mean)
 void rng_normal(float* out, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
-#pragma omp parallel for schedule(static) if (n > 4096)
-  for (int64_t i = 0; i < n; ++i) {
-    const uint64_t c = offset + (uint64_t)i;
-    const U4 r = philox(lo32(c), hi32(c), 1u, 0u, seed);
-    const double u1 = (double)((r.v[0] >> 8) + 1) * 0x1p-24;  // (0, 1]: log is finite
-    const double u2 = (double)(r.v[1] >> 8) * 0x1p-24;        // [0, 1)
-    const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-    out[i] = std::fma(std, (float)z, mean);
-  }
+  parallel_for(n, n, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const uint64_t c = offset + (uint64_t)i;
+      const U4 r = philox(lo32(c), hi32(c), 1u, 0u, seed);
+      const double u1 = (double)((r.v[0] >> 8) + 1) * 0x1p-24;  // (0, 1]: log is finite
+      const double u2 = (double)(r.v[1] >> 8) * 0x1p-24;        // [0, 1)
+      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+      out[i] = std::fma(std, (float)z, mean);
+    }
+  });
 }
 
 // logits [N,V] -> out i32 [N]; only columns < V_real can be chosen. Row n uses
@@ -85,14 +88,15 @@ void sample(int32_t* out, const float* logits, int64_t N, int64_t V, int64_t V_r
     return;
   }
   if (temperature <= 0.0f) {  // greedy: first maximum wins (strict >)
-#pragma omp parallel for schedule(static) if (N * V_real > 32768)
-    for (int64_t n = 0; n < N; ++n) {
-      const float* x = logits + n * V;
-      int64_t best = 0;
-      for (int64_t j = 1; j < V_real; ++j)
-        if (x[j] > x[best]) best = j;
-      out[n] = (int32_t)best;
-    }
+    parallel_for(N, N * V_real, 32768, [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n) {
+        const float* x = logits + n * V;
+        int64_t best = 0;
+        for (int64_t j = 1; j < V_real; ++j)
+          if (x[j] > x[best]) best = j;
+        out[n] = (int32_t)best;
+      }
+    });
     return;
   }
 #pragma omp parallel
