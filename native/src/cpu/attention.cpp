@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cpu/cpu_ops.h"
+#include "cpu/vec_math.h"
 
 namespace triad::cpu {
 
@@ -52,7 +53,7 @@ void attention_forward(float* out, float* lse, const float* qkv, const int32_t* 
           for (int64_t d = 0; d < D; ++d) acc[d] = 0.0f;
           for (int64_t s = 0; s <= t; ++s) {
             if (!visible(doc, s, t)) continue;
-            const float p = std::exp(sc[s] - mx);
+            const float p = vexp(sc[s] - mx);
             sum += p;
             const float* v = base + s * row + 2 * C;
 #pragma omp simd
@@ -100,7 +101,7 @@ void attention_backward(float* dqkv, const float* dout, const float* qkv, const 
             if (!visible(doc, s, t)) continue;
             const float* k = base + s * row + C;
             const float* v = base + s * row + 2 * C;
-            const float p = std::exp(dot(q, k, D) * scale - l);
+            const float p = vexp(dot(q, k, D) * scale - l);
             const float dS = p * (dot(go, v, D) - Dt) * scale;
             float* dk = dbase + s * row + C;
             float* dv = dbase + s * row + 2 * C;

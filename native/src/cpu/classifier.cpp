@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "cpu/cpu_ops.h"
 #include "cpu/parallel.h"
+#include "cpu/vec_math.h"
 
 namespace triad::cpu {
 
@@ -34,9 +35,11 @@ void cross_entropy_forward(float* loss, float* logprob, float* lse, const float*
     for (int64_t n = n0; n < n1; ++n) {
       const float* x = logits + n * V;
       float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
       for (int64_t j = 0; j < V_real; ++j) mx = std::max(mx, x[j]);
-      double sum = 0.0;
-      for (int64_t j = 0; j < V_real; ++j) sum += std::exp(x[j] - mx);
+      double sum = 0.0;  // fixed vector-lane order: deterministic
+#pragma omp simd reduction(+ : sum)
+      for (int64_t j = 0; j < V_real; ++j) sum += vexp(x[j] - mx);
       const double l = (double)mx + std::log(sum);
       lse[n] = (float)l;
       const int32_t t = targets[n];
@@ -65,7 +68,8 @@ void cross_entropy_backward(float* dlogits, const float* dloss, const float* dlo
       const float* x = logits + n * V;
       float* d = dlogits + n * V;
       const float l = lse[n];
-      for (int64_t j = 0; j < V_real; ++j) d[j] -= g * std::exp(x[j] - l);
+#pragma omp simd
+      for (int64_t j = 0; j < V_real; ++j) d[j] -= g * vexp(x[j] - l);
       d[t] += g;
     }
   });

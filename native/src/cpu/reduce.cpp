@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "cpu/cpu_ops.h"
+#include "cpu/vec_math.h"
 #include "cpu/parallel.h"
 
 namespace triad::cpu {
@@ -91,9 +92,11 @@ void log_softmax_forward(float* out, const float* x, int64_t N, int64_t V) {
     for (int64_t n = n0; n < n1; ++n) {
       const float* xr = x + n * V;
       float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
       for (int64_t j = 0; j < V; ++j) mx = std::max(mx, xr[j]);
-      double sum = 0.0;
-      for (int64_t j = 0; j < V; ++j) sum += std::exp(xr[j] - mx);
+      double sum = 0.0;  // fixed vector-lane order: deterministic
+#pragma omp simd reduction(+ : sum)
+      for (int64_t j = 0; j < V; ++j) sum += vexp(xr[j] - mx);
       const float l = (float)((double)mx + std::log(sum));
       float* o = out + n * V;  // may alias x: every x[j] is read before o[j] is written
 #pragma omp simd
@@ -113,7 +116,8 @@ void log_softmax_backward(float* dx, const float* dout, const float* out, int64_
       for (int64_t j = 0; j < V; ++j) s += g[j];
       const float sf = (float)s;
       float* d = dx + n * V;
-      for (int64_t j = 0; j < V; ++j) d[j] += g[j] - std::exp(o[j]) * sf;
+#pragma omp simd
+      for (int64_t j = 0; j < V; ++j) d[j] += g[j] - vexp(o[j]) * sf;
     }
   });
 }
