@@ -129,6 +129,16 @@ int triad_attention_backward(triad_buffer* dqkv, const triad_buffer* dout,
                              const triad_buffer* lse, const triad_buffer* doc_ids, int64_t B,
                              int64_t T, int64_t H, int64_t D);
 
+/* ---- attention over a KV cache (generation; no backward) ----
+ * kcache, vcache [B,Tmax,H,D] hold the keys and values of positions [0, past). The Tn new tokens'
+ * qkv [B,Tn,3,H,D] are first written into the caches at positions [past, past+Tn); then new query
+ * i (cache position past+i) attends keys s with start[b] <= s <= past+i. start i32[B] or NULL
+ * (all 0) is each row's first real position, so left padding is never attended.
+ * out [B,Tn,H,D]. Requires past + Tn <= Tmax. */
+int triad_attention_decode(triad_buffer* out, triad_buffer* kcache, triad_buffer* vcache,
+                           const triad_buffer* qkv, const triad_buffer* start, int64_t B,
+                           int64_t Tn, int64_t past, int64_t Tmax, int64_t H, int64_t D);
+
 /* ---- fused classifier: softmax cross-entropy over the vocabulary ----
  * logits [N,V]; only columns [0, V_real) are real (padding columns are never predicted).
  * targets i32[N]: a class in [0,V_real) or ignore_index. weights [N] or NULL (all 1).

@@ -155,6 +155,26 @@ int triad_attention_backward(triad_buffer* dqkv, const triad_buffer* dout,
   });
 }
 
+int triad_attention_decode(triad_buffer* out, triad_buffer* kcache, triad_buffer* vcache,
+                           const triad_buffer* qkv, const triad_buffer* start, int64_t B,
+                           int64_t Tn, int64_t past, int64_t Tmax, int64_t H, int64_t D) {
+  return guard("attention_decode", [&] {
+    Args args;
+    args.dim(B, "B").dim(Tn, "Tn").dim(past, "past", 0).dim(Tmax, "Tmax").dim(H, "H").dim(D, "D")
+        .f(out, "out", count({B, Tn, H, D})).f(kcache, "kcache", count({B, Tmax, H, D}))
+        .f(vcache, "vcache", count({B, Tmax, H, D})).f(qkv, "qkv", count({B, Tn, 3, H, D}))
+        .i_opt(start, "start", B).distinct(out, "out", qkv, "qkv")
+        .distinct(kcache, "kcache", vcache, "vcache").distinct(out, "out", kcache, "kcache")
+        .distinct(out, "out", vcache, "vcache");
+    if (past + Tn > Tmax) {
+      fail(TRIAD_ERR_INVALID, "past=" + std::to_string(past) + " + Tn=" + std::to_string(Tn) +
+                                  " exceeds the cache length Tmax=" + std::to_string(Tmax));
+    }
+    TRIAD_DISPATCH(args.device(), attention_decode, F(out), F(kcache), F(vcache), F(qkv), I(start),
+                   B, Tn, past, Tmax, H, D);
+  });
+}
+
 // ---- fused classifier ----
 
 int triad_cross_entropy_forward(triad_buffer* loss, triad_buffer* logprob, triad_buffer* lse,

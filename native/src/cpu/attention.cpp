@@ -1,10 +1,14 @@
 // Fused causal multi-head self-attention. The forward keeps one log-sum-exp per query row and
 // never a T x T matrix; the backward recomputes the probabilities from it.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "cpu/cpu_ops.h"
+#include "cpu/parallel.h"
 #include "cpu/vec_math.h"
 
 namespace triad::cpu {
@@ -119,6 +123,57 @@ void attention_backward(float* dqkv, const float* dout, const float* qkv, const 
       }
     }
   }
+}
+
+
+// Generation step over a KV cache. kcache, vcache [B,Tmax,H,D]; qkv [B,Tn,3,H,D]; out [B,Tn,H,D];
+// start i32[B] or NULL. The new keys and values are stored first, then each new query runs the
+// same two-pass softmax as the forward above over its visible keys [start, past+i].
+void attention_decode(float* out, float* kcache, float* vcache, const float* qkv,
+                      const int32_t* start, int64_t B, int64_t Tn, int64_t past, int64_t Tmax,
+                      int64_t H, int64_t D) {
+  const int64_t C = H * D;
+  for (int64_t b = 0; b < B; ++b) {
+    const int32_t s0 = start ? start[b] : 0;
+    if (s0 < 0 || s0 > past + Tn - 1) {
+      fail(TRIAD_ERR_INVALID, "start[" + std::to_string(b) + "]=" + std::to_string(s0) +
+                                  " is outside [0, " + std::to_string(past + Tn - 1) + "]");
+    }
+    for (int64_t i = 0; i < Tn; ++i) {
+      const float* src = qkv + (b * Tn + i) * 3 * C;
+      std::copy(src + C, src + 2 * C, kcache + (b * Tmax + past + i) * C);
+      std::copy(src + 2 * C, src + 3 * C, vcache + (b * Tmax + past + i) * C);
+    }
+  }
+  const float scale = 1.0f / std::sqrt((float)D);
+  parallel_for(B * H * Tn, B * H * Tn * (past + Tn) * D, kParallelMin, [&](int64_t k0, int64_t k1) {
+    std::vector<float> sc(past + Tn);  // [keys] scaled scores of one query
+    for (int64_t k = k0; k < k1; ++k) {  // k = (b * H + h) * Tn + i
+      const int64_t i = k % Tn, h = (k / Tn) % H, b = k / (Tn * H);
+      const int64_t last = past + i, first = start ? start[b] : 0;
+      const float* q = qkv + (b * Tn + i) * 3 * C + h * D;
+      const float* kb = kcache + b * Tmax * C + h * D;
+      const float* vb = vcache + b * Tmax * C + h * D;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t s = first; s <= last; ++s) {
+        sc[s] = dot(q, kb + s * C, D) * scale;
+        mx = std::max(mx, sc[s]);
+      }
+      double sum = 0.0;
+      float* o = out + (b * Tn + i) * C + h * D;
+      for (int64_t d = 0; d < D; ++d) o[d] = 0.0f;
+      for (int64_t s = first; s <= last; ++s) {
+        const float p = vexp(sc[s] - mx);
+        sum += p;
+        const float* v = vb + s * C;
+#pragma omp simd
+        for (int64_t d = 0; d < D; ++d) o[d] += p * v[d];
+      }
+      const float inv = (float)(1.0 / sum);
+#pragma omp simd
+      for (int64_t d = 0; d < D; ++d) o[d] *= inv;
+    }
+  });
 }
 
 }  // namespace triad::cpu

@@ -38,6 +38,9 @@ void attention_forward(float* out, float* lse, const float* qkv, const int32_t* 
 void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* out,
                         const float* lse, const int32_t* doc_ids, int64_t B, int64_t T,
                         int64_t H, int64_t D);
+void attention_decode(float* out, float* kcache, float* vcache, const float* qkv,
+                      const int32_t* start, int64_t B, int64_t Tn, int64_t past, int64_t Tmax,
+                      int64_t H, int64_t D);
 
 // classifier.cpp
 void cross_entropy_forward(float* loss, float* logprob, float* lse, const float* logits,

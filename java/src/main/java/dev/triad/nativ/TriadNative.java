@@ -142,6 +142,10 @@ public final class TriadNative {
       @Const Buffer out, @Const Buffer lse, @Const Buffer docIds, @Cast("int64_t") long B,
       @Cast("int64_t") long T, @Cast("int64_t") long H, @Cast("int64_t") long D);
 
+  public static native int triad_attention_decode(Buffer out, Buffer kcache, Buffer vcache, @Const Buffer qkv,
+      @Const Buffer start, @Cast("int64_t") long B, @Cast("int64_t") long Tn, @Cast("int64_t") long past,
+      @Cast("int64_t") long Tmax, @Cast("int64_t") long H, @Cast("int64_t") long D);
+
   // ---- fused classifier ----
   public static native int triad_cross_entropy_forward(Buffer loss, Buffer logprob, Buffer lse,
       @Const Buffer logits, @Const Buffer targets, @Const Buffer weights, @Cast("int64_t") long N,

@@ -218,6 +218,31 @@ public final class Ops {
     return out;
   }
 
+  /**
+   * Attention for generation over a KV cache (no gradient). kCache, vCache: [B,Tmax,C] holding
+   * positions [0, past); qkv: [B,Tn,3C] for the Tn new tokens, whose keys and values are written
+   * into the caches at [past, past+Tn); start: i32 [B] or null — each row's first real position
+   * (left padding before it is never attended). Returns [B,Tn,C].
+   */
+  public static Tensor attentionDecode(Tensor qkv, Tensor kCache, Tensor vCache, Tensor start, int nHead,
+      long past) {
+    Check c = new Check("attentionDecode").floating(qkv, "qkv").floating(kCache, "kCache")
+        .floating(vCache, "vCache").intsOrNull(start, "start").rank(qkv, "qkv", 3).rank(kCache, "kCache", 3)
+        .sameShape(kCache, "kCache", vCache, "vCache");
+    long B = qkv.size(0), Tn = qkv.size(1), C = qkv.size(2) / 3, Tmax = kCache.size(1);
+    c.that(nHead >= 1 && qkv.size(2) == 3 * C && C % nHead == 0,
+        "qkv's last dimension " + qkv.size(2) + " is not 3 * nHead(" + nHead + ") * headDim")
+        .shape(kCache, "kCache", B, Tmax, C)
+        .that(past >= 0 && past + Tn <= Tmax, "past " + past + " + " + Tn + " new tokens exceed the cache length " + Tmax);
+    if (start != null) {
+      c.shape(start, "start", B);
+    }
+    Tensor out = like(qkv, B, Tn, C);
+    check(TriadNative.triad_attention_decode(out.buf(), kCache.buf(), vCache.buf(), qkv.buf(), bufOrNull(start),
+        B, Tn, past, Tmax, nHead, C / nHead));
+    return out;
+  }
+
   // =============================================================================================
   // fused classifier
   // =============================================================================================
@@ -489,6 +514,21 @@ public final class Ops {
     new Check("detach").tensor(x, "x");
     Tensor out = like(x, x.shape());
     check(TriadNative.triad_buffer_copy(out.buf(), 0, x.buf(), 0, x.numel()));
+    return out;
+  }
+
+  /**
+   * x[:, t, :] of a [B,T,C] tensor, as a new [B,C] tensor (not differentiable): e.g. the last
+   * position's hidden state during generation.
+   */
+  public static Tensor selectTime(Tensor x, long t) {
+    Check c = new Check("selectTime").tensor(x, "x").rank(x, "x", 3);
+    long B = x.size(0), T = x.size(1), C = x.size(2);
+    c.that(t >= 0 && t < T, "time index " + t + " is out of range [0, " + T + ")");
+    Tensor out = like(x, B, C);
+    for (long b = 0; b < B; b++) {
+      check(TriadNative.triad_buffer_copy(out.buf(), b * C, x.buf(), (b * T + t) * C, C));
+    }
     return out;
   }
 

@@ -5,11 +5,11 @@ package dev.triad.autograd;
  * as possible: they are the ground truth that native forward and backward are compared against.
  * Arrays are row-major; shapes are in the comments.
  */
-final class Reference {
+public final class Reference {
   private Reference() {}
 
   /** y[rows,out] = x[rows,in] W[out,in]^T + b[out] (b may be null). */
-  static double[] linear(double[] x, double[] w, double[] b, int rows, int in, int out) {
+  public static double[] linear(double[] x, double[] w, double[] b, int rows, int in, int out) {
     double[] y = new double[rows * out];
     for (int r = 0; r < rows; r++) {
       for (int o = 0; o < out; o++) {
@@ -23,7 +23,7 @@ final class Reference {
     return y;
   }
 
-  static double[] gelu(double[] x) {
+  public static double[] gelu(double[] x) {
     double[] y = new double[x.length];
     double k = Math.sqrt(2 / Math.PI);
     for (int i = 0; i < x.length; i++) {
@@ -34,7 +34,7 @@ final class Reference {
   }
 
   /** LayerNorm over the last dimension C of x[rows,C], eps inside the square root. */
-  static double[] layerNorm(double[] x, double[] w, double[] b, int rows, int c, double eps) {
+  public static double[] layerNorm(double[] x, double[] w, double[] b, int rows, int c, double eps) {
     double[] y = new double[x.length];
     for (int r = 0; r < rows; r++) {
       double mean = 0;
@@ -57,7 +57,7 @@ final class Reference {
   }
 
   /** Causal attention: qkv[B,T,3,H,D] -> out[B,T,H,D], scores scaled by 1/sqrt(D). */
-  static double[] attention(double[] qkv, int batch, int t, int h, int d) {
+  public static double[] attention(double[] qkv, int batch, int t, int h, int d) {
     int c = h * d;
     double[] out = new double[batch * t * c];
     double scale = 1 / Math.sqrt(d);
@@ -93,7 +93,7 @@ final class Reference {
   }
 
   /** Mean over rows of -log softmax(logits[rows,V])[target]. */
-  static double crossEntropyMean(double[] logits, int[] targets, int v) {
+  public static double crossEntropyMean(double[] logits, int[] targets, int v) {
     double total = 0;
     for (int r = 0; r < targets.length; r++) {
       double max = Double.NEGATIVE_INFINITY;
@@ -109,7 +109,7 @@ final class Reference {
     return total / targets.length;
   }
 
-  static double[] add(double[] a, double[] b) {
+  public static double[] add(double[] a, double[] b) {
     double[] y = new double[a.length];
     for (int i = 0; i < a.length; i++) {
       y[i] = a[i] + b[i];

@@ -1,0 +1,110 @@
+package dev.triad.nn;
+
+import dev.triad.tensor.Device;
+import dev.triad.tensor.Ops;
+import dev.triad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * GPT-2: token + learned position embeddings, nLayer pre-LN blocks, a final LayerNorm, and an LM
+ * head tied to the token embedding. Parameter names follow Hugging Face's GPT-2
+ * ("wte.weight", "h.0.attn.c_attn.weight", ...), with Linear weights stored [out, in].
+ */
+public final class Gpt extends Module {
+  /** Targets equal to this are ignored by the loss (prompt tokens, padding). */
+  public static final int IGNORE = -1;
+
+  public final GptConfig config;
+  public final Device device;
+  /** Rows of wte: the vocabulary, padded to a multiple of 128 on CUDA. */
+  public final int paddedVocab;
+  public final Tensor wte;
+  public final Tensor wpe;
+  public final List<Block> blocks;
+  public final LayerNorm lnF;
+
+  /** A freshly initialised model (GPT-2 initialisation, std 0.02) from {@code seed}. */
+  public Gpt(GptConfig config, Device device, long seed) {
+    this.config = config;
+    this.device = device;
+    this.paddedVocab = config.paddedVocab(device == Device.CUDA);
+    Init init = new Init(seed, device);
+    wte = param("wte.weight", init.normal(0.02f, paddedVocab, config.nEmbd()));
+    wpe = param("wpe.weight", init.normal(0.02f, config.blockSize(), config.nEmbd()));
+    List<Block> hs = new ArrayList<>();
+    for (int i = 0; i < config.nLayer(); i++) {
+      hs.add(child("h." + i, new Block(init, config)));
+    }
+    blocks = Collections.unmodifiableList(hs);
+    lnF = child("ln_f", new LayerNorm(init, config.nEmbd()));
+  }
+
+  private void checkTokens(Tensor tokens, Tensor positions) {
+    if (tokens.rank() != 2) {
+      throw new IllegalArgumentException("gpt: tokens must be [B,T], got " + tokens.describe());
+    }
+    if (positions == null && tokens.size(1) > config.blockSize()) {
+      throw new IllegalArgumentException("gpt: sequence length T=" + tokens.size(1)
+          + " exceeds the model's context of " + config.blockSize() + " positions");
+    }
+  }
+
+  /**
+   * Final hidden states [B,T,C] for tokens i32 [B,T]. positions i32 [B,T] or null (0..T-1);
+   * docIds i32 [B,T] or null (packed documents attend only within themselves).
+   */
+  public Tensor hidden(Tensor tokens, Tensor positions, Tensor docIds) {
+    checkTokens(tokens, positions);
+    Tensor x = Ops.embedding(tokens, positions, wte, wpe);
+    for (Block b : blocks) {
+      x = b.forward(x, docIds);
+    }
+    return lnF.forward(x);
+  }
+
+  /** Logits [B,T,paddedVocab]; columns >= vocabSize are padding. */
+  public Tensor logits(Tensor tokens, Tensor positions, Tensor docIds) {
+    return Ops.linear(hidden(tokens, positions, docIds), wte, null);
+  }
+
+  public Tensor logits(Tensor tokens) {
+    return logits(tokens, null, null);
+  }
+
+  /**
+   * Per-token cross-entropy of the next-token targets i32 [B,T] ({@link #IGNORE} skips a token),
+   * with optional per-token weights: the one loss of all three training phases.
+   */
+  public Ops.CrossEntropy tokenLoss(Tensor logits, Tensor targets, Tensor weights) {
+    return Ops.crossEntropy(logits, targets, weights, config.vocabSize(), IGNORE);
+  }
+
+  /** Mean next-token loss over the non-ignored targets: the pretraining objective. */
+  public Tensor loss(Tensor tokens, Tensor targets) {
+    return Ops.crossEntropyMean(logits(tokens), targets, IGNORE);
+  }
+
+  /** LM head: hidden [..., C] -> logits [..., paddedVocab] (tied to the token embedding). */
+  public Tensor lmHead(Tensor hidden) {
+    return Ops.linear(hidden, wte, null);
+  }
+
+  /**
+   * Generation: final hidden states [B,Tn,C] of Tn new tokens at cache positions [past, past+Tn).
+   * positions i32 [B,Tn] (model positions, which differ from cache positions under left padding);
+   * start i32 [B] or null: each row's first real cache position.
+   */
+  public Tensor hiddenCached(Tensor tokens, Tensor positions, KvCache cache, Tensor start, long past) {
+    if (past + tokens.size(1) > cache.maxLen()) {
+      throw new IllegalArgumentException("gpt: " + (past + tokens.size(1)) + " positions exceed the KV cache of "
+          + cache.maxLen());
+    }
+    Tensor x = Ops.embedding(tokens, positions, wte, wpe);
+    for (int i = 0; i < blocks.size(); i++) {
+      x = blocks.get(i).forwardCached(x, cache.layer(i), start, past);
+    }
+    return lnF.forward(x);
+  }
+}
