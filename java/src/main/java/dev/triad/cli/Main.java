@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code triad} command line. */
 @Command(name = "triad", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Train language models from Java at native speed.",
-    subcommands = {InfoCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InfoCommand.class, DemoCommand.class, TokenizeCommand.class, PretrainCommand.class,
+        SampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -66,6 +66,19 @@ public final class AdamW implements AutoCloseable {
     return step;
   }
 
+  /** Restores the step count (bias correction) when resuming from a checkpoint. */
+  public void setStepCount(long steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("step count must be >= 0, got " + steps);
+    }
+    this.step = steps;
+  }
+
+  /** Number of parameter tensors. */
+  public int size() {
+    return params.size();
+  }
+
   /** One update of every parameter that has a gradient. */
   public void step() {
     step(1.0f);

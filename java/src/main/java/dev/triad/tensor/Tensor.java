@@ -171,6 +171,28 @@ public final class Tensor implements AutoCloseable {
     return toFloatArray()[0];
   }
 
+  /**
+   * Overwrites every element with {@code data} (row-major, converted to this tensor's floating
+   * dtype): loads checkpoints into existing parameters.
+   */
+  public void write(float[] data) {
+    checkOpen();
+    if (!dtype().isFloating()) {
+      throw new IllegalArgumentException("write(float[]) needs a floating-point tensor, got " + describe());
+    }
+    Shapes.requireLength(data.length, shape);
+    try (Tensor host = Tensor.unscoped(DType.F32, Device.CPU, shape)) {
+      Status.check(TriadNative.triad_buffer_write(host.buf(), 0, data, data.length));
+      if (dtype() == DType.F32) {
+        Status.check(TriadNative.triad_buffer_copy(buf(), 0, host.buf(), 0, numel));
+      } else {
+        try (Tensor cast = host.to(dtype())) {
+          Status.check(TriadNative.triad_buffer_copy(buf(), 0, cast.buf(), 0, numel));
+        }
+      }
+    }
+  }
+
   /** A copy on {@code device} (a new tensor even when already there). Not differentiable. */
   public Tensor to(Device device) {
     Tensor out = zeros(dtype(), device, shape);

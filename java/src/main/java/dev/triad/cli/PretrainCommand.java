@@ -1,0 +1,88 @@
+package dev.triad.cli;
+
+import dev.triad.train.TrainConfig;
+import dev.triad.train.pretrain.Pretrain;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code triad pretrain}: phase one, next-token prediction on token shards or the embedded corpus. */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+    description = {"Pretrain a GPT on next-token prediction.",
+        "Without --data it trains on the embedded synthetic corpus (weather bulletins, facts, arithmetic),"
+            + " tokenized byte-level into <out>/data."})
+final class PretrainCommand implements Callable<Integer> {
+  @Mixin
+  TrainingOptions common = new TrainingOptions("runs/pretrain", 500, "small");
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "directory of train_*.bin / val_*.bin token shards (from `triad tokenize` or llm.c)")
+  Path data;
+
+  @Option(names = "--tokenizer", paramLabel = "gpt2|byte",
+      description = "tokenizer of the data (default: byte for the embedded corpus, gpt2 with --data)")
+  String tokenizer;
+
+  @Option(names = "--init-hf", paramLabel = "DIR",
+      description = "start from Hugging Face GPT-2 weights (model.safetensors + config.json) instead of --model")
+  Path initHf;
+
+  @Option(names = "--batch", paramLabel = "B", description = "sequences per micro-batch (default: ${DEFAULT-VALUE})")
+  int batch = 8;
+
+  @Option(names = "--seq", paramLabel = "T", description = "tokens per sequence (default: ${DEFAULT-VALUE})")
+  int seq = 128;
+
+  @Option(names = "--total-batch", paramLabel = "TOKENS",
+      description = "tokens per optimizer step, reached by gradient accumulation (default: B x T)")
+  long totalBatch;
+
+  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+  float lr = 1e-3f;
+
+  @Option(names = "--min-lr-ratio", description = "final learning rate as a fraction of the peak (default: ${DEFAULT-VALUE})")
+  float minLrRatio = 0.1f;
+
+  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
+  int warmup = 50;
+
+  @Option(names = "--schedule", description = "cosine, or wsd (warmup-stable-decay) (default: ${DEFAULT-VALUE})")
+  String schedule = "cosine";
+
+  @Option(names = "--decay-fraction", description = "wsd: share of steps spent decaying (default: ${DEFAULT-VALUE})")
+  float decayFraction = 0.2f;
+
+  @Option(names = "--weight-decay", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE})")
+  float weightDecay = 0.1f;
+
+  @Option(names = "--grad-clip", description = "global gradient-norm clip; 0 disables (default: ${DEFAULT-VALUE})")
+  float gradClip = 1.0f;
+
+  @Option(names = "--eval-every", paramLabel = "STEPS", description = "validation loss every N steps (default: ${DEFAULT-VALUE})")
+  int evalEvery = 100;
+
+  @Option(names = "--eval-batches", paramLabel = "N", description = "validation batches per evaluation (default: ${DEFAULT-VALUE})")
+  int evalBatches = 10;
+
+  @Option(names = "--sample-every", paramLabel = "STEPS", description = "print a text sample every N steps; 0 never (default: ${DEFAULT-VALUE})")
+  int sampleEvery = 250;
+
+  @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "save a checkpoint every N steps (default: ${DEFAULT-VALUE})")
+  int checkpointEvery = 250;
+
+  @Option(names = "--keep", paramLabel = "K", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
+  int keep = 2;
+
+  @Override
+  public Integer call() {
+    TrainConfig train = new TrainConfig(common.steps, 1, lr, minLrRatio, warmup,
+        TrainConfig.Schedule.valueOf(schedule.toUpperCase(java.util.Locale.ROOT)), decayFraction, weightDecay, 0.9f,
+        0.95f, gradClip, evalEvery, sampleEvery, checkpointEvery, keep, common.seed);
+    String tok = tokenizer != null ? tokenizer : (data != null || initHf != null ? "gpt2" : "byte");
+    Pretrain.run(new Pretrain.Options(common.out, data, tok, common.model, initHf, common.parsedDevice(), batch, seq,
+        totalBatch, train, evalBatches, common.resume));
+    return 0;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.triad.cli;
+
+import dev.triad.data.Tokenizer;
+import dev.triad.generate.Generator;
+import dev.triad.generate.SamplingConfig;
+import dev.triad.nn.Gpt;
+import dev.triad.train.RunInfo;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code triad sample}: text from a run's latest (or a given) checkpoint. */
+@Command(name = "sample", mixinStandardHelpOptions = true,
+    description = "Generate text from a trained model (KV-cache decoding).")
+final class SampleCommand implements Callable<Integer> {
+  @Option(names = "--run", paramLabel = "DIR", description = "run directory to load (default: ${DEFAULT-VALUE})")
+  Path run = Path.of("runs/pretrain");
+
+  @Option(names = "--checkpoint", paramLabel = "FILE", description = "a specific checkpoint (default: the run's latest)")
+  Path checkpoint;
+
+  @Option(names = "--prompt", description = "text to continue (default: start of a new document)")
+  String prompt;
+
+  @Option(names = {"-n", "--num-samples"}, description = "samples to draw, decoded as one batch (default: ${DEFAULT-VALUE})")
+  int num = 1;
+
+  @Option(names = "--max-new-tokens", description = "tokens to generate per sample (default: ${DEFAULT-VALUE})")
+  int maxNew = 100;
+
+  @Option(names = "--temperature", description = "softmax temperature; 0 is greedy (default: ${DEFAULT-VALUE})")
+  float temperature = 0.8f;
+
+  @Option(names = "--top-k", description = "sample among the k most likely tokens; 0 disables (default: ${DEFAULT-VALUE})")
+  int topK = 40;
+
+  @Option(names = "--top-p", description = "nucleus sampling mass; 1 disables (default: ${DEFAULT-VALUE})")
+  float topP = 1.0f;
+
+  @Option(names = "--seed", description = "sampling seed (default: ${DEFAULT-VALUE})")
+  long seed = 0;
+
+  @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "(default: ${DEFAULT-VALUE})")
+  String device = "auto";
+
+  @Override
+  public Integer call() {
+    RunInfo info = RunInfo.read(run);
+    Tokenizer tok = Tokenizer.byName(info.tokenizer());
+    int[] promptTokens = prompt == null ? new int[0] : tok.encode(prompt);
+    int[] start = new int[promptTokens.length + 1];
+    start[0] = tok.eotToken();
+    System.arraycopy(promptTokens, 0, start, 1, promptTokens.length);
+    int[][] prompts = new int[num][];
+    Arrays.fill(prompts, start);
+    int budget = Math.min(maxNew, info.blockSize() - start.length);
+    if (budget < 1) {
+      throw new IllegalArgumentException("the prompt (" + start.length + " tokens) fills the model's context of "
+          + info.blockSize());
+    }
+    try (Gpt model = RunInfo.loadModel(run, checkpoint, dev.triad.tensor.Device.parse(device))) {
+      int[][] out = Generator.generate(model, prompts,
+          new SamplingConfig(budget, temperature, topK, topP, new int[] {tok.eotToken()}, seed));
+      for (int i = 0; i < num; i++) {
+        if (num > 1) {
+          System.out.println("--- sample " + (i + 1));
+        }
+        System.out.println((prompt == null ? "" : prompt) + tok.decode(out[i]));
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,43 @@
+package dev.triad.cli;
+
+import dev.triad.tensor.Device;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every training command shares (a picocli mixin). */
+final class TrainingOptions {
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "run directory: config.json, metrics.jsonl, checkpoints/ (default: ${DEFAULT-VALUE})")
+  Path out;
+
+  @Option(names = "--steps", paramLabel = "N", description = "optimizer steps to train to (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--model", paramLabel = "PRESET",
+      description = "model preset: tiny, small, gpt2, gpt2-medium, gpt2-large, gpt2-xl (default: ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--device", paramLabel = "cpu|cuda|auto",
+      description = "where to train; auto picks CUDA when available (default: ${DEFAULT-VALUE})")
+  String device = "auto";
+
+  @Option(names = "--seed", paramLabel = "N", description = "seed for initialisation, data order and sampling (default: ${DEFAULT-VALUE})")
+  long seed = 1337;
+
+  @Option(names = "--resume", description = "continue exactly from the latest checkpoint in --out")
+  boolean resume;
+
+  TrainingOptions(String defaultOut, int defaultSteps, String defaultModel) {
+    this.out = Path.of(defaultOut);
+    this.steps = defaultSteps;
+    this.model = defaultModel;
+  }
+
+  Device parsedDevice() {
+    Device d = Device.parse(device);
+    if (!d.isAvailable()) {
+      throw new IllegalArgumentException("--device " + device + ": " + d.unavailabilityCause());
+    }
+    return d;
+  }
+}

@@ -1,0 +1,112 @@
+package dev.triad.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-step metrics appended to {@code metrics.jsonl} in the run directory (one JSON object per
+ * line, flushed each step so a crash loses nothing), and the console progress line with ETA.
+ */
+public final class Metrics implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Path file;
+  private final BufferedWriter out;
+  private final boolean interactive = System.console() != null;
+  private final long totalSteps;
+  private final long startNanos = System.nanoTime();
+  private final long firstStep;
+
+  /**
+   * Opens (or continues) the metrics file. When resuming at {@code resumeStep}, lines of later
+   * steps — written by a run that went past its last checkpoint — are dropped first.
+   */
+  public Metrics(Path runDir, long totalSteps, long resumeStep) {
+    this.file = runDir.resolve("metrics.jsonl");
+    this.totalSteps = totalSteps;
+    this.firstStep = resumeStep;
+    try {
+      if (resumeStep > 0 && Files.exists(file)) {
+        List<String> kept = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          if (!line.isBlank() && JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= resumeStep) {
+            kept.add(line);
+          }
+        }
+        Files.write(file, kept, StandardCharsets.UTF_8);
+      } else if (resumeStep == 0) {
+        Files.deleteIfExists(file);
+      }
+      out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write metrics to " + file, e);
+    }
+  }
+
+  /** Appends one record; {@code values} keep their insertion order. */
+  public void log(Map<String, Object> values) {
+    try {
+      out.write(JSON.writeValueAsString(values));
+      out.newLine();
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write metrics to " + file, e);
+    }
+  }
+
+  /** The progress line: a bar with ETA on a terminal, a plain line every {@code every} steps otherwise. */
+  public void progress(long step, String summary, int every) {
+    double elapsed = (System.nanoTime() - startNanos) / 1e9;
+    long done = step - firstStep;
+    double eta = done > 0 ? elapsed / done * (totalSteps - step) : Double.NaN;
+    String line = String.format("step %d/%d %s | %s elapsed, ETA %s", step, totalSteps, summary,
+        duration(elapsed), Double.isNaN(eta) ? "?" : duration(eta));
+    if (interactive) {
+      int width = 20;
+      int filled = (int) (width * step / Math.max(1, totalSteps));
+      System.out.print("\r[" + "=".repeat(filled) + " ".repeat(width - filled) + "] " + line + "   ");
+      if (step == totalSteps) {
+        System.out.println();
+      }
+    } else if (step == firstStep + 1 || step % every == 0 || step == totalSteps) {
+      System.out.println(line);
+    }
+  }
+
+  /** Prints a message on its own line (not mixed into the progress bar). */
+  public void println(String message) {
+    if (interactive) {
+      System.out.println();
+    }
+    System.out.println(message);
+  }
+
+  static String duration(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600 ? String.format("%dh%02dm", s / 3600, s % 3600 / 60)
+        : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+  }
+
+  /** A record builder that keeps key order. */
+  public static Map<String, Object> record() {
+    return new LinkedHashMap<>();
+  }
+
+  @Override
+  public void close() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

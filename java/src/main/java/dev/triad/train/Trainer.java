@@ -1,0 +1,197 @@
+package dev.triad.train;
+
+import dev.triad.autograd.Autograd;
+import dev.triad.nn.Module;
+import dev.triad.optim.AdamW;
+import dev.triad.optim.GradClip;
+import dev.triad.tensor.Ops;
+import dev.triad.tensor.Scope;
+import dev.triad.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one training loop every phase shares: gradient accumulation, the learning-rate schedule,
+ * global-norm clipping folded into the fused AdamW step, periodic evaluation, samples and
+ * checkpoints, per-step metrics, and exact resume. A phase supplies only its {@link Task}: how to
+ * compute one micro-batch's loss, evaluate, sample, and save/restore its data position.
+ */
+public final class Trainer implements AutoCloseable {
+  /** What a phase plugs into the loop. */
+  public interface Task {
+    /** Loss of the next micro-batch (a scalar to differentiate) and the tokens it covered. */
+    MicroBatch next();
+
+    /** Held-out loss, or NaN when the phase has no held-out data. Runs under no-grad. */
+    double evaluate();
+
+    /** A short sample of the model's output for the log, or null. Runs under no-grad. */
+    String sample();
+
+    /** The task's resumable state (data position, ...), stored in checkpoints. */
+    Map<String, String> state();
+
+    void restore(Map<String, String> state);
+
+    /** Extra per-step metrics of the phase (may be empty); called after each optimizer step. */
+    default Map<String, Object> stepMetrics() {
+      return Map.of();
+    }
+  }
+
+  /** One micro-batch's loss and its token count. */
+  public record MicroBatch(Tensor loss, long tokens) {}
+
+  /** Headline figures of a run. */
+  public record Result(long steps, double firstLoss, double lastLoss, double firstValLoss, double lastValLoss,
+      double tokensPerSecond, Path runDir) {}
+
+  private final Module model;
+  private final Task task;
+  private final TrainConfig cfg;
+  private final Path runDir;
+  private final AdamW optimizer;
+  private final Checkpoints checkpoints;
+  private final double flopsPerToken;
+  private final double peakFlops;
+
+  /**
+   * @param flopsPerToken training FLOPs per token (6N + attention) for MFU, or 0
+   * @param peakFlops the device's peak FLOP/s for MFU, or 0 when unknown (MFU is then omitted)
+   */
+  public Trainer(Module model, Task task, TrainConfig cfg, Path runDir, double flopsPerToken, double peakFlops) {
+    this.model = model;
+    this.task = task;
+    this.cfg = cfg;
+    this.runDir = runDir;
+    this.optimizer = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), 1e-8f, cfg.weightDecay());
+    this.checkpoints = new Checkpoints(runDir, cfg.keepCheckpoints());
+    this.flopsPerToken = flopsPerToken;
+    this.peakFlops = peakFlops;
+  }
+
+  public Checkpoints checkpoints() {
+    return checkpoints;
+  }
+
+  public AdamW optimizer() {
+    return optimizer;
+  }
+
+  /** Trains to {@code cfg.steps()}, first continuing from the latest checkpoint when {@code resume}. */
+  public Result run(boolean resume) {
+    long start = 0;
+    if (resume) {
+      var latest = checkpoints.latest();
+      if (latest.isEmpty()) {
+        throw new IllegalStateException("--resume: no checkpoint in " + checkpoints.directory());
+      }
+      Map<String, String> meta = Checkpoints.load(latest.get(), model, optimizer);
+      task.restore(meta);
+      start = Long.parseLong(meta.get("step"));
+      System.out.println("resumed from " + latest.get() + " at step " + start);
+    }
+    double firstLoss = Double.NaN, lastLoss = Double.NaN, firstVal = Double.NaN, lastVal = Double.NaN;
+    long tokensTotal = 0;
+    double secondsTotal = 0;
+    try (Metrics metrics = new Metrics(runDir, cfg.steps(), start)) {
+      if (start == 0) {
+        firstVal = lastVal = evaluate();
+        if (!Double.isNaN(firstVal)) {
+          metrics.println(String.format("step 0: val loss %.4f", firstVal));
+          Map<String, Object> rec = Metrics.record();
+          rec.put("step", 0);
+          rec.put("val_loss", firstVal);
+          metrics.log(rec);
+        }
+      }
+      for (long step = start; step < cfg.steps(); step++) {
+        long t0 = System.nanoTime();
+        float lr = cfg.lrAt(step);
+        optimizer.setLearningRate(lr);
+        double lossSum = 0;
+        long tokens = 0;
+        for (int micro = 0; micro < cfg.gradAccum(); micro++) {
+          try (Scope s = Scope.open()) {
+            MicroBatch mb = task.next();
+            // mean over micro-batches: each contributes 1/gradAccum of the gradient
+            Tensor scaled = cfg.gradAccum() == 1 ? mb.loss() : Ops.mulScalar(mb.loss(), 1f / cfg.gradAccum());
+            scaled.backward();
+            lossSum += mb.loss().item();
+            tokens += mb.tokens();
+          }
+        }
+        double norm = GradClip.globalNorm(model.parameters());
+        float factor = cfg.gradClip() > 0 ? GradClip.clipFactor(norm, cfg.gradClip()) : 1f;
+        optimizer.step(factor);
+        optimizer.zeroGrad();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long done = step + 1;
+        double loss = lossSum / cfg.gradAccum();
+        if (!Double.isFinite(loss)) {
+          throw new IllegalStateException("loss became " + loss + " at step " + done
+              + " (lower the learning rate, or check the data)");
+        }
+        firstLoss = Double.isNaN(firstLoss) ? loss : firstLoss;
+        lastLoss = loss;
+        tokensTotal += tokens;
+        secondsTotal += seconds;
+
+        Map<String, Object> rec = Metrics.record();
+        rec.put("step", done);
+        rec.put("loss", loss);
+        rec.put("lr", lr);
+        rec.put("grad_norm", norm);
+        rec.put("tokens", tokens);
+        rec.put("tokens_per_s", tokens / seconds);
+        rec.put("step_ms", seconds * 1e3);
+        if (peakFlops > 0 && flopsPerToken > 0) {
+          rec.put("mfu", flopsPerToken * tokens / seconds / peakFlops);
+        }
+        rec.putAll(task.stepMetrics());
+        boolean last = done == cfg.steps();
+        if ((cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || last) {
+          lastVal = evaluate();
+          if (!Double.isNaN(lastVal)) {
+            rec.put("val_loss", lastVal);
+            firstVal = Double.isNaN(firstVal) ? lastVal : firstVal;
+          }
+        }
+        metrics.log(rec);
+        String summary = String.format("loss %.4f%s lr %.2e norm %.2f | %.0f tok/s", loss,
+            rec.containsKey("val_loss") ? String.format(" val %.4f", lastVal) : "", lr, norm, tokens / seconds);
+        metrics.progress(done, summary, 10);
+        if (cfg.sampleEvery() > 0 && (done % cfg.sampleEvery() == 0 || last)) {
+          String text = sample();
+          if (text != null) {
+            metrics.println("sample at step " + done + ": " + text.replace("\n", "\\n"));
+          }
+        }
+        if ((cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0) || last) {
+          Map<String, String> state = new LinkedHashMap<>(task.state());
+          checkpoints.save(done, model, optimizer, state);
+        }
+      }
+    }
+    return new Result(cfg.steps(), firstLoss, lastLoss, firstVal, lastVal,
+        secondsTotal > 0 ? tokensTotal / secondsTotal : 0, runDir);
+  }
+
+  private double evaluate() {
+    try (Autograd.NoGrad ng = Autograd.noGrad()) {
+      return task.evaluate();
+    }
+  }
+
+  private String sample() {
+    try (Autograd.NoGrad ng = Autograd.noGrad()) {
+      return task.sample();
+    }
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+  }
+}

@@ -1,0 +1,163 @@
+package dev.triad.train.pretrain;
+
+import dev.triad.data.SyntheticCorpus;
+import dev.triad.data.TokenDataLoader;
+import dev.triad.data.Tokenize;
+import dev.triad.data.Tokenizer;
+import dev.triad.io.Gpt2Hf;
+import dev.triad.io.HfGpt2Config;
+import dev.triad.nn.Gpt;
+import dev.triad.nn.GptConfig;
+import dev.triad.tensor.Device;
+import dev.triad.tensor.Tensor;
+import dev.triad.train.RunInfo;
+import dev.triad.train.TrainConfig;
+import dev.triad.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Phase one, self-supervised pretraining: token shards (or the embedded synthetic corpus) in,
+ * a GPT trained on next-token prediction out, in a run directory with config, metrics and
+ * checkpoints.
+ */
+public final class Pretrain {
+  private Pretrain() {}
+
+  /** Everything a pretraining run needs; {@link #defaults()} gives the embedded-corpus setup. */
+  public record Options(Path runDir, Path dataDir, String tokenizer, String preset, Path initFromHf, Device device,
+      int batch, int seqLen, long totalBatchTokens, TrainConfig train, int evalBatches, boolean resume) {
+    public static Options defaults(Path runDir) {
+      TrainConfig t = new TrainConfig(500, 1, 1e-3f, 0.1f, 50, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f, 0.95f,
+          1.0f, 100, 250, 250, 2, 1337);
+      return new Options(runDir, null, "byte", "small", null, Device.best(), 8, 128, 0, t, 10, false);
+    }
+  }
+
+  public static Trainer.Result run(Options o) {
+    Tokenizer tokenizer = Tokenizer.byName(o.tokenizer());
+    Path data = o.dataDir() != null ? o.dataDir() : embeddedData(o.runDir(), tokenizer, o.train().seed());
+    List<Path> trainShards = shards(data, "train_*.bin");
+    List<Path> valShards = shards(data, "val_*.bin");
+
+    GptConfig cfg;
+    HfGpt2Config hf = null;
+    if (o.initFromHf() != null) {
+      hf = readHfConfig(o.initFromHf());
+      cfg = new GptConfig("gpt2-hf", hf.nLayer(), hf.nHead(), hf.nEmbd(), hf.vocabSize(), hf.nPositions());
+    } else {
+      cfg = GptConfig.preset(o.preset(), tokenizer.vocabSize());
+    }
+    if (cfg.vocabSize() < tokenizer.vocabSize()) {
+      throw new IllegalArgumentException("the model's vocabulary (" + cfg.vocabSize() + ") is smaller than tokenizer "
+          + tokenizer.name() + "'s (" + tokenizer.vocabSize() + ")");
+    }
+    if (o.seqLen() > cfg.blockSize()) {
+      throw new IllegalArgumentException("--seq " + o.seqLen() + " exceeds the model's context of " + cfg.blockSize());
+    }
+    long microTokens = (long) o.batch() * o.seqLen();
+    long total = o.totalBatchTokens() > 0 ? o.totalBatchTokens() : microTokens;
+    if (total % microTokens != 0) {
+      throw new IllegalArgumentException("total batch of " + total + " tokens is not a multiple of batch x seq = "
+          + microTokens);
+    }
+    TrainConfig train = withAccumulation(o.train(), (int) (total / microTokens));
+
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("data", data.toString());
+    settings.put("batch", o.batch());
+    settings.put("seq_len", o.seqLen());
+    settings.put("total_batch_tokens", total);
+    settings.put("device", o.device().toString());
+    settings.put("train", train);
+    RunInfo.of("pretrain", cfg, tokenizer.name(), settings).write(o.runDir());
+
+    try (Gpt model = new Gpt(cfg, o.device(), train.seed())) {
+      if (hf != null && !o.resume()) {
+        loadHf(model, o.initFromHf(), hf);
+      }
+      System.out.printf("pretrain: %s (%d layers, %d heads, C=%d, vocab %d), %,d parameters, on %s%n", cfg.name(),
+          cfg.nLayer(), cfg.nHead(), cfg.nEmbd(), cfg.vocabSize(), model.parameterCount(), o.device());
+      System.out.println("pretrain: run directory " + o.runDir().toAbsolutePath());
+      TokenDataLoader trainLoader = TokenDataLoader.train(trainShards, o.batch(), o.seqLen(), train.seed());
+      TokenDataLoader valLoader = valShards.isEmpty() ? null : TokenDataLoader.val(valShards, o.batch(), o.seqLen());
+      System.out.printf("pretrain: %,d training tokens, %d steps of %,d tokens (%d x %d x %d accumulation)%n",
+          trainLoader.totalTokens(), train.steps(), total, o.batch(), o.seqLen(), train.gradAccum());
+      PretrainTask task = new PretrainTask(model, trainLoader, valLoader, o.evalBatches(), tokenizer, train.seed());
+      double flopsPerToken = 6.0 * model.parameterCount() + 12.0 * cfg.nLayer() * cfg.nEmbd() * o.seqLen();
+      try (Trainer trainer = new Trainer(model, task, train, o.runDir(), flopsPerToken, 0)) {
+        Trainer.Result r = trainer.run(o.resume());
+        System.out.printf("pretrain: done. loss %.4f -> %.4f, val loss %.4f -> %.4f, %.0f tokens/s; checkpoints in %s%n",
+            r.firstLoss(), r.lastLoss(), r.firstValLoss(), r.lastValLoss(), r.tokensPerSecond(),
+            trainer.checkpoints().directory().toAbsolutePath());
+        return r;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  private static TrainConfig withAccumulation(TrainConfig t, int accum) {
+    return new TrainConfig(t.steps(), accum, t.lr(), t.minLrRatio(), t.warmupSteps(), t.schedule(), t.decayFraction(),
+        t.weightDecay(), t.beta1(), t.beta2(), t.gradClip(), t.evalEvery(), t.sampleEvery(), t.checkpointEvery(),
+        t.keepCheckpoints(), t.seed());
+  }
+
+  /** Tokenizes the embedded synthetic corpus into {@code <run>/data} (once; reused on resume). */
+  static Path embeddedData(Path runDir, Tokenizer tokenizer, long seed) {
+    Path dir = runDir.resolve("data");
+    Path marker = dir.resolve("TOKENIZER");
+    try {
+      if (Files.exists(marker) && Files.readString(marker).strip().equals(tokenizer.name())) {
+        return dir;
+      }
+      List<String> docs = SyntheticCorpus.documents(SyntheticCorpus.DEFAULT_SEED);
+      Tokenize.Summary s = Tokenize.run(docs, tokenizer, dir, 0.05, 100_000_000L, seed);
+      dev.triad.io.AtomicFiles.writeString(marker, tokenizer.name() + "\n");
+      System.out.printf("pretrain: embedded corpus: %d documents -> %,d train / %,d val tokens (%s) in %s%n",
+          s.trainDocuments() + s.valDocuments(), s.trainTokens(), s.valTokens(), tokenizer.name(), dir);
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot tokenize the embedded corpus into " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<Path> shards(Path dir, String glob) {
+    try {
+      return TokenDataLoader.findShards(dir, glob);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + glob + " in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static HfGpt2Config readHfConfig(Path dir) {
+    try {
+      return Gpt2Hf.readConfig(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the GPT-2 config in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** GPT-2 weights in Hugging Face layout into a fresh model (vocabulary padding rows stay zero). */
+  static void loadHf(Gpt model, Path dir, HfGpt2Config hf) {
+    Map<String, float[]> state;
+    try {
+      state = Gpt2Hf.load(dir, hf, model.paddedVocab);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load GPT-2 weights from " + dir + ": " + e.getMessage(), e);
+    }
+    for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
+      float[] v = state.get(e.getKey());
+      if (v == null) {
+        throw new IllegalArgumentException("GPT-2 weights in " + dir + " lack " + e.getKey());
+      }
+      e.getValue().write(v);
+    }
+    System.out.println("pretrain: initialised from GPT-2 weights in " + dir);
+  }
+}
