@@ -3,6 +3,7 @@
 
 #include "cpu/cpu_ops.h"
 #include "cpu/parallel.h"
+#include "cpu/vec_math.h"
 
 namespace triad::cpu {
 
@@ -18,7 +19,7 @@ void gelu_forward(float* out, const float* x, int64_t n) {
     for (int64_t i = i0; i < i1; ++i) {
       const float xi = x[i];
       const float u = kSqrt2OverPi * (xi + kCubic * xi * xi * xi);
-      out[i] = 0.5f * xi * (1.0f + std::tanh(u));
+      out[i] = 0.5f * xi * (1.0f + vtanh(u));
     }
   });
 }
@@ -30,7 +31,7 @@ void gelu_backward(float* dx, const float* dout, const float* x, int64_t n) {
     for (int64_t i = i0; i < i1; ++i) {
       const float xi = x[i];
       const float u = kSqrt2OverPi * (xi + kCubic * xi * xi * xi);
-      const float t = std::tanh(u);
+      const float t = vtanh(u);
       const float du = kSqrt2OverPi * (1.0f + 3.0f * kCubic * xi * xi);
       const float grad = 0.5f * (1.0f + t) + 0.5f * xi * (1.0f - t * t) * du;
       dx[i] += dout[i] * grad;

@@ -33,4 +33,11 @@ inline float vexp(float x) {
   return x == x ? y : x;  // ...and is restored here
 }
 
+// tanh x = 1 - 2 / (e^(2x) + 1), through vexp: absolute error ~2e-7, which is what GELU needs
+// (0.5 x (1 + tanh u)); beyond |x| = 9 tanh is +-1 in float.
+inline float vtanh(float x) {
+  const float xc = std::min(std::max(x, -9.0f), 9.0f);
+  return 1.0f - 2.0f / (vexp(2.0f * xc) + 1.0f);
+}
+
 }  // namespace triad::cpu

@@ -15,7 +15,8 @@ import org.bytedeco.javacpp.annotation.Platform;
  * pass every status through {@link Status#check}. Nothing outside {@code dev.triad.nativ} and the
  * tensor layer calls these; see triad.h for the semantics of each function.
  */
-@Platform(include = "triad.h", link = "triad")
+// preload: libtriad_env sets OMP_WAIT_POLICY=PASSIVE (unless set) before libgomp starts
+@Platform(include = "triad.h", preload = "triad_env", link = "triad")
 public final class TriadNative {
   static {
     // libtriad links against the libopenblas.so.0 shipped in the org.bytedeco:openblas jar;
