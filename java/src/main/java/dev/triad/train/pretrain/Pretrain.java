@@ -5,6 +5,7 @@ import dev.triad.data.TokenDataLoader;
 import dev.triad.data.Tokenize;
 import dev.triad.data.Tokenizer;
 import dev.triad.io.Gpt2Hf;
+import dev.triad.io.GptExport;
 import dev.triad.io.HfGpt2Config;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
@@ -49,7 +50,7 @@ public final class Pretrain {
     HfGpt2Config hf = null;
     if (o.initFromHf() != null) {
       hf = readHfConfig(o.initFromHf());
-      cfg = new GptConfig("gpt2-hf", hf.nLayer(), hf.nHead(), hf.nEmbd(), hf.vocabSize(), hf.nPositions());
+      cfg = GptExport.modelConfig(hf, "gpt2-hf");
     } else {
       cfg = GptConfig.preset(o.preset(), tokenizer.vocabSize());
     }
@@ -145,18 +146,10 @@ public final class Pretrain {
 
   /** GPT-2 weights in Hugging Face layout into a fresh model (vocabulary padding rows stay zero). */
   static void loadHf(Gpt model, Path dir, HfGpt2Config hf) {
-    Map<String, float[]> state;
     try {
-      state = Gpt2Hf.load(dir, hf, model.paddedVocab);
+      GptExport.load(model, dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load GPT-2 weights from " + dir + ": " + e.getMessage(), e);
-    }
-    for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
-      float[] v = state.get(e.getKey());
-      if (v == null) {
-        throw new IllegalArgumentException("GPT-2 weights in " + dir + " lack " + e.getKey());
-      }
-      e.getValue().write(v);
     }
     System.out.println("pretrain: initialised from GPT-2 weights in " + dir);
   }
