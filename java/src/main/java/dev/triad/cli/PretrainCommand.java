@@ -78,11 +78,19 @@ final class PretrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TrainConfig train = new TrainConfig(common.steps, 1, lr, minLrRatio, warmup,
-        TrainConfig.Schedule.valueOf(schedule.toUpperCase(java.util.Locale.ROOT)), decayFraction, weightDecay, 0.9f,
+        parseSchedule(schedule), decayFraction, weightDecay, 0.9f,
         0.95f, gradClip, evalEvery, sampleEvery, checkpointEvery, keep, common.seed);
     String tok = tokenizer != null ? tokenizer : (data != null || initHf != null ? "gpt2" : "byte");
     Pretrain.run(new Pretrain.Options(common.out, data, tok, common.model, initHf, common.parsedDevice(), batch, seq,
         totalBatch, train, evalBatches, common.resume));
     return 0;
+  }
+
+  private static TrainConfig.Schedule parseSchedule(String name) {
+    try {
+      return TrainConfig.Schedule.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--schedule " + name + ": expected cosine or wsd");
+    }
   }
 }

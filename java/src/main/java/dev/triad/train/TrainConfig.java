@@ -59,7 +59,8 @@ public record TrainConfig(
       double progress = (double) (step - decayStart + 1) / decaySteps;
       return (float) (lr + (minLr - lr) * Math.min(1.0, progress));
     }
-    long decaySteps = Math.max(1, steps - warmupSteps);
+    // the first step after warmup runs at the peak, the last step (steps - 1) at minLr
+    long decaySteps = Math.max(1, steps - 1 - warmupSteps);
     double progress = Math.min(1.0, (double) (step - warmupSteps) / decaySteps);
     return (float) (minLr + 0.5 * (lr - minLr) * (1 + Math.cos(Math.PI * progress)));
   }

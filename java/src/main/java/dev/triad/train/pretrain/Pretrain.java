@@ -11,6 +11,7 @@ import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Phase one, self-supervised pretraining: token shards (or the embedded synthetic corpus) in,
@@ -42,9 +44,16 @@ public final class Pretrain {
 
   public static Trainer.Result run(Options o) {
     Tokenizer tokenizer = Tokenizer.byName(o.tokenizer());
-    Path data = o.dataDir() != null ? o.dataDir() : embeddedData(o.runDir(), tokenizer, o.train().seed());
-    List<Path> trainShards = shards(data, "train_*.bin");
-    List<Path> valShards = shards(data, "val_*.bin");
+    // before anything is written: a fresh run must not mix with an earlier run's checkpoints (they
+    // would outrank its own, and keep-k pruning would delete the new ones); --resume needs one
+    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
+    if (o.resume() && existing.isEmpty()) {
+      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
+    }
+    if (!o.resume() && existing.isPresent()) {
+      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
+          + "); continue that run with --resume, or choose another --out");
+    }
 
     GptConfig cfg;
     HfGpt2Config hf = null;
@@ -61,6 +70,18 @@ public final class Pretrain {
     if (o.seqLen() > cfg.blockSize()) {
       throw new IllegalArgumentException("--seq " + o.seqLen() + " exceeds the model's context of " + cfg.blockSize());
     }
+    if (o.resume()) {
+      RunInfo previous = RunInfo.read(o.runDir());
+      if (!previous.modelConfig().equals(cfg) || !previous.tokenizer().equals(tokenizer.name())) {
+        throw new IllegalArgumentException("--resume: the run in " + o.runDir() + " has model "
+            + describe(previous.modelConfig()) + " and tokenizer " + previous.tokenizer() + ", not "
+            + describe(cfg) + " and tokenizer " + tokenizer.name());
+      }
+    }
+    Path data = o.dataDir() != null ? o.dataDir() : embeddedData(o.runDir(), tokenizer, o.train().seed());
+    List<Path> trainShards = shards(data, "train_*.bin");
+    // validation is optional (`triad tokenize --val-fraction 0` writes no val shard)
+    List<Path> valShards = hasFiles(data, "val_*.bin") ? shards(data, "val_*.bin") : List.of();
     long microTokens = (long) o.batch() * o.seqLen();
     long total = o.totalBatchTokens() > 0 ? o.totalBatchTokens() : microTokens;
     if (total % microTokens != 0) {
@@ -103,6 +124,11 @@ public final class Pretrain {
     }
   }
 
+  private static String describe(GptConfig c) {
+    return String.format("%s (%d layers, %d heads, C=%d, vocab %d, context %d)", c.name(), c.nLayer(), c.nHead(),
+        c.nEmbd(), c.vocabSize(), c.blockSize());
+  }
+
   private static TrainConfig withAccumulation(TrainConfig t, int accum) {
     return new TrainConfig(t.steps(), accum, t.lr(), t.minLrRatio(), t.warmupSteps(), t.schedule(), t.decayFraction(),
         t.weightDecay(), t.beta1(), t.beta2(), t.gradClip(), t.evalEvery(), t.sampleEvery(), t.checkpointEvery(),
@@ -131,6 +157,14 @@ public final class Pretrain {
   private static List<Path> shards(Path dir, String glob) {
     try {
       return TokenDataLoader.findShards(dir, glob);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + glob + " in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean hasFiles(Path dir, String glob) {
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, glob)) {
+      return ds.iterator().hasNext();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + glob + " in " + dir + ": " + e.getMessage(), e);
     }
