@@ -1,6 +1,7 @@
 package dev.triad.bench;
 
 import dev.triad.nativ.TriadNative;
+import dev.triad.nn.GptConfig;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -21,7 +22,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * Runs the Triad benchmarks with JMH's Runner API and prints one summary table of derived figures:
  * matmul GFLOP/s of Triad and OpenBLAS and their ratio per size, attention forward+backward ms,
- * AdamW GB/s and JNI ns per call.
+ * AdamW GB/s, JNI ns per call, training-step ms, tokens/s and GFLOP/s, and generation tokens/s.
  *
  * <pre>
  * java -cp "bench/target/triad-bench.jar:bench/target/lib/*" dev.triad.bench.BenchMain [options] [regex...]
@@ -39,6 +40,7 @@ public final class BenchMain {
         "  regex...            run only benchmarks whose name (e.g. dev.triad.bench.MatmulBench.openblas)",
         "                      matches one of these Java regexes; default: all of dev.triad.bench",
         "  --quick             smoke test: 1 fork, 1 x 0.2 s warmup, 1 x 0.5 s measurement, matmul n=1024",
+        "                      (GPT-2 124M train step / generation: 1 warmup + 1 measured call)",
         "  --forks N           forks per benchmark (default 1)",
         "  --warmup N          warmup iterations",
         "  --iterations N      measurement iterations",
@@ -281,8 +283,62 @@ public final class BenchMain {
       row(out, "Ops.add 1 element (alloc + close)", s.get("JniBench.opsAdd1"), 1e9, "ns");
       row(out, "Ops.add 1 element in a Scope", s.get("JniBench.opsAdd1Scoped"), 1e9, "ns");
     }
+    // training step
+    if (hasPrefix(s, "TrainStepBench.")) {
+      out.append(rule).append('\n');
+      out.append("Training step f32 CPU: Scope{logits, mean CE, backward, item}, grad norm + clip, fused AdamW, zeroGrad\n");
+      out.append("GFLOP/s = B*T * (6 N + 12 nLayer nEmbd T) / time (N = params incl. tied wte; causal mask not halved)\n");
+      out.append(String.format(Locale.ROOT, "  %-24s %12s %8s %12s %12s %10s  %s%n", "model", "params", "B x T",
+          "ms/step", "tokens/s", "GFLOP/s", "±"));
+      trainRow(out, "small (4x256, V=257)", TrainStepBench.SMALL, TrainStepBench.SMALL_B, TrainStepBench.SMALL_T,
+          s.get("TrainStepBench.small"));
+      trainRow(out, "gpt2 (12x768, V=50257)", TrainStepBench.GPT2, TrainStepBench.GPT2_B, TrainStepBench.GPT2_T,
+          s.get("TrainStepBench.gpt2"));
+    }
+
+    // generation
+    if (hasPrefix(s, "GenerationBench.")) {
+      out.append(rule).append('\n');
+      out.append("Generation f32 CPU: Generator.generate, greedy, KV cache, no stop tokens (N new tokens per row)\n");
+      out.append("tokens/s = B*N / generate time (prefill included); decode tok/s = B*(N-1) / (generate - prefill)\n");
+      out.append(String.format(Locale.ROOT, "  %-24s %3s %7s %4s %13s %10s %11s %12s %14s%n", "model", "B", "prompt",
+          "N", "generate ms", "tokens/s", "prefill ms", "decode tok/s", "ms/decode step"));
+      genRow(out, "small (4x256, V=257)", GenerationBench.SMALL_B, GenerationBench.SMALL_PROMPT,
+          GenerationBench.SMALL_NEW, s.get("GenerationBench.smallGenerate"), s.get("GenerationBench.smallPrefill"));
+      genRow(out, "gpt2 (12x768, V=50257)", GenerationBench.GPT2_B, GenerationBench.GPT2_PROMPT,
+          GenerationBench.GPT2_NEW, s.get("GenerationBench.gpt2Generate"), s.get("GenerationBench.gpt2Prefill"));
+    }
     out.append(rule);
     return out.toString();
+  }
+
+  private static void trainRow(StringBuilder out, String label, GptConfig c, int b, int t, Score sc) {
+    if (sc == null) {
+      return;
+    }
+    double tokens = (double) b * t;
+    double flop = tokens * TrainStepBench.flopsPerToken(c, t);
+    out.append(String.format(Locale.ROOT, "  %-24s %12s %8s %12.1f %12.0f %10.1f  %s%n", label,
+        String.format(Locale.ROOT, "%,d", c.parameterCount(false)), b + " x " + t, sc.seconds * 1e3,
+        tokens / sc.seconds, flop / sc.seconds / 1e9, sc.errPct()));
+  }
+
+  private static void genRow(StringBuilder out, String label, int b, int prompt, int n, Score gen, Score pre) {
+    if (gen == null && pre == null) {
+      return;
+    }
+    String genMs = gen == null ? "-" : String.format(Locale.ROOT, "%.1f %s", gen.seconds * 1e3, gen.errPct()).trim();
+    String tps = gen == null ? "-" : String.format(Locale.ROOT, "%.1f", (double) b * n / gen.seconds);
+    String preMs = pre == null ? "-" : String.format(Locale.ROOT, "%.1f %s", pre.seconds * 1e3, pre.errPct()).trim();
+    String dec = "-";
+    String stepMs = "-";
+    if (gen != null && pre != null && n > 1 && gen.seconds > pre.seconds) {
+      double decode = gen.seconds - pre.seconds;
+      dec = String.format(Locale.ROOT, "%.1f", (double) b * (n - 1) / decode);
+      stepMs = String.format(Locale.ROOT, "%.2f", decode / (n - 1) * 1e3);
+    }
+    out.append(String.format(Locale.ROOT, "  %-24s %3d %7d %4d %13s %10s %11s %12s %14s%n", label, b, prompt, n, genMs,
+        tps, preMs, dec, stepMs));
   }
 
   private static boolean hasPrefix(Map<String, Score> s, String prefix) {
