@@ -41,6 +41,42 @@ public final class Gpt extends Module {
     lnF = child("ln_f", new LayerNorm(init, config.nEmbd()));
   }
 
+  /**
+   * A copy of {@code base} with a larger vocabulary (e.g. for a chat template's special tokens):
+   * every weight is copied; each new token's embedding starts at the mean of the existing ones,
+   * so new tokens begin with unremarkable logits instead of random ones.
+   */
+  public static Gpt withVocabulary(Gpt base, int vocabSize) {
+    GptConfig c = base.config;
+    if (vocabSize < c.vocabSize()) {
+      throw new IllegalArgumentException("withVocabulary: " + vocabSize + " is smaller than the current " + c.vocabSize());
+    }
+    Gpt out = new Gpt(new GptConfig(c.name(), c.nLayer(), c.nHead(), c.nEmbd(), vocabSize, c.blockSize()), base.device, 0);
+    for (java.util.Map.Entry<String, Tensor> e : base.namedParameters().entrySet()) {
+      Tensor target = out.namedParameters().get(e.getKey());
+      float[] v = e.getValue().toFloatArray();
+      if (e.getKey().equals("wte.weight")) {
+        int C = c.nEmbd();
+        float[] grown = new float[(int) target.numel()];
+        System.arraycopy(v, 0, grown, 0, c.vocabSize() * C);
+        double[] mean = new double[C];
+        for (int r = 0; r < c.vocabSize(); r++) {
+          for (int j = 0; j < C; j++) {
+            mean[j] += v[r * C + j];
+          }
+        }
+        for (int r = c.vocabSize(); r < vocabSize; r++) {
+          for (int j = 0; j < C; j++) {
+            grown[r * C + j] = (float) (mean[j] / c.vocabSize());
+          }
+        }
+        v = grown;
+      }
+      target.write(v);
+    }
+    return out;
+  }
+
   private void checkTokens(Tensor tokens, Tensor positions) {
     if (tokens.rank() != 2) {
       throw new IllegalArgumentException("gpt: tokens must be [B,T], got " + tokens.describe());
@@ -84,6 +120,11 @@ public final class Gpt extends Module {
   /** Mean next-token loss over the non-ignored targets: the pretraining objective. */
   public Tensor loss(Tensor tokens, Tensor targets) {
     return Ops.crossEntropyMean(logits(tokens), targets, IGNORE);
+  }
+
+  /** The same over packed rows: positions and document ids as in {@link #hidden}. */
+  public Tensor loss(Tensor tokens, Tensor positions, Tensor docIds, Tensor targets) {
+    return Ops.crossEntropyMean(logits(tokens, positions, docIds), targets, IGNORE);
   }
 
   /** LM head: hidden [..., C] -> logits [..., paddedVocab] (tied to the token embedding). */
