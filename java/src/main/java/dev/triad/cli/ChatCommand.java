@@ -1,0 +1,93 @@
+package dev.triad.cli;
+
+import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.data.chat.Message;
+import dev.triad.generate.Generator;
+import dev.triad.generate.SamplingConfig;
+import dev.triad.nn.Gpt;
+import dev.triad.tensor.Device;
+import dev.triad.train.RunInfo;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code triad chat}: talk to an instruction-tuned run; each stdin line is one user turn. */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+    description = {"Chat with an instruction-tuned model. Each input line is a user message; an empty line or EOF ends.",
+        "Reads standard input when it is not a terminal, so it can be scripted: echo 'What is 2 plus 3?' | triad chat"})
+final class ChatCommand implements Callable<Integer> {
+  @Option(names = "--run", paramLabel = "DIR", description = "instruction-tuned run (default: ${DEFAULT-VALUE})")
+  Path run = Path.of("runs/sft");
+
+  @Option(names = "--checkpoint", paramLabel = "FILE", description = "a specific checkpoint (default: the run's latest)")
+  Path checkpoint;
+
+  @Option(names = "--temperature", description = "0 is greedy (default: ${DEFAULT-VALUE})")
+  float temperature = 0f;
+
+  @Option(names = "--top-k", description = "(default: ${DEFAULT-VALUE})")
+  int topK = 40;
+
+  @Option(names = "--max-new-tokens", description = "reply budget (default: ${DEFAULT-VALUE})")
+  int maxNew = 128;
+
+  @Option(names = "--system", description = "a system message opening the conversation")
+  String system;
+
+  @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})")
+  long seed = 0;
+
+  @Override
+  public Integer call() throws Exception {
+    RunInfo info = RunInfo.read(run);
+    if (!"sft".equals(info.phase()) && !String.valueOf(info.settings().get("chat_template")).startsWith("triad-chat")) {
+      throw new IllegalArgumentException(run + " is a " + info.phase() + " run without a chat template; chat needs an"
+          + " instruction-tuned run (triad sft)");
+    }
+    ChatTemplate template = new ChatTemplate(Tokenizer.byName(info.tokenizer()));
+    boolean interactive = System.console() != null;
+    List<Message> history = new ArrayList<>();
+    if (system != null) {
+      history.add(new Message("system", system));
+    }
+    try (Gpt model = RunInfo.loadModel(run, checkpoint, Device.best());
+         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+      if (interactive) {
+        System.out.println("triad chat: " + run + " (" + model.config.name() + "). Empty line to quit.");
+      }
+      for (int turn = 0; ; turn++) {
+        if (interactive) {
+          System.out.print("you> ");
+          System.out.flush();
+        }
+        String line = in.readLine();
+        if (line == null || line.isBlank()) {
+          return 0;
+        }
+        history.add(new Message("user", line.strip()));
+        int[] prompt = template.renderPrompt(history);
+        // keep the newest turns when the conversation outgrows the context
+        while (prompt.length + 8 > model.config.blockSize() && history.size() > 1) {
+          history.remove(history.get(0).role().equals("system") && history.size() > 2 ? 1 : 0);
+          prompt = template.renderPrompt(history);
+        }
+        int budget = Math.min(maxNew, model.config.blockSize() - prompt.length);
+        if (budget < 1) {
+          throw new IllegalArgumentException("the message is longer than the model's context of " + model.config.blockSize());
+        }
+        int[] out = Generator.generate(model, new int[][] {prompt},
+            new SamplingConfig(budget, temperature, topK, 1f, new int[] {template.endToken()}, seed + turn))[0];
+        String reply = template.decodeText(out);
+        System.out.println(interactive ? "model> " + reply : reply);
+        history.add(new Message("assistant", reply.isEmpty() ? " " : reply));
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.triad.cli;
+
+import dev.triad.train.TrainConfig;
+import dev.triad.train.sft.Sft;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code triad sft}: phase two, instruction tuning with the loss on assistant tokens only. */
+@Command(name = "sft", mixinStandardHelpOptions = true,
+    description = {"Instruction-tune a pretrained run on chat data (loss on the assistant's tokens only).",
+        "Without --data it uses the embedded instruction data (8 task families trained, 2 held out) and reports"
+            + " task accuracy per family before and after."})
+final class SftCommand implements Callable<Integer> {
+  @Mixin
+  TrainingOptions common = new TrainingOptions("runs/sft", 300, "(from --base)");
+
+  @Option(names = "--base", paramLabel = "DIR", description = "pretrained run to start from (default: ${DEFAULT-VALUE})")
+  Path base = Path.of("runs/pretrain");
+
+  @Option(names = "--data", paramLabel = "FILE",
+      description = "JSONL of {\"prompt\",\"completion\"} or {\"messages\":[{\"role\",\"content\"}...]} records")
+  Path data;
+
+  @Option(names = "--check", description = "show one rendered example with its loss tokens marked, check every mask, and exit")
+  boolean check;
+
+  @Option(names = "--no-packing", description = "one example per row, padded, instead of best-fit packing")
+  boolean noPacking;
+
+  @Option(names = "--batch", paramLabel = "B", description = "rows per micro-batch (default: ${DEFAULT-VALUE})")
+  int batch = 8;
+
+  @Option(names = "--seq", paramLabel = "T", description = "tokens per packed row (default: ${DEFAULT-VALUE})")
+  int seq = 256;
+
+  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+  float lr = 5e-4f;
+
+  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
+  int warmup = 20;
+
+  @Option(names = "--eval-every", paramLabel = "STEPS", description = "held-out loss every N steps (default: ${DEFAULT-VALUE})")
+  int evalEvery = 100;
+
+  @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
+  int checkpointEvery = 150;
+
+  @Override
+  public Integer call() {
+    TrainConfig train = new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
+        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed);
+    Sft.run(new Sft.Options(common.out, base, data, common.parsedDevice(), batch, seq, !noPacking, train, 40,
+        common.resume, check));
+    return 0;
+  }
+}

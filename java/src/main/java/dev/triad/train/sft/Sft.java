@@ -1,0 +1,215 @@
+package dev.triad.train.sft;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.data.chat.Conversation;
+import dev.triad.data.chat.Message;
+import dev.triad.data.chat.Packing;
+import dev.triad.data.chat.SftDataset;
+import dev.triad.data.instruct.Example;
+import dev.triad.data.instruct.InstructionData;
+import dev.triad.io.AtomicFiles;
+import dev.triad.nn.Gpt;
+import dev.triad.tensor.Device;
+import dev.triad.train.Checkpoints;
+import dev.triad.train.RunInfo;
+import dev.triad.train.TrainConfig;
+import dev.triad.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Phase two, supervised instruction tuning: a pretrained run's model learns to answer in the chat
+ * template, with the loss on assistant tokens only, on packed rows. On the embedded default data
+ * it reports task accuracy per family before and after, for trained and held-out families.
+ */
+public final class Sft {
+  private Sft() {}
+
+  /** The template version recorded in config.json, so `triad chat` rebuilds the same tokens. */
+  public static final String TEMPLATE = "triad-chat-v1";
+
+  public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, boolean pack,
+      TrainConfig train, int evalPerFamily, boolean resume, boolean checkOnly) {
+    public static Options defaults(Path runDir, Path baseRun) {
+      TrainConfig t = new TrainConfig(300, 1, 5e-4f, 0.1f, 20, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
+          1.0f, 100, 0, 150, 2, 1337);
+      return new Options(runDir, baseRun, null, Device.best(), 8, 256, true, t, 40, false, false);
+    }
+  }
+
+  /** What a run measured. */
+  public record Result(Trainer.Result training, Map<String, TaskEval.Score> before, Map<String, TaskEval.Score> after) {}
+
+  /** The data of one SFT run: conversations to train on and to validate with, and evaluation tasks. */
+  private record Data(List<Conversation> train, List<Conversation> val, List<Example> eval, List<String> heldOut) {}
+
+  public static Result run(Options o) {
+    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
+    if (o.resume() && existing.isEmpty()) {
+      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
+    }
+    if (!o.resume() && !o.checkOnly() && existing.isPresent()) {
+      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
+          + "); continue that run with --resume, or choose another --out");
+    }
+    RunInfo base = RunInfo.read(o.baseRun());
+    Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
+    ChatTemplate template = new ChatTemplate(tokenizer);
+    Data data = load(o);
+    int seq = Math.min(o.seqLen(), base.blockSize());
+
+    List<ChatTemplate.Rendered> trainRendered = render(template, data.train(), "training");
+    List<ChatTemplate.Rendered> valRendered = render(template, data.val(), "validation");
+    if (o.checkOnly()) {
+      System.out.println("sft --check: first training example, loss tokens marked:");
+      System.out.println(template.show(trainRendered.get(0)));
+      System.out.printf("sft --check: all %d training and %d validation examples have valid loss masks%n",
+          trainRendered.size(), valRendered.size());
+      return null;
+    }
+    Packing.Packed trainRows = o.pack() ? Packing.bestFit(trainRendered, seq, tokenizer.eotToken())
+        : Packing.padded(trainRendered, seq, tokenizer.eotToken());
+    Packing.Packed valRows = o.pack() ? Packing.bestFit(valRendered, seq, tokenizer.eotToken())
+        : Packing.padded(valRendered, seq, tokenizer.eotToken());
+    System.out.printf("sft: %d examples %s into %d rows of %d tokens: %.1f%% of tokens are real, %.1f%% carry loss%s%n",
+        trainRendered.size(), o.pack() ? "packed (best fit)" : "padded", trainRows.rows().size(), seq,
+        100 * trainRows.usefulShare(), 100 * trainRows.lossShare(),
+        trainRows.dropped() > 0 ? "; " + trainRows.dropped() + " examples longer than " + seq + " dropped" : "");
+
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("chat_template", TEMPLATE);
+    settings.put("base_run", o.baseRun().toString());
+    settings.put("data", o.dataFile() == null ? "embedded instruction data" : o.dataFile().toString());
+    settings.put("batch", o.batch());
+    settings.put("seq_len", seq);
+    settings.put("packing", o.pack() ? "best-fit" : "padded");
+    settings.put("train", o.train());
+
+    Gpt pretrained = RunInfo.loadModel(o.baseRun(), null, o.device());
+    Gpt model;
+    try {
+      model = Gpt.withVocabulary(pretrained, template.vocabSize());
+    } finally {
+      pretrained.close();
+    }
+    RunInfo.of("sft", model.config, tokenizer.name(), settings).write(o.runDir());
+    try (model) {
+      System.out.printf("sft: %s from %s, %,d parameters, on %s; run directory %s%n", model.config.name(),
+          o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
+      HashSet<String> heldOut = new HashSet<>(data.heldOut());
+      Map<String, TaskEval.Score> before = Map.of();
+      if (!data.eval().isEmpty() && !o.resume()) {
+        before = TaskEval.evaluate(model, template, data.eval(), heldOut, 64, 48);
+        System.out.printf("sft: task accuracy before: trained families %.1f%%, held-out families %.1f%%%n",
+            100 * TaskEval.mean(before, false), 100 * TaskEval.mean(before, true));
+      }
+      String samplePrompt = data.eval().isEmpty() ? null : data.eval().get(0).prompt();
+      SftTask task = new SftTask(model, trainRows.rows(), valRows.rows(), o.batch(), o.train().seed(),
+          samplePrompt == null ? null : () -> samplePrompt + " -> " + TaskEval.reply(model, template, List.of(samplePrompt), 48).get(0));
+      Trainer.Result r;
+      try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(), 0)) {
+        r = trainer.run(o.resume());
+      }
+      Map<String, TaskEval.Score> after = Map.of();
+      if (!data.eval().isEmpty()) {
+        after = TaskEval.evaluate(model, template, data.eval(), heldOut, 64, 48);
+        printTable(before, after);
+        writeReport(o.runDir(), before, after);
+      }
+      System.out.printf("sft: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n", r.firstLoss(),
+          r.lastLoss(), r.firstValLoss(), r.lastValLoss(), o.runDir().resolve("checkpoints").toAbsolutePath());
+      return new Result(r, before, after);
+    }
+  }
+
+  private static Data load(Options o) {
+    if (o.dataFile() == null) {
+      InstructionData.Split split = InstructionData.defaultSplit(o.train().seed());
+      return new Data(conversations(split.train()), conversations(split.validation()), split.evaluationExamples(),
+          InstructionData.heldOutFamilies());
+    }
+    List<Conversation> all;
+    try {
+      all = SftDataset.readJsonl(o.dataFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + o.dataFile() + ": " + e.getMessage(), e);
+    }
+    // every 20th conversation is held out for the validation loss
+    List<Conversation> train = new ArrayList<>(), val = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      (all.size() >= 20 && i % 20 == 19 ? val : train).add(all.get(i));
+    }
+    return new Data(train, val, List.of(), List.of());
+  }
+
+  private static List<Conversation> conversations(List<Example> examples) {
+    List<Conversation> out = new ArrayList<>(examples.size());
+    for (Example e : examples) {
+      out.add(new Conversation(List.of(new Message("user", e.prompt()), new Message("assistant", e.answer()))));
+    }
+    return out;
+  }
+
+  private static List<ChatTemplate.Rendered> render(ChatTemplate template, List<Conversation> conversations, String what) {
+    List<ChatTemplate.Rendered> out = new ArrayList<>(conversations.size());
+    for (int i = 0; i < conversations.size(); i++) {
+      ChatTemplate.Rendered r = template.render(conversations.get(i));
+      try {
+        ChatTemplate.checkMask(r, template);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(what + " example " + (i + 1) + ": " + e.getMessage(), e);
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
+  private static void printTable(Map<String, TaskEval.Score> before, Map<String, TaskEval.Score> after) {
+    System.out.println("sft: task accuracy by family (greedy replies, exact answers)");
+    System.out.printf("  %-24s %-9s %8s %8s%n", "family", "kind", "before", "after");
+    for (TaskEval.Score a : after.values()) {
+      TaskEval.Score b = before.get(a.family());
+      System.out.printf("  %-24s %-9s %7s %7.1f%%%n", a.family(), a.heldOut() ? "held-out" : "trained",
+          b == null ? "-" : String.format("%.1f%%", 100 * b.accuracy()), 100 * a.accuracy());
+    }
+    System.out.printf("  %-24s %-9s %7s %7.1f%%%n", "mean", "trained",
+        before.isEmpty() ? "-" : String.format("%.1f%%", 100 * TaskEval.mean(before, false)), 100 * TaskEval.mean(after, false));
+    System.out.printf("  %-24s %-9s %7s %7.1f%%%n", "mean", "held-out",
+        before.isEmpty() ? "-" : String.format("%.1f%%", 100 * TaskEval.mean(before, true)), 100 * TaskEval.mean(after, true));
+  }
+
+  /** {@code <run>/eval.json}: accuracy per family before and after, and which families were held out. */
+  private static void writeReport(Path runDir, Map<String, TaskEval.Score> before, Map<String, TaskEval.Score> after) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    Map<String, Object> families = new LinkedHashMap<>();
+    for (TaskEval.Score a : after.values()) {
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("held_out", a.heldOut());
+      f.put("accuracy_before", before.containsKey(a.family()) ? before.get(a.family()).accuracy() : null);
+      f.put("accuracy_after", a.accuracy());
+      f.put("examples", a.total());
+      families.put(a.family(), f);
+    }
+    report.put("families", families);
+    report.put("accuracy_seen_before", before.isEmpty() ? null : TaskEval.mean(before, false));
+    report.put("accuracy_seen_after", TaskEval.mean(after, false));
+    report.put("accuracy_heldout_before", before.isEmpty() ? null : TaskEval.mean(before, true));
+    report.put("accuracy_heldout_after", TaskEval.mean(after, true));
+    try {
+      AtomicFiles.writeString(runDir.resolve("eval.json"),
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + runDir.resolve("eval.json"), e);
+    }
+  }
+}

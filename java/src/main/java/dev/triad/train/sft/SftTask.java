@@ -1,0 +1,149 @@
+package dev.triad.train.sft;
+
+import dev.triad.data.chat.Packing;
+import dev.triad.nn.Gpt;
+import dev.triad.tensor.Scope;
+import dev.triad.tensor.Tensor;
+import dev.triad.train.Trainer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * Instruction tuning's part of the training loop: packed rows of chat examples, the loss on
+ * assistant tokens only (targets are -1 elsewhere), document ids so packed examples never attend
+ * to each other, and positions restarting at 0 for every example.
+ */
+public final class SftTask implements Trainer.Task {
+  private final Gpt model;
+  private final List<Packing.Row> train;
+  private final List<Packing.Row> val;
+  private final int batch;
+  private final long seed;
+  private final Supplier<String> sampler;
+  private int[] order;
+  private long epoch;
+  private int index;
+
+  public SftTask(Gpt model, List<Packing.Row> train, List<Packing.Row> val, int batch, long seed,
+      Supplier<String> sampler) {
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException("sft: no training rows");
+    }
+    this.model = model;
+    this.train = train;
+    this.val = val;
+    this.batch = batch;
+    this.seed = seed;
+    this.sampler = sampler;
+    this.order = shuffled(0);
+  }
+
+  /** Row order of an epoch: a Fisher-Yates shuffle by java.util.Random(seed, epoch), reproducible everywhere. */
+  private int[] shuffled(long ep) {
+    int[] o = new int[train.size()];
+    for (int i = 0; i < o.length; i++) {
+      o[i] = i;
+    }
+    Random r = new Random(seed * 1_000_003L + ep);
+    for (int i = o.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = o[i];
+      o[i] = o[j];
+      o[j] = t;
+    }
+    return o;
+  }
+
+  @Override
+  public Trainer.MicroBatch next() {
+    Packing.Row[] rows = new Packing.Row[batch];
+    for (int b = 0; b < batch; b++) {
+      if (index == order.length) {
+        epoch++;
+        index = 0;
+        order = shuffled(epoch);
+      }
+      rows[b] = train.get(order[index++]);
+    }
+    Batch t = Batch.of(rows, model);
+    return new Trainer.MicroBatch(model.loss(t.tokens, t.positions, t.docIds, t.targets), t.lossTokens);
+  }
+
+  @Override
+  public double evaluate() {
+    if (val == null || val.isEmpty()) {
+      return Double.NaN;
+    }
+    double sum = 0;
+    long count = 0;
+    for (int i = 0; i < val.size(); i += batch) {
+      try (Scope s = Scope.open()) {
+        Packing.Row[] rows = val.subList(i, Math.min(val.size(), i + batch)).toArray(new Packing.Row[0]);
+        Batch t = Batch.of(rows, model);
+        if (t.lossTokens > 0) {
+          sum += model.loss(t.tokens, t.positions, t.docIds, t.targets).item() * t.lossTokens;
+          count += t.lossTokens;
+        }
+      }
+    }
+    return count == 0 ? Double.NaN : sum / count;
+  }
+
+  @Override
+  public String sample() {
+    return sampler == null ? null : sampler.get();
+  }
+
+  @Override
+  public Map<String, String> state() {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("data.epoch", Long.toString(epoch));
+    s.put("data.index", Integer.toString(index));
+    return s;
+  }
+
+  @Override
+  public void restore(Map<String, String> state) {
+    epoch = Long.parseLong(state.get("data.epoch"));
+    index = Integer.parseInt(state.get("data.index"));
+    order = shuffled(epoch);
+  }
+
+  /** B packed rows as device tensors [B,T]. */
+  static final class Batch {
+    final Tensor tokens;
+    final Tensor targets;
+    final Tensor docIds;
+    final Tensor positions;
+    final long lossTokens;
+
+    private Batch(Tensor tokens, Tensor targets, Tensor docIds, Tensor positions, long lossTokens) {
+      this.tokens = tokens;
+      this.targets = targets;
+      this.docIds = docIds;
+      this.positions = positions;
+      this.lossTokens = lossTokens;
+    }
+
+    static Batch of(Packing.Row[] rows, Gpt model) {
+      int b = rows.length;
+      int t = rows[0].tokens().length;
+      int[] tok = new int[b * t], tgt = new int[b * t], doc = new int[b * t], pos = new int[b * t];
+      long loss = 0;
+      for (int i = 0; i < b; i++) {
+        System.arraycopy(rows[i].tokens(), 0, tok, i * t, t);
+        System.arraycopy(rows[i].targets(), 0, tgt, i * t, t);
+        System.arraycopy(rows[i].docIds(), 0, doc, i * t, t);
+        System.arraycopy(rows[i].positions(), 0, pos, i * t, t);
+        for (int v : rows[i].targets()) {
+          loss += v >= 0 ? 1 : 0;
+        }
+      }
+      return new Batch(Tensor.ofInts(tok, model.device, b, t), Tensor.ofInts(tgt, model.device, b, t),
+          Tensor.ofInts(doc, model.device, b, t), Tensor.ofInts(pos, model.device, b, t), loss);
+    }
+  }
+}

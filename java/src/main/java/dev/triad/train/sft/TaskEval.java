@@ -1,0 +1,77 @@
+package dev.triad.train.sft;
+
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.data.chat.Message;
+import dev.triad.data.instruct.Example;
+import dev.triad.data.instruct.InstructionData;
+import dev.triad.generate.Generator;
+import dev.triad.generate.SamplingConfig;
+import dev.triad.nn.Gpt;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Task accuracy by generation: each example's prompt goes through the chat template, the model
+ * answers greedily until end-of-turn, and the family's scorer judges the reply. Reported per task
+ * family, marking the families never seen in training.
+ */
+public final class TaskEval {
+  private TaskEval() {}
+
+  /** One family's result. */
+  public record Score(String family, boolean heldOut, int correct, int total) {
+    public double accuracy() {
+      return total == 0 ? 0 : (double) correct / total;
+    }
+  }
+
+  /** The assistant's greedy reply to a single user prompt, decoded (end-of-turn excluded). */
+  public static List<String> reply(Gpt model, ChatTemplate template, List<String> prompts, int maxNewTokens) {
+    int[][] inputs = new int[prompts.size()][];
+    int longest = 0;
+    for (int i = 0; i < inputs.length; i++) {
+      inputs[i] = template.renderPrompt(List.of(new Message("user", prompts.get(i))));
+      longest = Math.max(longest, inputs[i].length);
+    }
+    int budget = Math.min(maxNewTokens, model.config.blockSize() - longest);
+    if (budget < 1) {
+      throw new IllegalArgumentException("a prompt of " + longest + " tokens fills the model's context of "
+          + model.config.blockSize());
+    }
+    int[][] out = Generator.generate(model, inputs,
+        new SamplingConfig(budget, 0f, 0, 1f, new int[] {template.endToken()}, 0));
+    List<String> replies = new ArrayList<>();
+    for (int[] o : out) {
+      replies.add(template.decodeText(o));
+    }
+    return replies;
+  }
+
+  /** Accuracy per family, in the order families first appear in {@code examples}. */
+  public static Map<String, Score> evaluate(Gpt model, ChatTemplate template, List<Example> examples,
+      Set<String> heldOut, int batchSize, int maxNewTokens) {
+    Map<String, int[]> counts = new LinkedHashMap<>();
+    for (int i = 0; i < examples.size(); i += batchSize) {
+      List<Example> chunk = examples.subList(i, Math.min(examples.size(), i + batchSize));
+      List<String> prompts = chunk.stream().map(Example::prompt).toList();
+      List<String> replies = reply(model, template, prompts, maxNewTokens);
+      for (int j = 0; j < chunk.size(); j++) {
+        int[] c = counts.computeIfAbsent(chunk.get(j).family(), f -> new int[2]);
+        c[0] += InstructionData.score(chunk.get(j), replies.get(j)) ? 1 : 0;
+        c[1]++;
+      }
+    }
+    Map<String, Score> out = new LinkedHashMap<>();
+    counts.forEach((f, c) -> out.put(f, new Score(f, heldOut.contains(f), c[0], c[1])));
+    return out;
+  }
+
+  /** Mean accuracy over the families of one kind (held out or trained). */
+  public static double mean(Map<String, Score> scores, boolean heldOut) {
+    return scores.values().stream().filter(s -> s.heldOut() == heldOut).mapToDouble(Score::accuracy).average()
+        .orElse(Double.NaN);
+  }
+}
