@@ -48,11 +48,15 @@ final class SftCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
   int checkpointEvery = 150;
 
+  @Option(names = "--eval-per-family", paramLabel = "N",
+      description = "embedded data: prompts per task family answered for the accuracy report; 0 skips it (default: ${DEFAULT-VALUE})")
+  int evalPerFamily = 40;
+
   @Override
   public Integer call() {
     TrainConfig train = new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed);
-    Sft.run(new Sft.Options(common.out, base, data, common.parsedDevice(), batch, seq, !noPacking, train, 40,
+    Sft.run(new Sft.Options(common.out, base, data, common.parsedDevice(), batch, seq, !noPacking, train, evalPerFamily,
         common.resume, check));
     return 0;
   }

@@ -135,7 +135,9 @@ public final class Sft {
   private static Data load(Options o) {
     if (o.dataFile() == null) {
       InstructionData.Split split = InstructionData.defaultSplit(o.train().seed());
-      return new Data(conversations(split.train()), conversations(split.validation()), split.evaluationExamples(),
+      List<Example> eval = new ArrayList<>();
+      split.evaluation().values().forEach(f -> eval.addAll(f.subList(0, Math.min(f.size(), o.evalPerFamily()))));
+      return new Data(conversations(split.train()), conversations(split.validation()), eval,
           InstructionData.heldOutFamilies());
     }
     List<Conversation> all;

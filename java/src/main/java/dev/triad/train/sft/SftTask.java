@@ -69,7 +69,9 @@ public final class SftTask implements Trainer.Task {
       rows[b] = train.get(order[index++]);
     }
     Batch t = Batch.of(rows, model);
-    return new Trainer.MicroBatch(model.loss(t.tokens, t.positions, t.docIds, t.targets), t.lossTokens);
+    // throughput counts every position the model processed, not only the loss-bearing ones
+    return new Trainer.MicroBatch(model.loss(t.tokens, t.positions, t.docIds, t.targets),
+        (long) rows.length * rows[0].tokens().length);
   }
 
   @Override
