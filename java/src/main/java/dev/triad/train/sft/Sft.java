@@ -62,11 +62,13 @@ public final class Sft {
       throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
           + "); continue that run with --resume, or choose another --out");
     }
+    // the data first: a malformed --data line is reported whether or not the base run exists
+    Data data = load(o);
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Data data = load(o);
     int seq = Math.min(o.seqLen(), base.blockSize());
+    data = fitting(data, template, seq);
 
     List<ChatTemplate.Rendered> trainRendered = render(template, data.train(), "training");
     List<ChatTemplate.Rendered> valRendered = render(template, data.val(), "validation");
@@ -152,6 +154,26 @@ public final class Sft {
       (all.size() >= 20 && i % 20 == 19 ? val : train).add(all.get(i));
     }
     return new Data(train, val, List.of(), List.of());
+  }
+
+  /**
+   * The data with only the evaluation examples that fit in {@code seq} tokens, prompt and answer, as
+   * training keeps only the examples that fit (a small model's context, e.g. the tiny preset's 128,
+   * cannot hold the weather bulletins; their prompts would fail generation).
+   */
+  private static Data fitting(Data data, ChatTemplate template, int seq) {
+    List<Example> eval = new ArrayList<>();
+    List<Conversation> rendered = conversations(data.eval());
+    for (int i = 0; i < rendered.size(); i++) {
+      if (template.render(rendered.get(i)).length() <= seq) {
+        eval.add(data.eval().get(i));
+      }
+    }
+    if (eval.size() < data.eval().size()) {
+      System.out.printf("sft: %d of %d evaluation examples are longer than %d tokens and are not evaluated%n",
+          data.eval().size() - eval.size(), data.eval().size(), seq);
+    }
+    return new Data(data.train(), data.val(), eval, data.heldOut());
   }
 
   private static List<Conversation> conversations(List<Example> examples) {
