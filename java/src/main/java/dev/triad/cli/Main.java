@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "triad", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Train language models from Java at native speed.",
     subcommands = {InfoCommand.class, DemoCommand.class, TokenizeCommand.class, PretrainCommand.class,
-        SampleCommand.class, ExportCommand.class, SftCommand.class, ChatCommand.class, CommandLine.HelpCommand.class})
+        SampleCommand.class, ExportCommand.class, SftCommand.class, ChatCommand.class, RewardCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

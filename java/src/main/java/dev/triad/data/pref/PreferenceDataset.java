@@ -1,0 +1,227 @@
+package dev.triad.data.pref;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.triad.data.chat.Message;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads preference data: a JSONL file (UTF-8), one pair per non-blank line, in either form (they may
+ * be mixed line by line):
+ *
+ * <ul>
+ *   <li><b>plain text</b>: {@code {"prompt": str, "chosen": str, "rejected": str}}; the prompt
+ *       becomes one user message.</li>
+ *   <li><b>chat</b>: {@code {"prompt": [{"role", "content"}, ...], "chosen": ..., "rejected": ...}}:
+ *       the prompt is a chat history ending with a user message (optional system message first);
+ *       each reply is a string, an assistant message object {@code {"role": "assistant", "content":
+ *       str}}, or an array holding exactly that one message (the layout of TRL's conversational
+ *       preference sets).</li>
+ * </ul>
+ *
+ * Other top-level fields and other message fields are ignored. Replies that are empty or whitespace
+ * only, and pairs whose replies are identical, are errors; so are duplicate keys and trailing
+ * content after the object.
+ *
+ * <p>Every problem is an {@link IllegalArgumentException} whose message starts {@code file:line: }
+ * (1-based) and names the field ({@code prompt[1].role}, {@code chosen.content}, {@code rejected}).
+ * No line is skipped silently.
+ */
+public final class PreferenceDataset {
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+
+  private PreferenceDataset() {}
+
+  /**
+   * The pairs of a JSONL file, in file order.
+   *
+   * @throws IOException when the file cannot be read
+   * @throws IllegalArgumentException naming {@code file:line} and the field for malformed content,
+   *     and for a file with no pair at all
+   */
+  public static List<PreferencePair> readJsonl(Path file) throws IOException {
+    List<PreferencePair> out = new ArrayList<>();
+    CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
+      int lineNo = 0;
+      boolean more = true;
+      while (more) {
+        buf.reset();
+        int b;
+        while ((b = in.read()) != -1 && b != '\n') {
+          buf.write(b);
+        }
+        more = b != -1;
+        if (!more && buf.size() == 0) {
+          break;
+        }
+        lineNo++;
+        String line;
+        try {
+          line = utf8.decode(ByteBuffer.wrap(buf.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+          throw new IllegalArgumentException(file + ":" + lineNo + ": not valid UTF-8 text", e);
+        }
+        if (lineNo == 1 && line.startsWith("\uFEFF")) {
+          line = line.substring(1);
+        }
+        if (!line.isBlank()) {
+          out.add(parseLine(file, lineNo, line));
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(file + ": no preference pairs: the file is empty or has only blank lines;"
+          + " expected one JSON object per line, {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}");
+    }
+    return out;
+  }
+
+  /** The pair on line {@code lineNo} of {@code file} (both only for error messages). */
+  static PreferencePair parseLine(Path file, int lineNo, String line) {
+    String where = file + ":" + lineNo + ": ";
+    JsonNode node;
+    try {
+      node = JSON.readTree(line);
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException(where + "invalid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException(where + "expected a JSON object, found " + type(node));
+    }
+    List<Message> prompt = prompt(where, node);
+    String chosen = reply(where, node, "chosen");
+    String rejected = reply(where, node, "rejected");
+    try {
+      return new PreferencePair(prompt, chosen, rejected);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + e.getMessage(), e);
+    }
+  }
+
+  private static List<Message> prompt(String where, JsonNode node) {
+    JsonNode p = require(where, node, "prompt", "prompt");
+    if (p.isTextual()) {
+      return List.of(message(where, "prompt", Message.USER, p.asText()));
+    }
+    if (!p.isArray()) {
+      throw new IllegalArgumentException(where + "field \"prompt\" must be a string or an array of {\"role\","
+          + " \"content\"} messages, found " + type(p));
+    }
+    if (p.isEmpty()) {
+      throw new IllegalArgumentException(where + "field \"prompt\" is an empty array; it needs a user message");
+    }
+    List<Message> out = new ArrayList<>(p.size());
+    for (int i = 0; i < p.size(); i++) {
+      String field = "prompt[" + i + "]";
+      JsonNode m = p.get(i);
+      if (!m.isObject()) {
+        throw new IllegalArgumentException(where + "field \"" + field + "\" must be an object with \"role\" and"
+            + " \"content\", found " + type(m));
+      }
+      String role = string(where, m, "role", field + ".role");
+      if (!Message.ROLES.contains(role)) {
+        throw new IllegalArgumentException(where + "field \"" + field + ".role\": unknown role \"" + role
+            + "\"; expected one of " + String.join(", ", Message.ROLES));
+      }
+      out.add(message(where, field + ".content", role, string(where, m, "content", field + ".content")));
+    }
+    return out;
+  }
+
+  /** A reply: a string, an assistant message object, or an array of exactly one such object. */
+  private static String reply(String where, JsonNode node, String name) {
+    JsonNode v = require(where, node, name, name);
+    String field = name;
+    if (v.isArray()) {
+      if (v.size() != 1) {
+        throw new IllegalArgumentException(where + "field \"" + name + "\" is an array of " + v.size()
+            + " messages; a reply array must hold exactly one assistant message");
+      }
+      v = v.get(0);
+      field = name + "[0]";
+    }
+    String text;
+    if (v.isTextual()) {
+      text = v.asText();
+    } else if (v.isObject()) {
+      String role = string(where, v, "role", field + ".role");
+      if (!Message.ASSISTANT.equals(role)) {
+        throw new IllegalArgumentException(where + "field \"" + field + ".role\" is \"" + role
+            + "\"; a reply must be an assistant message");
+      }
+      field = field + ".content";
+      text = string(where, v, "content", field);
+    } else {
+      throw new IllegalArgumentException(where + "field \"" + name + "\" must be a string or an assistant message"
+          + " {\"role\": \"assistant\", \"content\": ...}, found " + type(v));
+    }
+    if (text.isBlank()) {
+      throw new IllegalArgumentException(where + "field \"" + field + "\" is "
+          + (text.isEmpty() ? "empty" : "whitespace only") + "; a reply must say something");
+    }
+    return text;
+  }
+
+  private static Message message(String where, String field, String role, String content) {
+    if (content.isBlank()) {
+      throw new IllegalArgumentException(where + "field \"" + field + "\" is "
+          + (content.isEmpty() ? "empty" : "whitespace only") + "; every turn must say something");
+    }
+    try {
+      return new Message(role, content);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + "field \"" + field + "\": " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode require(String where, JsonNode node, String name, String field) {
+    JsonNode v = node.get(name);
+    if (v == null || v.isNull()) {
+      throw new IllegalArgumentException(where + "field \"" + field + "\" is missing (fields present: "
+          + fieldNames(node) + ")");
+    }
+    return v;
+  }
+
+  private static String string(String where, JsonNode node, String name, String field) {
+    JsonNode v = require(where, node, name, field);
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException(where + "field \"" + field + "\" must be a string, found " + type(v));
+    }
+    return v.asText();
+  }
+
+  private static String type(JsonNode node) {
+    return node == null ? "nothing" : node.getNodeType().toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static String fieldNames(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names.isEmpty() ? "none" : String.join(", ", names);
+  }
+}

@@ -1,0 +1,300 @@
+package dev.triad.train.rlhf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.data.chat.Message;
+import dev.triad.data.pref.PreferenceData;
+import dev.triad.data.pref.PreferenceDataset;
+import dev.triad.data.pref.PreferencePair;
+import dev.triad.io.AtomicFiles;
+import dev.triad.nn.Gpt;
+import dev.triad.nn.RewardModel;
+import dev.triad.tensor.Device;
+import dev.triad.train.Checkpoints;
+import dev.triad.train.RunInfo;
+import dev.triad.train.TrainConfig;
+import dev.triad.train.Trainer;
+import dev.triad.train.sft.Sft;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Phase three, part one: a reward model trained on preference pairs. It starts from an SFT run (its
+ * backbone with the chat template's vocabulary; a pretrained run is grown to it), adds a scalar head
+ * read at the last token of prompt + reply + {@code <|end|>}, and learns with the Bradley–Terry loss
+ * {@code -log sigmoid(r_chosen - r_rejected - margin)} to score the chosen reply above the rejected
+ * one. Without {@code --data} it uses {@link PreferenceData}. Reports held-out accuracy (share of
+ * pairs ranked right), mean margin and reward statistics before and after, in
+ * {@code <run>/reward_eval.json}.
+ */
+public final class RewardTraining {
+  private RewardTraining() {}
+
+  public static final String PHASE = "reward";
+  public static final String REPORT = "reward_eval.json";
+
+  /**
+   * @param batch pairs per micro-batch (2 x batch sequences)
+   * @param seqLen longest sequence (prompt + reply) kept; pairs with a longer one are dropped. Capped
+   *     by the model's context.
+   * @param margin the Bradley–Terry margin (0: plain)
+   */
+  public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, float margin,
+      TrainConfig train, boolean resume) {
+    public static Options defaults(Path runDir, Path baseRun) {
+      TrainConfig t = new TrainConfig(200, 1, 1e-4f, 0.1f, 10, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
+          1.0f, 50, 0, 100, 2, 1337);
+      return new Options(runDir, baseRun, null, Device.best(), 8, 256, 0f, t, false);
+    }
+  }
+
+  /** What a run measured: held-out results before (null when resumed) and after training. */
+  public record Result(Trainer.Result training, Report before, Report after) {}
+
+  /** Held-out results: pairs, loss, accuracy, mean margin, reward mean/std, and accuracy per rule (embedded data). */
+  public record Report(int pairs, double loss, double accuracy, double meanMargin, double rewardMean, double rewardStd,
+      Map<String, Double> accuracyByRule) {}
+
+  private record Data(List<PreferencePair> train, List<PreferencePair> heldOut, String source) {}
+
+  public static Result run(Options o) {
+    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
+    if (o.resume() && existing.isEmpty()) {
+      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
+    }
+    if (!o.resume() && existing.isPresent()) {
+      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
+          + "); continue that run with --resume, or choose another --out");
+    }
+    RunInfo base = RunInfo.read(o.baseRun());
+    Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
+    ChatTemplate template = new ChatTemplate(tokenizer);
+    int seq = Math.min(o.seqLen(), base.blockSize());
+    Data data = load(o);
+    int[] dropped = new int[1];
+    List<RewardTask.Encoded> train = encode(template, data.train(), seq, dropped);
+    List<PreferencePair> heldOutKept = new ArrayList<>();
+    List<RewardTask.Encoded> heldOut = new ArrayList<>();
+    for (PreferencePair p : data.heldOut()) {
+      RewardTask.Encoded e = encode(template, p, seq);
+      if (e != null) {
+        heldOut.add(e);
+        heldOutKept.add(p);
+      } else {
+        dropped[0]++;
+      }
+    }
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException("reward: no training pair fits in " + seq + " tokens (" + data.train().size()
+          + " pairs, all too long); use a model with a longer context or shorter data");
+    }
+    System.out.printf("reward: %d training and %d held-out pairs from %s%s%n", train.size(), heldOut.size(),
+        data.source(), dropped[0] > 0 ? "; " + dropped[0] + " pairs longer than " + seq + " tokens dropped" : "");
+
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("chat_template", Sft.TEMPLATE);
+    settings.put("base_run", o.baseRun().toString());
+    settings.put("base_phase", base.phase());
+    settings.put("data", data.source());
+    settings.put("batch_pairs", o.batch());
+    settings.put("seq_len", seq);
+    settings.put("margin", o.margin());
+    settings.put("head", "score: linear C->1 at the last token (<|end|>)");
+    settings.put("loss", "bradley-terry: -log sigmoid(r_chosen - r_rejected - margin)");
+    settings.put("train", o.train());
+
+    RewardModel model = new RewardModel(backbone(o.baseRun(), template, o.device()), o.train().seed(),
+        RewardModel.HEAD_STD);
+    try (model) {
+      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), settings).write(o.runDir());
+      System.out.printf("reward: %s backbone from %s, %,d parameters, on %s; run directory %s%n",
+          model.backbone.config.name(), o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
+      RewardTask task = new RewardTask(model, train, heldOut, o.batch(), o.margin(), o.train().seed(),
+          template.bosToken());
+      Trainer.Result r;
+      try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(), 0)) {
+        r = trainer.run(o.resume());
+      }
+      boolean embedded = o.dataFile() == null;
+      Report before = o.resume() || task.firstEval() == null ? null : report(task.firstEval(), heldOutKept, embedded);
+      Report after = task.lastEval() == null ? null : report(task.lastEval(), heldOutKept, embedded);
+      if (after != null) {
+        print(before, after);
+      }
+      writeReport(o.runDir(), before, after, o.margin());
+      System.out.printf("reward: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n",
+          r.firstLoss(), r.lastLoss(), r.firstValLoss(), r.lastValLoss(),
+          o.runDir().resolve("checkpoints").toAbsolutePath());
+      return new Result(r, before, after);
+    }
+  }
+
+  /**
+   * The backbone of an SFT run (vocabulary = the chat template's); a pretrained run (base
+   * vocabulary) is grown by the template's special tokens, as SFT does.
+   */
+  static Gpt backbone(Path baseRun, ChatTemplate template, Device device) {
+    Gpt loaded = RunInfo.loadModel(baseRun, null, device);
+    int v = loaded.config.vocabSize();
+    if (v == template.vocabSize()) {
+      return loaded;
+    }
+    try {
+      if (v == template.base().vocabSize()) {
+        System.out.println("reward: note: " + baseRun + " has no chat tokens (not an SFT run); growing its vocabulary"
+            + " by the chat template's " + ChatTemplate.SPECIAL_TOKENS + " special tokens");
+        return Gpt.withVocabulary(loaded, template.vocabSize());
+      }
+      throw new IllegalArgumentException(baseRun + ": vocabulary of " + v + " tokens fits neither the chat template ("
+          + template.vocabSize() + ") nor its base tokenizer (" + template.base().vocabSize() + ")");
+    } finally {
+      loaded.close();
+    }
+  }
+
+  /** The reward model of a reward run, with its latest checkpoint (or {@code checkpoint} when given). */
+  public static RewardModel loadModel(Path runDir, Path checkpoint, Device device) {
+    RunInfo info = RunInfo.read(runDir);
+    if (!PHASE.equals(info.phase())) {
+      throw new IllegalArgumentException(runDir + " is a '" + info.phase() + "' run, not a reward model run");
+    }
+    Path file = checkpoint != null ? checkpoint : new Checkpoints(runDir, 1).latest()
+        .orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + runDir.resolve("checkpoints")));
+    RewardModel model = new RewardModel(new Gpt(info.modelConfig(), device, 0), 0, 0f);
+    try {
+      Checkpoints.load(file, model, null);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The tokens the reward model scores: the prompt as generation renders it
+   * ({@link ChatTemplate#renderPrompt}: ... {@code <|assistant|>}), the reply, and {@code <|end|>}.
+   * For a valid conversation this equals {@code template.render(prompt + reply).tokens()}.
+   */
+  public static int[] render(ChatTemplate template, List<Message> prompt, String reply) {
+    int[] p = template.renderPrompt(prompt);
+    int[] r = template.base().encode(reply);
+    int[] out = Arrays.copyOf(p, p.length + r.length + 1);
+    System.arraycopy(r, 0, out, p.length, r.length);
+    out[out.length - 1] = template.endToken();
+    return out;
+  }
+
+  /** The pair's two sequences, or null when either is longer than {@code seq}. */
+  static RewardTask.Encoded encode(ChatTemplate template, PreferencePair p, int seq) {
+    int[] c = render(template, p.prompt(), p.chosen());
+    int[] r = render(template, p.prompt(), p.rejected());
+    return c.length > seq || r.length > seq ? null : new RewardTask.Encoded(c, r);
+  }
+
+  private static List<RewardTask.Encoded> encode(ChatTemplate template, List<PreferencePair> pairs, int seq,
+      int[] dropped) {
+    List<RewardTask.Encoded> out = new ArrayList<>(pairs.size());
+    for (PreferencePair p : pairs) {
+      RewardTask.Encoded e = encode(template, p, seq);
+      if (e == null) {
+        dropped[0]++;
+      } else {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private static Data load(Options o) {
+    if (o.dataFile() == null) {
+      PreferenceData.Split s = PreferenceData.defaultSplit(o.train().seed());
+      return new Data(s.train(), s.heldOut(), "embedded preference data (seed " + o.train().seed() + ")");
+    }
+    List<PreferencePair> all;
+    try {
+      all = PreferenceDataset.readJsonl(o.dataFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + o.dataFile() + ": " + e.getMessage(), e);
+    }
+    // every 10th pair is held out for accuracy (when there are at least 10)
+    List<PreferencePair> train = new ArrayList<>(), heldOut = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      (all.size() >= 10 && i % 10 == 9 ? heldOut : train).add(all.get(i));
+    }
+    return new Data(train, heldOut, o.dataFile().toString());
+  }
+
+  private static Report report(RewardTask.Eval e, List<PreferencePair> pairs, boolean embedded) {
+    Map<String, Double> byRule = new LinkedHashMap<>();
+    if (embedded) {
+      Map<PreferenceData.Rule, int[]> counts = new LinkedHashMap<>();
+      for (PreferenceData.Rule rule : PreferenceData.Rule.values()) {
+        counts.put(rule, new int[2]);
+      }
+      for (int i = 0; i < pairs.size(); i++) {
+        int[] c = counts.get(PreferenceData.ruleOf(pairs.get(i)));
+        c[0] += e.chosen()[i] > e.rejected()[i] ? 1 : 0;
+        c[1]++;
+      }
+      counts.forEach((rule, c) -> byRule.put(rule.name().toLowerCase(java.util.Locale.ROOT),
+          c[1] == 0 ? null : (double) c[0] / c[1]));
+    }
+    BradleyTerry.Stats s = e.stats();
+    return new Report(s.pairs(), e.loss(), s.accuracy(), s.meanMargin(), s.rewardMean(), s.rewardStd(), byRule);
+  }
+
+  private static void print(Report before, Report after) {
+    System.out.printf("reward: held-out pairs %d: accuracy %s -> %.1f%%, mean margin %s -> %.3f, rewards %.3f +- %.3f%n",
+        after.pairs(), before == null ? "-" : String.format("%.1f%%", 100 * before.accuracy()), 100 * after.accuracy(),
+        before == null ? "-" : String.format("%.3f", before.meanMargin()), after.meanMargin(), after.rewardMean(),
+        after.rewardStd());
+    after.accuracyByRule().forEach((rule, acc) -> System.out.printf("  rule %-8s accuracy %s -> %s%n", rule,
+        before == null ? "-" : percent(before.accuracyByRule().get(rule)), percent(acc)));
+  }
+
+  private static String percent(Double v) {
+    return v == null ? "-" : String.format("%.1f%%", 100 * v);
+  }
+
+  /** {@code <run>/reward_eval.json}: held-out accuracy, margin and reward statistics after (and before) training. */
+  private static void writeReport(Path runDir, Report before, Report after, float margin) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("heldout_pairs", after == null ? 0 : after.pairs());
+    out.put("margin", margin);
+    out.put("heldout_accuracy", after == null ? null : finite(after.accuracy()));
+    out.put("heldout_mean_margin", after == null ? null : finite(after.meanMargin()));
+    out.put("heldout_loss", after == null ? null : finite(after.loss()));
+    out.put("reward_mean", after == null ? null : finite(after.rewardMean()));
+    out.put("reward_std", after == null ? null : finite(after.rewardStd()));
+    out.put("heldout_accuracy_by_rule", after == null ? Map.of() : after.accuracyByRule());
+    if (before != null) {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("heldout_accuracy", finite(before.accuracy()));
+      b.put("heldout_mean_margin", finite(before.meanMargin()));
+      b.put("heldout_loss", finite(before.loss()));
+      b.put("reward_mean", finite(before.rewardMean()));
+      b.put("reward_std", finite(before.rewardStd()));
+      b.put("heldout_accuracy_by_rule", before.accuracyByRule());
+      out.put("before", b);
+    }
+    try {
+      AtomicFiles.writeString(runDir.resolve(REPORT),
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + runDir.resolve(REPORT), e);
+    }
+  }
+
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+}
