@@ -1,0 +1,79 @@
+package dev.triad.cli;
+
+import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.train.RunInfo;
+import dev.triad.train.TrainConfig;
+import dev.triad.train.rlhf.Dpo;
+import dev.triad.train.rlhf.DpoData;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code triad dpo}: the RLHF phase by direct preference optimisation, from an SFT run. */
+@Command(name = "dpo", mixinStandardHelpOptions = true,
+    description = {"Align an instruction-tuned run with preference pairs by DPO (direct preference optimisation).",
+        "Without --data it builds pairs from the embedded instruction data: chosen = the exact answer, rejected = a"
+            + " hedging, verbose version of it. Writes held-out accuracy and reward margins to <out>/dpo_eval.json."})
+final class DpoCommand implements Callable<Integer> {
+  @Mixin
+  TrainingOptions common = new TrainingOptions("runs/dpo", 200, "(from --base)");
+
+  @Option(names = "--base", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
+  Path base = Path.of("runs/sft");
+
+  @Option(names = "--data", paramLabel = "FILE",
+      description = "JSONL of {\"prompt\", \"chosen\", \"rejected\"} records (\"system\" optional); every 20th is held out")
+  Path data;
+
+  @Option(names = "--beta", description = "DPO temperature: strength of the pull towards the reference (default: ${DEFAULT-VALUE})")
+  float beta = 0.1f;
+
+  @Option(names = "--batch", paramLabel = "B", description = "pairs per micro-batch (default: ${DEFAULT-VALUE})")
+  int batch = 8;
+
+  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+  float lr = 5e-5f;
+
+  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
+  int warmup = 10;
+
+  @Option(names = "--eval-every", paramLabel = "STEPS", description = "held-out DPO loss every N steps (default: ${DEFAULT-VALUE})")
+  int evalEvery = 50;
+
+  @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
+  int checkpointEvery = 100;
+
+  @Option(names = "--pairs", paramLabel = "N", description = "built-in data: training pairs (default: ${DEFAULT-VALUE})")
+  int pairs = 1000;
+
+  @Option(names = "--held-out", paramLabel = "N", description = "built-in data: held-out pairs (default: ${DEFAULT-VALUE})")
+  int heldOut = 100;
+
+  @Override
+  public Integer call() {
+    TrainConfig train = new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
+        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed);
+    ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(base).tokenizer()));
+    DpoData.Pairs p;
+    String label;
+    if (data == null) {
+      p = DpoData.builtin(template, common.seed, pairs, heldOut);
+      label = "built-in pairs from the embedded instruction data (exact vs verbose answers)";
+    } else {
+      try {
+        p = DpoData.readJsonl(data, template);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + data + ": " + e.getMessage(), e);
+      }
+      label = data.toString();
+    }
+    Dpo.run(new Dpo.Options(common.out, base, common.parsedDevice(), batch, beta, train, common.resume, p.train(),
+        p.heldOut(), label));
+    return 0;
+  }
+}

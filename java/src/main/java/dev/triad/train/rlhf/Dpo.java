@@ -1,0 +1,213 @@
+package dev.triad.train.rlhf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.generate.Generator;
+import dev.triad.generate.SamplingConfig;
+import dev.triad.io.AtomicFiles;
+import dev.triad.nn.Gpt;
+import dev.triad.tensor.Device;
+import dev.triad.train.Checkpoints;
+import dev.triad.train.RunInfo;
+import dev.triad.train.TrainConfig;
+import dev.triad.train.Trainer;
+import dev.triad.train.sft.Sft;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The RLHF phase by direct preference optimisation: an SFT run's model learns to prefer the chosen
+ * reply of each pair over the rejected one, relative to a frozen reference (the same SFT weights).
+ * The reference's log-probs of every training and held-out pair are computed once, before
+ * training, and cached; so the reference never needs to stay in memory next to the policy.
+ */
+public final class Dpo {
+  private Dpo() {}
+
+  /**
+   * @param baseRun an SFT run (its vocabulary includes the chat template)
+   * @param batch pairs per micro-batch (2 x batch sequences per forward pass)
+   * @param trainPairs tokenized pairs ({@link Triple}) to train on
+   * @param heldOutPairs pairs for the held-out DPO loss and dpo_eval.json; may be empty
+   * @param data what the pairs are, for config.json
+   */
+  public record Options(Path runDir, Path baseRun, Device device, int batch, float beta, TrainConfig train,
+      boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data) {
+    public Options {
+      if (batch < 1) {
+        throw new IllegalArgumentException("dpo: batch must be >= 1, got " + batch);
+      }
+      if (!(beta > 0) || !Float.isFinite(beta)) {
+        throw new IllegalArgumentException("dpo: beta must be > 0, got " + beta);
+      }
+      trainPairs = List.copyOf(trainPairs);
+      heldOutPairs = heldOutPairs == null ? List.of() : List.copyOf(heldOutPairs);
+    }
+
+    /** Defaults for everything but the data. */
+    public static Options defaults(Path runDir, Path baseRun, List<Triple> train, List<Triple> heldOut, String data) {
+      TrainConfig t = new TrainConfig(200, 1, 5e-5f, 0.1f, 10, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
+          1.0f, 50, 0, 100, 2, 1337);
+      return new Options(runDir, baseRun, Device.best(), 8, 0.1f, t, false, train, heldOut, data);
+    }
+  }
+
+  /** What a run measured: training figures and held-out DPO statistics before (null on resume) and after. */
+  public record Result(Trainer.Result training, DpoLoss.Stats before, DpoLoss.Stats after) {}
+
+  public static Result run(Options o) {
+    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
+    if (o.resume() && existing.isEmpty()) {
+      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
+    }
+    if (!o.resume() && existing.isPresent()) {
+      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
+          + "); continue that run with --resume, or choose another --out");
+    }
+    RunInfo base = RunInfo.read(o.baseRun());
+    Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
+    ChatTemplate template = new ChatTemplate(tokenizer);
+    Object baseTemplate = base.settings() == null ? null : base.settings().get("chat_template");
+    if (base.vocabSize() != template.vocabSize() || (baseTemplate != null && !Sft.TEMPLATE.equals(baseTemplate))) {
+      throw new IllegalArgumentException("dpo: " + o.baseRun() + " is not an instruction-tuned run (phase "
+          + base.phase() + ", vocabulary " + base.vocabSize() + ", chat template " + baseTemplate + "); DPO starts"
+          + " from a `triad sft` run, whose vocabulary is " + template.vocabSize() + " with template " + Sft.TEMPLATE);
+    }
+    int context = base.blockSize();
+    List<Triple> train = fitting(o.trainPairs(), context, "training");
+    List<Triple> heldOut = fitting(o.heldOutPairs(), context, "held-out");
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException("dpo: no training pairs" + (o.trainPairs().isEmpty() ? ""
+          : " fit the model's context of " + context + " tokens"));
+    }
+    checkIds(train, template.vocabSize(), "training");
+    checkIds(heldOut, template.vocabSize(), "held-out");
+
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("chat_template", Sft.TEMPLATE);
+    settings.put("base_run", o.baseRun().toString());
+    settings.put("data", o.data());
+    settings.put("train_pairs", train.size());
+    settings.put("held_out_pairs", heldOut.size());
+    settings.put("beta", o.beta());
+    settings.put("batch", o.batch());
+    settings.put("train", o.train());
+
+    // The policy starts as the SFT weights. Before any step (and before a resume restores the DPO
+    // checkpoint into it) those weights are the frozen reference: the cache is computed from them.
+    Gpt model = RunInfo.loadModel(o.baseRun(), null, o.device());
+    try (model) {
+      long t0 = System.nanoTime();
+      ReferenceLogProbs trainRef = ReferenceLogProbs.compute(model, train, o.batch());
+      ReferenceLogProbs heldOutRef = ReferenceLogProbs.compute(model, heldOut, o.batch());
+      System.out.printf("dpo: %s from %s, %,d parameters, on %s; %d training and %d held-out pairs,"
+              + " reference log-probs cached in %.1f s; run directory %s%n", model.config.name(), o.baseRun(),
+          model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
+          o.runDir().toAbsolutePath());
+      RunInfo.of("dpo", model.config, tokenizer.name(), settings).write(o.runDir());
+
+      Supplier<String> sampler = heldOut.isEmpty() ? null : () -> {
+        int[] prompt = heldOut.get(0).prompt();
+        int budget = Math.min(48, model.config.blockSize() - prompt.length);
+        if (budget < 1) {
+          return null;
+        }
+        int[][] out = Generator.generate(model, new int[][] {prompt},
+            new SamplingConfig(budget, 0f, 0, 1f, new int[] {template.endToken()}, 0));
+        return template.decodeText(prompt) + " -> " + template.decodeText(out[0]);
+      };
+      DpoTask task = new DpoTask(model, train, trainRef, heldOut, heldOutRef, o.batch(), o.beta(), o.train().seed(),
+          sampler);
+      Trainer.Result r;
+      try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(),
+          6.0 * model.parameterCount(), 0)) {
+        r = trainer.run(o.resume());
+      }
+      DpoLoss.Stats before = task.firstEvaluation();
+      DpoLoss.Stats after = task.lastEvaluation();
+      if (after == null && !heldOut.isEmpty()) {
+        try (var ng = dev.triad.autograd.Autograd.noGrad()) {
+          after = task.evaluateStats();
+        }
+      }
+      writeReport(o, heldOut.size(), before, after);
+      if (after != null) {
+        System.out.printf("dpo: held-out pairs ranked right %s -> %.1f%%, reward margin %s -> %.4f, DPO loss %s -> %.4f%n",
+            before == null ? "-" : String.format("%.1f%%", 100 * before.accuracy()), 100 * after.accuracy(),
+            before == null ? "-" : String.format("%.4f", before.margin()), after.margin(),
+            before == null ? "-" : String.format("%.4f", before.loss()), after.loss());
+      }
+      System.out.printf("dpo: done. loss %.4f -> %.4f; checkpoints in %s%n", r.firstLoss(), r.lastLoss(),
+          o.runDir().resolve("checkpoints").toAbsolutePath());
+      return new Result(r, before, after);
+    }
+  }
+
+  private static List<Triple> fitting(List<Triple> pairs, int context, String what) {
+    List<Triple> out = new ArrayList<>(pairs.size());
+    for (Triple t : pairs) {
+      if (t.maxLength() <= context) {
+        out.add(t);
+      }
+    }
+    if (out.size() < pairs.size()) {
+      System.out.printf("dpo: %d of %d %s pairs are longer than the model's context of %d tokens and are left out%n",
+          pairs.size() - out.size(), pairs.size(), what, context);
+    }
+    return out;
+  }
+
+  private static void checkIds(List<Triple> pairs, int vocab, String what) {
+    for (int i = 0; i < pairs.size(); i++) {
+      Triple t = pairs.get(i);
+      for (int[] part : new int[][] {t.prompt(), t.chosen(), t.rejected()}) {
+        for (int id : part) {
+          if (id < 0 || id >= vocab) {
+            throw new IllegalArgumentException("dpo: " + what + " pair " + (i + 1) + " holds token id " + id
+                + ", outside the model's vocabulary [0, " + vocab + ")");
+          }
+        }
+      }
+    }
+  }
+
+  private static Map<String, Object> statsMap(DpoLoss.Stats s) {
+    if (s == null) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("loss", s.loss());
+    m.put("accuracy", s.accuracy());
+    m.put("margin", s.margin());
+    m.put("rewards_chosen", s.rewardChosen());
+    m.put("rewards_rejected", s.rewardRejected());
+    return m;
+  }
+
+  /** {@code <run>/dpo_eval.json}: held-out DPO statistics before (fresh runs) and after training. */
+  private static void writeReport(Options o, int heldOutPairs, DpoLoss.Stats before, DpoLoss.Stats after) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("base_run", o.baseRun().toString());
+    report.put("beta", o.beta());
+    report.put("steps", o.train().steps());
+    report.put("held_out_pairs", heldOutPairs);
+    report.put("before", statsMap(before));
+    report.put("after", statsMap(after));
+    Path file = o.runDir().resolve("dpo_eval.json");
+    try {
+      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(report));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+}
