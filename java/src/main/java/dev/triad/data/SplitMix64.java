@@ -9,33 +9,33 @@ package dev.triad.data;
  *
  * <p>Not thread-safe; cheap to create.
  */
-final class SplitMix64 {
+public final class SplitMix64 {
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
   private long state;
 
-  SplitMix64(long seed) {
+  public SplitMix64(long seed) {
     this.state = seed;
   }
 
   /** A generator for a (seed, stream) pair, e.g. (seed, epoch): streams do not overlap in practice. */
-  static SplitMix64 of(long seed, long stream) {
+  public static SplitMix64 of(long seed, long stream) {
     return new SplitMix64(mix(seed) ^ mix(stream * GOLDEN + 0x632BE59BD9B4E019L));
   }
 
   /** SplitMix64's finalizer: a bijective 64-bit mix. */
-  static long mix(long z) {
+  public static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
   }
 
-  long nextLong() {
+  public long nextLong() {
     state += GOLDEN;
     return mix(state);
   }
 
   /** Uniform in {@code [0, bound)}, unbiased (rejection sampling on the top 63 bits). */
-  long nextLong(long bound) {
+  public long nextLong(long bound) {
     if (bound <= 0) {
       throw new IllegalArgumentException("bound must be positive, got " + bound);
     }
@@ -48,37 +48,52 @@ final class SplitMix64 {
   }
 
   /** Uniform in {@code [0, bound)}. */
-  int nextInt(int bound) {
+  public int nextInt(int bound) {
     return (int) nextLong(bound);
   }
 
   /** Uniform in {@code [lo, hi]} (inclusive). */
-  int nextInt(int lo, int hi) {
+  public int nextInt(int lo, int hi) {
     return lo + nextInt(hi - lo + 1);
   }
 
   /** Uniform in {@code [0, 1)} with 53 random bits. */
-  double nextDouble() {
+  public double nextDouble() {
     return (nextLong() >>> 11) * 0x1.0p-53;
   }
 
   /** True with probability {@code p}. */
-  boolean chance(double p) {
+  public boolean chance(double p) {
     return nextDouble() < p;
   }
 
   /** One element of {@code items}, uniformly. */
-  <T> T pick(java.util.List<T> items) {
+  public <T> T pick(java.util.List<T> items) {
     return items.get(nextInt(items.size()));
   }
 
   /** Shuffles {@code a} in place (Fisher-Yates, from the end). */
-  void shuffle(int[] a) {
+  public void shuffle(int[] a) {
     for (int i = a.length - 1; i > 0; i--) {
       int j = nextInt(i + 1);
       int t = a[i];
       a[i] = a[j];
       a[j] = t;
+    }
+  }
+
+  /** One element of {@code items}, uniformly. */
+  public <T> T pick(T[] items) {
+    return items[nextInt(items.length)];
+  }
+
+  /** Shuffles {@code items} in place (Fisher-Yates, from the end). */
+  public <T> void shuffle(java.util.List<T> items) {
+    for (int i = items.size() - 1; i > 0; i--) {
+      int j = nextInt(i + 1);
+      T t = items.get(i);
+      items.set(i, items.get(j));
+      items.set(j, t);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.triad.data.instruct;
 
+import dev.triad.data.SplitMix64;
 import dev.triad.data.instruct.Vocabulary.Hazard;
 import dev.triad.data.instruct.Vocabulary.Town;
 import dev.triad.io.AtomicFiles;
@@ -61,7 +62,7 @@ import java.util.regex.Pattern;
  * shortened to its first sentence plus one forecast or hazard sentence, separated from the
  * question by a newline.
  *
- * <p>Exactly reproducible: all randomness is {@link Rng} (SplitMix64, specified in this package),
+ * <p>Exactly reproducible: all randomness is {@link SplitMix64} (dev.triad.data.SplitMix64),
  * each family draws from its own stream (so adding a family changes no other family's data), and
  * nothing depends on hash iteration order.
  */
@@ -159,7 +160,7 @@ public final class InstructionData {
     Map<String, List<Example>> evaluation = new LinkedHashMap<>();
     for (String family : allFamilies()) {
       boolean trained = TRAINED.contains(family);
-      Rng rng = Rng.of(seed, stream(family));
+      SplitMix64 rng = SplitMix64.of(seed, stream(family));
       Set<String> reserved = new HashSet<>();            // membership tests only, never iterated
       evaluation.put(family, List.copyOf(draw(family, rng, evaluationPerFamily, reserved, true)));
       if (trained) {
@@ -167,7 +168,7 @@ public final class InstructionData {
         train.addAll(draw(family, rng, trainPerFamily, reserved, false));
       }
     }
-    Rng order = Rng.of(seed, stream("train order"));
+    SplitMix64 order = SplitMix64.of(seed, stream("train order"));
     order.shuffle(train);
     return new Split(List.copyOf(train), List.copyOf(validation), Collections.unmodifiableMap(evaluation));
   }
@@ -175,7 +176,7 @@ public final class InstructionData {
   private static final int MAX_TRIES = 10_000;
 
   /** {@code n} examples whose prompts are not in {@code reserved}; if {@code distinct}, adds them to it. */
-  private static List<Example> draw(String family, Rng rng, int n, Set<String> reserved, boolean distinct) {
+  private static List<Example> draw(String family, SplitMix64 rng, int n, Set<String> reserved, boolean distinct) {
     List<Example> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Example e = null;
@@ -210,7 +211,7 @@ public final class InstructionData {
     if (n < 0) {
       throw new IllegalArgumentException("example count must be non-negative, got " + n);
     }
-    Rng rng = Rng.of(seed, stream(family));
+    SplitMix64 rng = SplitMix64.of(seed, stream(family));
     List<Example> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       out.add(make(family, rng, i));
@@ -229,7 +230,7 @@ public final class InstructionData {
 
   // ---------------------------------------------------------------- generators
 
-  private static Example make(String family, Rng rng, int slot) {
+  private static Example make(String family, SplitMix64 rng, int slot) {
     switch (family) {
       case WEATHER_CITY: return weatherCity(rng);
       case WEATHER_DAY: return weatherDay(rng, slot);
@@ -275,12 +276,12 @@ public final class InstructionData {
   /** A bulletin: its text and the facts a question may ask about. */
   private record Bulletin(String text, String town, String issuedDay, String nextDay, Hazard hazard, int amount) {}
 
-  private static String header(Town town, String day, Rng rng) {
+  private static String header(Town town, String day, SplitMix64 rng) {
     return "Weather bulletin for " + town.name() + ", issued on " + day + " " + rng.pick(Vocabulary.ISSUED) + ".";
   }
 
   /** Header plus one hazard sentence (the corpus's detail sentence, hazard chosen by climate). */
-  private static Bulletin hazardBulletin(Rng rng) {
+  private static Bulletin hazardBulletin(SplitMix64 rng) {
     Town town = rng.pick(Vocabulary.TOWNS);
     int day = rng.nextInt(7);
     String today = Vocabulary.DAYS.get(day);
@@ -297,7 +298,7 @@ public final class InstructionData {
    * Header, sometimes "No hazards are expected for TOWN." (when it fits {@code room}), and the
    * corpus's forecast sentence.
    */
-  private static Bulletin calmBulletin(Rng rng, int room) {
+  private static Bulletin calmBulletin(SplitMix64 rng, int room) {
     Town town = rng.pick(Vocabulary.TOWNS);
     int day = rng.nextInt(7);
     String today = Vocabulary.DAYS.get(day);
@@ -322,13 +323,13 @@ public final class InstructionData {
   private static final int LONGEST_TOWN = 13;   // "Dunmore Beach"
   private static final int LONGEST_DAY = 9;     // "Wednesday"
 
-  private static Example weatherCity(Rng rng) {
+  private static Example weatherCity(SplitMix64 rng) {
     String q = rng.chance(0.5) ? "Which town is the bulletin for?" : "Which town is this bulletin for?";
     Bulletin b = rng.chance(0.7) ? hazardBulletin(rng) : calmBulletin(rng, room(q, LONGEST_TOWN));
     return new Example(WEATHER_CITY, b.text() + "\n" + q, b.town());
   }
 
-  private static Example weatherDay(Rng rng, int slot) {
+  private static Example weatherDay(SplitMix64 rng, int slot) {
     boolean hazard = rng.chance(0.7);
     boolean issued = slot % 2 == 0;
     String q = issued ? "On which day was the bulletin issued?"
@@ -337,19 +338,19 @@ public final class InstructionData {
     return new Example(WEATHER_DAY, b.text() + "\n" + q, issued ? b.issuedDay() : b.nextDay());
   }
 
-  private static Example weatherHigh(Rng rng) {
+  private static Example weatherHigh(SplitMix64 rng) {
     String q = "How many degrees is the forecast high?";
     Bulletin b = calmBulletin(rng, room(q, 2));
     return new Example(WEATHER_HIGH, b.text() + "\n" + q, Integer.toString(b.amount()));
   }
 
-  private static Example weatherAmount(Rng rng) {
+  private static Example weatherAmount(SplitMix64 rng) {
     Bulletin b = hazardBulletin(rng);
     return new Example(WEATHER_AMOUNT, b.text() + "\n" + b.hazard().question(), Integer.toString(b.amount()));
   }
 
   /** {@code lo} to {@code hi} distinct words. */
-  private static List<String> words(Rng rng, int lo, int hi) {
+  private static List<String> words(SplitMix64 rng, int lo, int hi) {
     int n = rng.nextInt(lo, hi);
     List<String> out = new ArrayList<>(n);
     while (out.size() < n) {
@@ -381,7 +382,7 @@ public final class InstructionData {
     return ONES[v / 100] + " hundred" + (v % 100 == 0 ? "" : " " + numberWords(v % 100));
   }
 
-  private static Example yesNo(Rng rng, boolean yes) {
+  private static Example yesNo(SplitMix64 rng, boolean yes) {
     int topic = rng.nextInt(5);
     boolean alt = rng.chance(0.5);
     String q;
@@ -422,7 +423,7 @@ public final class InstructionData {
   }
 
   /** Column {@code col} of a random row whose value differs from {@code not}. */
-  private static String otherThan(Rng rng, String[][] rows, int col, String not) {
+  private static String otherThan(SplitMix64 rng, String[][] rows, int col, String not) {
     while (true) {
       String v = rng.pick(rows)[col];
       if (!v.equals(not)) {

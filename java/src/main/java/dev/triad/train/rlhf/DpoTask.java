@@ -3,12 +3,12 @@ package dev.triad.train.rlhf;
 import dev.triad.nn.Gpt;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.EpochOrder;
 import dev.triad.train.Trainer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Supplier;
 
 /**
@@ -31,9 +31,7 @@ public final class DpoTask implements Trainer.Task {
   private DpoLoss.Stats firstEval;
   private DpoLoss.Stats lastEval;
   private boolean resumed;
-  private int[] order;
-  private long epoch;
-  private int index;
+  private final EpochOrder order;
 
   public DpoTask(Gpt model, List<Triple> train, ReferenceLogProbs trainRef, List<Triple> heldOut,
       ReferenceLogProbs heldOutRef, int batch, float beta, long seed, Supplier<String> sampler) {
@@ -55,24 +53,9 @@ public final class DpoTask implements Trainer.Task {
     this.beta = beta;
     this.seed = seed;
     this.sampler = sampler;
-    this.order = shuffled(0);
+    this.order = new EpochOrder(train.size(), seed);
   }
 
-  /** Pair order of an epoch: a Fisher-Yates shuffle by java.util.Random(seed, epoch), as in SftTask. */
-  private int[] shuffled(long ep) {
-    int[] o = new int[train.size()];
-    for (int i = 0; i < o.length; i++) {
-      o[i] = i;
-    }
-    Random r = new Random(seed * 1_000_003L + ep);
-    for (int i = o.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = o[i];
-      o[i] = o[j];
-      o[j] = t;
-    }
-    return o;
-  }
 
   @Override
   public Trainer.MicroBatch next() {
@@ -80,12 +63,7 @@ public final class DpoTask implements Trainer.Task {
     double[] rc = new double[batch];
     double[] rr = new double[batch];
     for (int b = 0; b < batch; b++) {
-      if (index == order.length) {
-        epoch++;
-        index = 0;
-        order = shuffled(epoch);
-      }
-      int i = order[index++];
+      int i = order.next();
       pairs.add(train.get(i));
       rc[b] = trainRef.chosen()[i];
       rr[b] = trainRef.rejected()[i];
@@ -158,17 +136,12 @@ public final class DpoTask implements Trainer.Task {
 
   @Override
   public Map<String, String> state() {
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put("data.epoch", Long.toString(epoch));
-    s.put("data.index", Integer.toString(index));
-    return s;
+    return order.state();
   }
 
   @Override
   public void restore(Map<String, String> state) {
-    epoch = Long.parseLong(state.get("data.epoch"));
-    index = Integer.parseInt(state.get("data.index"));
-    order = shuffled(epoch);
+    order.restore(state);
     resumed = true;
     firstEval = null;
   }

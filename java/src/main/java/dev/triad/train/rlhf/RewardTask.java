@@ -5,12 +5,12 @@ import dev.triad.nn.RewardModel;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.EpochOrder;
 import dev.triad.train.Trainer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Reward modelling's part of the training loop. Each micro-batch takes {@code batch} pairs (shuffled
@@ -41,9 +41,7 @@ public final class RewardTask implements Trainer.Task {
   private final float margin;
   private final long seed;
   private final int padToken;
-  private int[] order;
-  private long epoch;
-  private int index;
+  private final EpochOrder order;
   // statistics of the micro-batches since the last stepMetrics()
   private float[] stepChosen = new float[0];
   private float[] stepRejected = new float[0];
@@ -65,24 +63,9 @@ public final class RewardTask implements Trainer.Task {
     this.margin = margin;
     this.seed = seed;
     this.padToken = padToken;
-    this.order = shuffled(0);
+    this.order = new EpochOrder(train.size(), seed);
   }
 
-  /** Pair order of an epoch: a Fisher-Yates shuffle by java.util.Random(seed, epoch). */
-  private int[] shuffled(long ep) {
-    int[] o = new int[train.size()];
-    for (int i = 0; i < o.length; i++) {
-      o[i] = i;
-    }
-    Random r = new Random(seed * 1_000_003L + ep);
-    for (int i = o.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = o[i];
-      o[i] = o[j];
-      o[j] = t;
-    }
-    return o;
-  }
 
   /** Rewards of a batch of pairs: chosen [N] and rejected [N] (differentiable when recording). */
   public record Rewards(Tensor chosen, Tensor rejected, long positions) {}
@@ -117,12 +100,7 @@ public final class RewardTask implements Trainer.Task {
   public Trainer.MicroBatch next() {
     Encoded[] pairs = new Encoded[batch];
     for (int b = 0; b < batch; b++) {
-      if (index == order.length) {
-        epoch++;
-        index = 0;
-        order = shuffled(epoch);
-      }
-      pairs[b] = train.get(order[index++]);
+      pairs[b] = train.get(order.next());
     }
     Rewards r = rewards(model, List.of(pairs), padToken);
     Tensor loss = BradleyTerry.loss(r.chosen(), r.rejected(), margin);
@@ -201,16 +179,11 @@ public final class RewardTask implements Trainer.Task {
 
   @Override
   public Map<String, String> state() {
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put("data.epoch", Long.toString(epoch));
-    s.put("data.index", Integer.toString(index));
-    return s;
+    return order.state();
   }
 
   @Override
   public void restore(Map<String, String> state) {
-    epoch = Long.parseLong(state.get("data.epoch"));
-    index = Integer.parseInt(state.get("data.index"));
-    order = shuffled(epoch);
+    order.restore(state);
   }
 }

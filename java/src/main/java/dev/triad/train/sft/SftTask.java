@@ -4,11 +4,10 @@ import dev.triad.data.chat.Packing;
 import dev.triad.nn.Gpt;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.EpochOrder;
 import dev.triad.train.Trainer;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Supplier;
 
 /**
@@ -23,9 +22,7 @@ public final class SftTask implements Trainer.Task {
   private final int batch;
   private final long seed;
   private final Supplier<String> sampler;
-  private int[] order;
-  private long epoch;
-  private int index;
+  private final EpochOrder order;
 
   public SftTask(Gpt model, List<Packing.Row> train, List<Packing.Row> val, int batch, long seed,
       Supplier<String> sampler) {
@@ -38,35 +35,15 @@ public final class SftTask implements Trainer.Task {
     this.batch = batch;
     this.seed = seed;
     this.sampler = sampler;
-    this.order = shuffled(0);
+    this.order = new EpochOrder(train.size(), seed);
   }
 
-  /** Row order of an epoch: a Fisher-Yates shuffle by java.util.Random(seed, epoch), reproducible everywhere. */
-  private int[] shuffled(long ep) {
-    int[] o = new int[train.size()];
-    for (int i = 0; i < o.length; i++) {
-      o[i] = i;
-    }
-    Random r = new Random(seed * 1_000_003L + ep);
-    for (int i = o.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = o[i];
-      o[i] = o[j];
-      o[j] = t;
-    }
-    return o;
-  }
 
   @Override
   public Trainer.MicroBatch next() {
     Packing.Row[] rows = new Packing.Row[batch];
     for (int b = 0; b < batch; b++) {
-      if (index == order.length) {
-        epoch++;
-        index = 0;
-        order = shuffled(epoch);
-      }
-      rows[b] = train.get(order[index++]);
+      rows[b] = train.get(order.next());
     }
     Batch t = Batch.of(rows, model);
     // throughput counts every position the model processed, not only the loss-bearing ones
@@ -101,17 +78,12 @@ public final class SftTask implements Trainer.Task {
 
   @Override
   public Map<String, String> state() {
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put("data.epoch", Long.toString(epoch));
-    s.put("data.index", Integer.toString(index));
-    return s;
+    return order.state();
   }
 
   @Override
   public void restore(Map<String, String> state) {
-    epoch = Long.parseLong(state.get("data.epoch"));
-    index = Integer.parseInt(state.get("data.index"));
-    order = shuffled(epoch);
+    order.restore(state);
   }
 
   /** B packed rows as device tensors [B,T]. */

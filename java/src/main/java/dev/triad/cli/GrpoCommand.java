@@ -1,0 +1,61 @@
+package dev.triad.cli;
+
+import dev.triad.train.TrainConfig;
+import dev.triad.train.rlhf.Grpo;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code triad grpo}: the RLHF phase by GRPO, from an SFT run against a reward model run. */
+@Command(name = "grpo", mixinStandardHelpOptions = true,
+    description = {"Align an instruction-tuned run with a learnt reward model by GRPO (group relative policy"
+        + " optimisation): G sampled replies per prompt, advantages normalised within each group, no critic.",
+        "Writes held-out reward and rule scores before/after and the final KL to <out>/grpo_eval.json."})
+final class GrpoCommand implements Callable<Integer> {
+  @Mixin
+  TrainingOptions common = new TrainingOptions("runs/grpo", 100, "(from --policy)");
+
+  @Option(names = "--policy", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
+  Path policy = Path.of("runs/sft");
+
+  @Option(names = "--reward", paramLabel = "DIR", description = "`triad reward` run that scores replies (default: ${DEFAULT-VALUE})")
+  Path reward = Path.of("runs/reward");
+
+  @Option(names = "--prompts", paramLabel = "P", description = "prompts per step (default: ${DEFAULT-VALUE})")
+  int prompts = 8;
+
+  @Option(names = "--group", paramLabel = "G", description = "replies sampled per prompt (default: ${DEFAULT-VALUE})")
+  int group = 4;
+
+  @Option(names = "--max-new-tokens", paramLabel = "N", description = "reply budget (default: ${DEFAULT-VALUE})")
+  int maxNewTokens = 32;
+
+  @Option(names = "--beta", description = "weight of the KL penalty to the SFT reference; 0 disables it (default: ${DEFAULT-VALUE})")
+  float beta = 0.04f;
+
+  @Option(names = "--clip", paramLabel = "EPS", description = "clip range of the probability ratio (default: ${DEFAULT-VALUE})")
+  float clip = 0.2f;
+
+  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+  float lr = 1e-5f;
+
+  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
+  int warmup = 5;
+
+  @Option(names = "--eval-prompts", paramLabel = "N", description = "held-out prompts evaluated before/after (default: ${DEFAULT-VALUE})")
+  int evalPrompts = 96;
+
+  @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
+  int checkpointEvery = 50;
+
+  @Override
+  public Integer call() {
+    TrainConfig train = new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
+        0.9f, 0.95f, 1.0f, 0, 0, checkpointEvery, 2, common.seed);
+    Grpo.run(new Grpo.Options(common.out, policy, reward, common.parsedDevice(), prompts, group, maxNewTokens, beta,
+        clip, evalPrompts, train, common.resume));
+    return 0;
+  }
+}

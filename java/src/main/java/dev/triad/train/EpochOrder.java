@@ -1,0 +1,82 @@
+package dev.triad.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The order in which a task visits its n training items: epoch after epoch, each epoch a
+ * Fisher-Yates shuffle by java.util.Random(seed, epoch) — fully specified by the JDK, so the same
+ * on every JVM — and resumable at (epoch, index), which checkpoints store as "data.epoch" and
+ * "data.index".
+ */
+public final class EpochOrder {
+  private final int size;
+  private final long seed;
+  private int[] order;
+  private long epoch;
+  private int index;
+
+  public EpochOrder(int size, long seed) {
+    if (size < 1) {
+      throw new IllegalArgumentException("nothing to iterate over (0 items)");
+    }
+    this.size = size;
+    this.seed = seed;
+    this.order = shuffled(0);
+  }
+
+  private int[] shuffled(long ep) {
+    int[] o = new int[size];
+    for (int i = 0; i < o.length; i++) {
+      o[i] = i;
+    }
+    Random r = new Random(seed * 1_000_003L + ep);
+    for (int i = o.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = o[i];
+      o[i] = o[j];
+      o[j] = t;
+    }
+    return o;
+  }
+
+  /** The next item, moving into a freshly shuffled epoch when one ends. */
+  public int next() {
+    if (index == order.length) {
+      epoch++;
+      index = 0;
+      order = shuffled(epoch);
+    }
+    return order[index++];
+  }
+
+  public long epoch() {
+    return epoch;
+  }
+
+  public int index() {
+    return index;
+  }
+
+  /** The position, for a checkpoint. */
+  public Map<String, String> state() {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("data.epoch", Long.toString(epoch));
+    s.put("data.index", Integer.toString(index));
+    return s;
+  }
+
+  /** Continues from a checkpoint's position. */
+  public void restore(Map<String, String> state) {
+    long ep = Long.parseLong(state.get("data.epoch"));
+    int ix = Integer.parseInt(state.get("data.index"));
+    if (ep < 0 || ix < 0 || ix > size) {
+      throw new IllegalArgumentException("data position (epoch " + ep + ", index " + ix + ") is outside an epoch of "
+          + size + " items");
+    }
+    epoch = ep;
+    index = ix;
+    order = shuffled(ep);
+  }
+}

@@ -1,0 +1,281 @@
+package dev.triad.train.rlhf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.data.chat.Message;
+import dev.triad.data.instruct.Example;
+import dev.triad.data.pref.PreferenceData;
+import dev.triad.data.pref.RuleScorer;
+import dev.triad.generate.Generator;
+import dev.triad.generate.SamplingConfig;
+import dev.triad.io.AtomicFiles;
+import dev.triad.nn.Gpt;
+import dev.triad.nn.RewardModel;
+import dev.triad.tensor.Device;
+import dev.triad.train.Checkpoints;
+import dev.triad.train.RunInfo;
+import dev.triad.train.TrainConfig;
+import dev.triad.train.Trainer;
+import dev.triad.train.sft.Sft;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The RLHF phase by GRPO (group relative policy optimisation, Shao et al., 2024): the policy (an SFT
+ * run's model) samples G replies to each of P prompts per step, a frozen reward model (a
+ * {@code triad reward} run) scores them, each reply's advantage is its reward normalised within its
+ * prompt's group ({@link GrpoAdvantages}; no critic), and the clipped surrogate plus an optional k3
+ * KL penalty to a frozen copy of the SFT weights ({@link GrpoLoss}) is minimised. Prompts are the RL
+ * prompts of {@link PreferenceData#defaultSplit} (never in a preference pair): every fifth is held
+ * out for evaluation. Before (fresh runs) and after training, greedy replies to the held-out prompts
+ * are scored by the reward model and by the evaluation-only {@link RuleScorer}; {@code
+ * <run>/grpo_eval.json} records both and the final KL to the reference.
+ */
+public final class Grpo {
+  private Grpo() {}
+
+  public static final String PHASE = "grpo";
+  public static final String REPORT = "grpo_eval.json";
+
+  /**
+   * @param prompts prompts per step (P)
+   * @param group replies sampled per prompt (G >= 2)
+   * @param maxNewTokens reply budget (capped by the context)
+   * @param beta KL weight to the reference (0: no reference is loaded during training)
+   * @param clipEps PPO clip range of the ratio
+   * @param evalPrompts held-out prompts evaluated before/after (at most)
+   */
+  public record Options(Path runDir, Path policyRun, Path rewardRun, Device device, int prompts, int group,
+      int maxNewTokens, float beta, float clipEps, int evalPrompts, TrainConfig train, boolean resume) {
+    public Options {
+      if (prompts < 1 || group < 2 || maxNewTokens < 1 || evalPrompts < 1) {
+        throw new IllegalArgumentException("grpo: need --prompts >= 1, --group >= 2, max new tokens >= 1 and eval"
+            + " prompts >= 1; got " + prompts + ", " + group + ", " + maxNewTokens + ", " + evalPrompts);
+      }
+      if (!(beta >= 0) || !Float.isFinite(beta)) {
+        throw new IllegalArgumentException("grpo: --beta must be >= 0, got " + beta);
+      }
+      if (!(clipEps > 0) || !(clipEps < 1)) {
+        throw new IllegalArgumentException("grpo: clip eps must be in (0, 1), got " + clipEps);
+      }
+    }
+
+    public static Options defaults(Path runDir, Path policyRun, Path rewardRun) {
+      TrainConfig t = new TrainConfig(100, 1, 1e-5f, 0.1f, 5, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
+          1.0f, 0, 0, 50, 2, 1337);
+      return new Options(runDir, policyRun, rewardRun, Device.best(), 8, 4, 32, 0.04f, 0.2f, 96, t, false);
+    }
+  }
+
+  /** Greedy held-out figures: mean reward-model score, mean rule score, mean k3 KL to the reference. */
+  public record Eval(int prompts, double reward, double ruleScore, double kl) {}
+
+  /** The training figures and the evaluation before (null on resume) and after. */
+  public record Result(Trainer.Result training, Eval before, Eval after) {}
+
+  public static Result run(Options o) {
+    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
+    if (o.resume() && existing.isEmpty()) {
+      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
+    }
+    if (!o.resume() && existing.isPresent()) {
+      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
+          + "); continue that run with --resume, or choose another --out");
+    }
+    RunInfo base = RunInfo.read(o.policyRun());
+    Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
+    ChatTemplate template = new ChatTemplate(tokenizer);
+    Object baseTemplate = base.settings() == null ? null : base.settings().get("chat_template");
+    if (base.vocabSize() != template.vocabSize() || (baseTemplate != null && !Sft.TEMPLATE.equals(baseTemplate))) {
+      throw new IllegalArgumentException("grpo: " + o.policyRun() + " is not an instruction-tuned run (phase "
+          + base.phase() + ", vocabulary " + base.vocabSize() + "); GRPO starts from a `triad sft` run");
+    }
+    RunInfo rmInfo = RunInfo.read(o.rewardRun());
+    if (!RewardTraining.PHASE.equals(rmInfo.phase())) {
+      throw new IllegalArgumentException("grpo: " + o.rewardRun() + " is a '" + rmInfo.phase()
+          + "' run, not a `triad reward` run");
+    }
+    if (!base.tokenizer().equals(rmInfo.tokenizer()) || rmInfo.vocabSize() != base.vocabSize()) {
+      throw new IllegalArgumentException("grpo: the reward model (" + rmInfo.tokenizer() + ", vocabulary "
+          + rmInfo.vocabSize() + ") and the policy (" + base.tokenizer() + ", " + base.vocabSize()
+          + ") do not share a vocabulary");
+    }
+    int context = Math.min(base.blockSize(), rmInfo.blockSize());
+    PreferenceData.Split split = PreferenceData.defaultSplit(o.train().seed());
+    List<int[]> trainPrompts = new ArrayList<>();
+    List<Example> evalAll = new ArrayList<>();
+    List<Example> rl = split.rlPrompts();
+    int tooLong = 0;
+    for (int i = 0; i < rl.size(); i++) {
+      Example e = rl.get(i);
+      int[] tokens = render(template, e);
+      if (tokens.length + 2 > context) {
+        tooLong++;
+        continue;
+      }
+      if (i % 5 == 4) {
+        evalAll.add(e);
+      } else {
+        trainPrompts.add(tokens);
+      }
+    }
+    List<Example> evalSet = new ArrayList<>();
+    int ne = Math.min(o.evalPrompts(), evalAll.size());
+    for (int j = 0; j < ne; j++) {
+      evalSet.add(evalAll.get((int) ((long) j * evalAll.size() / ne)));
+    }
+    if (trainPrompts.isEmpty() || evalSet.isEmpty()) {
+      throw new IllegalArgumentException("grpo: no RL prompt fits the model's context of " + context + " tokens");
+    }
+
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("chat_template", Sft.TEMPLATE);
+    settings.put("base_run", o.policyRun().toString());
+    settings.put("reward_run", o.rewardRun().toString());
+    settings.put("data", "RL prompts of the embedded preference data (seed " + o.train().seed() + ")");
+    settings.put("train_prompts", trainPrompts.size());
+    settings.put("eval_prompts", evalSet.size());
+    settings.put("prompts_per_step", o.prompts());
+    settings.put("group", o.group());
+    settings.put("max_new_tokens", o.maxNewTokens());
+    settings.put("temperature", 1.0);
+    settings.put("beta", o.beta());
+    settings.put("clip_eps", o.clipEps());
+    settings.put("loss", "clipped surrogate with group-normalised advantages + beta * k3 KL to the SFT reference");
+    settings.put("train", o.train());
+
+    Gpt policy = RunInfo.loadModel(o.policyRun(), null, o.device());
+    Gpt reference = null;
+    RewardModel rm = null;
+    try {
+      reference = o.beta() > 0 ? RunInfo.loadModel(o.policyRun(), null, o.device()) : null;
+      rm = RewardTraining.loadModel(o.rewardRun(), null, o.device());
+      System.out.printf("grpo: %s from %s, %,d parameters, reward model %s, on %s; %d training and %d held-out"
+              + " prompts%s; run directory %s%n", policy.config.name(), o.policyRun(), policy.parameterCount(),
+          o.rewardRun(), o.device(), trainPrompts.size(), evalSet.size(),
+          tooLong > 0 ? " (" + tooLong + " too long for the context left out)" : "", o.runDir().toAbsolutePath());
+      RunInfo.of(PHASE, policy.config, tokenizer.name(), settings).write(o.runDir());
+
+      int pad = template.bosToken();
+      Eval before = null;
+      if (!o.resume()) {
+        // the policy still equals the reference: KL 0 by definition
+        before = evaluate(policy, null, rm, template, evalSet, split.scorer(), o.maxNewTokens(), pad);
+        before = new Eval(before.prompts(), before.reward(), before.ruleScore(), 0.0);
+        System.out.printf("grpo: before: held-out reward %.4f, rule score %.4f%n", before.reward(), before.ruleScore());
+      }
+      GrpoTask task = new GrpoTask(policy, reference, rm, trainPrompts, o.prompts(), o.group(), o.maxNewTokens(),
+          template.endToken(), pad, o.clipEps(), o.beta(), o.train().seed());
+      Trainer.Result r;
+      try (Trainer trainer = new Trainer(policy, task, o.train(), o.runDir(), 6.0 * policy.parameterCount(), 0)) {
+        r = trainer.run(o.resume());
+      }
+      Gpt klRef = reference != null ? reference : RunInfo.loadModel(o.policyRun(), null, o.device());
+      Eval after;
+      try {
+        after = evaluate(policy, klRef, rm, template, evalSet, split.scorer(), o.maxNewTokens(), pad);
+      } finally {
+        if (klRef != reference) {
+          klRef.close();
+        }
+      }
+      System.out.printf("grpo: held-out reward %s -> %.4f, rule score %s -> %.4f, KL to the reference %.4f%n",
+          before == null ? "-" : String.format("%.4f", before.reward()), after.reward(),
+          before == null ? "-" : String.format("%.4f", before.ruleScore()), after.ruleScore(), after.kl());
+      writeReport(o, before, after);
+      System.out.printf("grpo: done; checkpoints in %s%n", o.runDir().resolve("checkpoints").toAbsolutePath());
+      return new Result(r, before, after);
+    } finally {
+      if (rm != null) {
+        rm.close();
+      }
+      if (reference != null) {
+        reference.close();
+      }
+      policy.close();
+    }
+  }
+
+  /** The generation prompt of a user message: {@code <|endoftext|><|user|>...<|end|><|assistant|>}. */
+  static int[] render(ChatTemplate template, Example e) {
+    return template.renderPrompt(List.of(new Message(Message.USER, e.prompt())));
+  }
+
+  /**
+   * Greedy replies of {@code policy} to {@code prompts}, scored by the reward model and by the rule
+   * scorer (means over prompts), and the mean per-token k3 KL estimate to {@code reference} over the
+   * reply tokens (NaN without a reference).
+   */
+  public static Eval evaluate(Gpt policy, Gpt reference, RewardModel rm, ChatTemplate template, List<Example> prompts,
+      RuleScorer scorer, int maxNewTokens, int padToken) {
+    int chunk = 16;
+    double reward = 0, rule = 0, kl = 0;
+    int klRows = 0;
+    for (int i = 0; i < prompts.size(); i += chunk) {
+      List<Example> part = prompts.subList(i, Math.min(prompts.size(), i + chunk));
+      int[][] rows = new int[part.size()][];
+      int longest = 0;
+      for (int j = 0; j < rows.length; j++) {
+        rows[j] = render(template, part.get(j));
+        longest = Math.max(longest, rows[j].length);
+      }
+      int budget = Math.min(maxNewTokens, policy.config.blockSize() - longest - 1);
+      int[][] replies = Generator.generate(policy, rows,
+          new SamplingConfig(budget, 0f, 0, 1f, new int[] {template.endToken()}, 0));
+      GrpoTask.Rollout ro = GrpoTask.Rollout.of(rows, replies, budget, template.endToken());
+      double[] s = GrpoTask.scores(rm, ro.scored(), padToken);
+      for (int j = 0; j < rows.length; j++) {
+        reward += s[j];
+        rule += scorer.score(part.get(j).prompt(), template.decodeText(replies[j]));
+      }
+      if (reference != null) {
+        SequenceLogProbs.Padded p = SequenceLogProbs.pad(ro.sequences(), ro.masks(), padToken);
+        float[] lp = GrpoTask.noGradTokenLogProbs(policy, p);
+        float[] ref = GrpoTask.noGradTokenLogProbs(reference, p);
+        GrpoLoss.Stats st = GrpoLoss.stats(lp, lp, ref, GrpoTask.tokenMask(p), new double[p.batch()], p.length(),
+            0.2, 0.0);
+        if (!Double.isNaN(st.kl())) {
+          // stats averages over the replies with a token; weight the chunk by its row count
+          kl += st.kl() * rows.length;
+          klRows += rows.length;
+        }
+      }
+    }
+    int n = prompts.size();
+    return new Eval(n, reward / n, rule / n, reference == null ? Double.NaN : klRows == 0 ? 0.0 : kl / klRows);
+  }
+
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  /** {@code <run>/grpo_eval.json}. */
+  private static void writeReport(Options o, Eval before, Eval after) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("policy_run", o.policyRun().toString());
+    out.put("reward_run", o.rewardRun().toString());
+    out.put("steps", o.train().steps());
+    out.put("eval_prompts", after.prompts());
+    out.put("decoding", "greedy");
+    out.put("reward_before", before == null ? null : finite(before.reward()));
+    out.put("reward_after", finite(after.reward()));
+    out.put("kl_final", finite(after.kl()));
+    out.put("rule_score_before", before == null ? null : finite(before.ruleScore()));
+    out.put("rule_score_after", finite(after.ruleScore()));
+    Path file = o.runDir().resolve(REPORT);
+    try {
+      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(out));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+}

@@ -1,0 +1,261 @@
+package dev.triad.train.rlhf;
+
+import dev.triad.autograd.Autograd;
+import dev.triad.generate.Generator;
+import dev.triad.generate.SamplingConfig;
+import dev.triad.nn.Gpt;
+import dev.triad.nn.RewardModel;
+import dev.triad.tensor.Scope;
+import dev.triad.tensor.Tensor;
+import dev.triad.train.Trainer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * GRPO's part of the training loop: each micro-batch is one rollout. P prompts are drawn (seeded by
+ * (seed, rollout index), so a resumed run draws exactly what a straight one would), the policy
+ * samples G responses to each (temperature 1, stop at {@code <|end|>}), the frozen reward model
+ * scores prompt + response + {@code <|end|>} at its last token, advantages are normalised within
+ * each prompt's group, and the loss is {@link GrpoLoss} over the response tokens (one update per
+ * rollout, so the sampling policy's log-probs are the policy's own, detached). The response tokens
+ * the policy is trained on are the generated ones plus {@code <|end|>} when it stopped by itself.
+ */
+public final class GrpoTask implements Trainer.Task {
+  private final Gpt policy;
+  private final Gpt reference;
+  private final RewardModel rewardModel;
+  private final List<int[]> prompts;
+  private final int promptsPerStep;
+  private final int group;
+  private final int maxNewTokens;
+  private final int endToken;
+  private final int padToken;
+  private final float clipEps;
+  private final float beta;
+  private final long seed;
+  private long rollouts;
+  // figures since the last stepMetrics()
+  private double rewardSum, groupStdSum, klSum, lengthSum, clipSum;
+  private long responses, generatedTokens;
+  private int batches;
+  private double genSeconds;
+
+  /**
+   * @param reference the frozen reference, or null (no KL term)
+   * @param prompts rendered prompts ({@code ...<|assistant|>}), each at most the context - 2 tokens
+   */
+  public GrpoTask(Gpt policy, Gpt reference, RewardModel rewardModel, List<int[]> prompts, int promptsPerStep,
+      int group, int maxNewTokens, int endToken, int padToken, float clipEps, float beta, long seed) {
+    if (prompts.isEmpty()) {
+      throw new IllegalArgumentException("grpo: no prompts");
+    }
+    if (promptsPerStep < 1 || group < 2 || maxNewTokens < 1) {
+      throw new IllegalArgumentException("grpo: need prompts per step >= 1, group >= 2 and max new tokens >= 1; got "
+          + promptsPerStep + ", " + group + ", " + maxNewTokens);
+    }
+    for (int[] p : prompts) {
+      if (p.length + 2 > policy.config.blockSize()) {
+        throw new IllegalArgumentException("grpo: a prompt of " + p.length + " tokens leaves no room in the context of "
+            + policy.config.blockSize());
+      }
+    }
+    this.policy = policy;
+    this.reference = reference;
+    this.rewardModel = rewardModel;
+    this.prompts = List.copyOf(prompts);
+    this.promptsPerStep = Math.min(promptsPerStep, prompts.size());
+    this.group = group;
+    this.maxNewTokens = maxNewTokens;
+    this.endToken = endToken;
+    this.padToken = padToken;
+    this.clipEps = clipEps;
+    this.beta = beta;
+    this.seed = seed;
+  }
+
+  /** The seed of rollout r: prompt choice and sampling both derive from it. */
+  static long rolloutSeed(long seed, long rollout) {
+    long z = seed * 0x9E3779B97F4A7C15L + rollout * 0xBF58476D1CE4E5B9L + 0x6A09E667L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  @Override
+  public Trainer.MicroBatch next() {
+    long rs = rolloutSeed(seed, rollouts++);
+    Random rng = new Random(rs);
+    int[] idx = new int[prompts.size()];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+    }
+    int longest = 0;
+    int[][] rows = new int[promptsPerStep * group][];
+    for (int p = 0; p < promptsPerStep; p++) {
+      int j = p + rng.nextInt(idx.length - p);
+      int t = idx[p];
+      idx[p] = idx[j];
+      idx[j] = t;
+      int[] prompt = prompts.get(idx[p]);
+      longest = Math.max(longest, prompt.length);
+      for (int g = 0; g < group; g++) {
+        rows[p * group + g] = prompt;
+      }
+    }
+    // room for the reply and the <|end|> the reward model reads
+    int budget = Math.min(maxNewTokens, policy.config.blockSize() - longest - 1);
+    long t0 = System.nanoTime();
+    int[][] replies = Generator.generate(policy, rows,
+        new SamplingConfig(budget, 1f, 0, 1f, new int[] {endToken}, rs & Long.MAX_VALUE));
+    genSeconds += (System.nanoTime() - t0) / 1e9;
+
+    Rollout ro = Rollout.of(rows, replies, budget, endToken);
+    double[] rewards = scores(rewardModel, ro.scored(), padToken);
+    double[] adv = GrpoAdvantages.compute(rewards, group);
+    SequenceLogProbs.Padded p = SequenceLogProbs.pad(ro.sequences(), ro.masks(), padToken);
+    boolean[] mask = tokenMask(p);
+    Tensor logp = tokenLogProbs(policy, p);
+    float[] old = logp.toFloatArray();
+    float[] ref = reference == null ? null : noGradTokenLogProbs(reference, p);
+    GrpoLoss.Result r = GrpoLoss.compute(logp, old, ref, mask, adv, clipEps, beta);
+
+    for (int i = 0; i < rewards.length; i++) {
+      rewardSum += rewards[i];
+      lengthSum += replies[i].length;
+      generatedTokens += replies[i].length;
+    }
+    responses += rewards.length;
+    groupStdSum += GrpoAdvantages.meanGroupStd(rewards, group);
+    klSum += Double.isNaN(r.stats().kl()) ? 0 : r.stats().kl();
+    clipSum += r.stats().clipFraction();
+    batches++;
+    return new Trainer.MicroBatch(r.loss(), (long) p.batch() * p.length());
+  }
+
+  /** Sampled responses laid out for the policy (sequences, masks) and for the reward model (scored). */
+  record Rollout(int[][] sequences, boolean[][] masks, int[][] scored) {
+    static Rollout of(int[][] prompts, int[][] replies, int budget, int endToken) {
+      int n = prompts.length;
+      int[][] seq = new int[n][];
+      boolean[][] mask = new boolean[n][];
+      int[][] scored = new int[n][];
+      for (int i = 0; i < n; i++) {
+        int[] pr = prompts[i], re = replies[i];
+        boolean stopped = re.length < budget;
+        int len = pr.length + re.length + (stopped ? 1 : 0);
+        seq[i] = Arrays.copyOf(pr, len);
+        System.arraycopy(re, 0, seq[i], pr.length, re.length);
+        if (stopped) {
+          seq[i][len - 1] = endToken;
+        }
+        mask[i] = new boolean[len];
+        Arrays.fill(mask[i], pr.length, len, true);
+        scored[i] = Arrays.copyOf(pr, pr.length + re.length + 1);
+        System.arraycopy(re, 0, scored[i], pr.length, re.length);
+        scored[i][scored[i].length - 1] = endToken;
+      }
+      return new Rollout(seq, mask, scored);
+    }
+  }
+
+  /** Which of the B*T positions of a padded batch predict a response token. */
+  static boolean[] tokenMask(SequenceLogProbs.Padded p) {
+    int[] tg = p.targets();
+    boolean[] m = new boolean[tg.length];
+    for (int i = 0; i < tg.length; i++) {
+      m[i] = tg[i] != Gpt.IGNORE;
+    }
+    return m;
+  }
+
+  /** Per-position log-probs [B,T] of each position's target (0 where ignored); differentiable. */
+  static Tensor tokenLogProbs(Gpt model, SequenceLogProbs.Padded p) {
+    if (p.length() > model.config.blockSize()) {
+      throw new IllegalArgumentException("grpo: a sequence of " + p.length() + " tokens exceeds the context of "
+          + model.config.blockSize());
+    }
+    Tensor tok = Tensor.ofInts(p.tokens(), model.device, p.batch(), p.length());
+    Tensor tgt = Tensor.ofInts(p.targets(), model.device, p.batch(), p.length());
+    return model.tokenLoss(model.logits(tok), tgt, null).logprob;
+  }
+
+  /** The same as host values, without a graph. */
+  static float[] noGradTokenLogProbs(Gpt model, SequenceLogProbs.Padded p) {
+    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
+      return tokenLogProbs(model, p).toFloatArray();
+    }
+  }
+
+  /** Reward-model scores at the last token of each sequence (right-padded with padToken), no graph. */
+  static double[] scores(RewardModel rm, int[][] seqs, int padToken) {
+    int n = seqs.length, t = 0;
+    for (int[] s : seqs) {
+      t = Math.max(t, s.length);
+    }
+    int[] tokens = new int[n * t];
+    Arrays.fill(tokens, padToken);
+    int[] last = new int[n];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(seqs[i], 0, tokens, i * t, seqs[i].length);
+      last[i] = seqs[i].length - 1;
+    }
+    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
+      float[] v = rm.rewards(Tensor.ofInts(tokens, rm.device(), n, t), null, last).toFloatArray();
+      double[] out = new double[n];
+      for (int i = 0; i < n; i++) {
+        out[i] = v[i];
+      }
+      return out;
+    }
+  }
+
+  /** GRPO is evaluated by {@link Grpo} (reward and rule scores of greedy replies), not by a held-out loss. */
+  @Override
+  public double evaluate() {
+    return Double.NaN;
+  }
+
+  @Override
+  public String sample() {
+    return null;
+  }
+
+  /** Mean reward, within-group reward std, KL to the reference, reply length, clip share, generation tok/s. */
+  @Override
+  public Map<String, Object> stepMetrics() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (batches > 0) {
+      m.put("reward_mean", rewardSum / responses);
+      m.put("reward_group_std", groupStdSum / batches);
+      if (reference != null) {
+        m.put("kl", klSum / batches);
+      }
+      m.put("response_length", lengthSum / responses);
+      m.put("clip_fraction", clipSum / batches);
+      m.put("gen_tokens_per_s", genSeconds > 0 ? generatedTokens / genSeconds : 0.0);
+    }
+    rewardSum = groupStdSum = klSum = lengthSum = clipSum = genSeconds = 0;
+    responses = generatedTokens = 0;
+    batches = 0;
+    return m;
+  }
+
+  @Override
+  public Map<String, String> state() {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("grpo.rollouts", Long.toString(rollouts));
+    return s;
+  }
+
+  @Override
+  public void restore(Map<String, String> state) {
+    String v = state.get("grpo.rollouts");
+    if (v == null) {
+      throw new IllegalArgumentException("grpo: the checkpoint holds no GRPO state (grpo.rollouts); is it a GRPO run?");
+    }
+    rollouts = Long.parseLong(v);
+  }
+}

@@ -1,0 +1,502 @@
+package dev.triad.train.rlhf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.autograd.Autograd;
+import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.data.chat.Message;
+import dev.triad.data.instruct.Example;
+import dev.triad.data.pref.PreferenceData;
+import dev.triad.data.pref.RuleScorer;
+import dev.triad.generate.Generator;
+import dev.triad.generate.SamplingConfig;
+import dev.triad.io.AtomicFiles;
+import dev.triad.nn.Gpt;
+import dev.triad.nn.RewardModel;
+import dev.triad.optim.AdamW;
+import dev.triad.optim.GradClip;
+import dev.triad.tensor.Device;
+import dev.triad.tensor.Ops;
+import dev.triad.tensor.Scope;
+import dev.triad.tensor.Tensor;
+import dev.triad.train.Checkpoints;
+import dev.triad.train.Metrics;
+import dev.triad.train.RunInfo;
+import dev.triad.train.sft.Sft;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * The RLHF phase by PPO (proximal policy optimisation) against a trained reward model.
+ *
+ * <ul>
+ *   <li>policy: the SFT run's model (trained);
+ *   <li>reference: a second copy of the SFT weights, frozen: per-token KL = logp_policy - logp_ref;
+ *   <li>critic: a {@link RewardModel} loaded from the reward run (backbone + scalar head), read at
+ *       every position ({@link RewardModel#values}) and trained. Starting the critic from the reward
+ *       model (not from the SFT model with a fresh head) gives value estimates of the right scale
+ *       from step 1: the usual choice (Ouyang et al. 2022);
+ *   <li>reward model: the reward run, frozen, read at the last token of prompt + reply (+ {@code <|end|>}).
+ * </ul>
+ *
+ * <p>Each step samples {@code batch} RL prompts, rolls out at temperature 1 (stop at {@code <|end|>},
+ * which then belongs to the reply), scores, computes per-token log-probs under policy and
+ * reference, per-token rewards ({@link Gae#rewards}: -beta * KL per token + score at the last),
+ * GAE advantages (whitened over the rollout) and returns, then runs {@code epochs} passes over
+ * minibatches of the rollout: policy loss + vfCoef * value loss - entCoef * entropy, gradient
+ * clipping per model and one AdamW per model. beta is fixed or follows the adaptive controller
+ * of Ziegler et al. (2019) toward {@code targetKl} (the KL of a whole reply, in nats).
+ *
+ * <p>Not supported yet: exact resume (it would need policy, critic, both optimizers, the KL
+ * controller and the step in one checkpoint): {@code resume} fails with a clear message. The run
+ * writes the final policy as {@code checkpoints/step_N.safetensors} (loadable as an ordinary model
+ * run of phase "ppo"), metrics.jsonl and ppo_eval.json.
+ */
+public final class Ppo {
+  private Ppo() {}
+
+  public static final String PHASE = "ppo";
+  public static final String REPORT = "ppo_eval.json";
+
+  /**
+   * @param batch prompts rolled out per step
+   * @param miniBatch rollouts per optimisation minibatch (<= batch)
+   * @param epochs passes over each rollout
+   * @param beta KL penalty coefficient (its initial value when adaptive)
+   * @param targetKl target KL of a reply (nats): the adaptive controller's target and the guardrails' unit
+   * @param adaptiveKl whether beta follows the proportional controller toward targetKl
+   * @param klHorizon the controller's horizon (in rollouts)
+   * @param evalPrompts held-out RL prompts for the before/after evaluation (never trained on)
+   */
+  public record Options(Path runDir, Path policyRun, Path rewardRun, Device device, int steps, int batch,
+      int miniBatch, int epochs, float lr, float beta, float targetKl, boolean adaptiveKl, double klHorizon,
+      float clipEps, float valueClipEps, float vfCoef, float entCoef, double gamma, double lambda,
+      int maxNewTokens, float gradClip, int evalPrompts, long seed, boolean resume) {
+    public Options {
+      check(steps >= 1, "steps must be >= 1, got " + steps);
+      check(batch >= 1, "batch must be >= 1, got " + batch);
+      check(miniBatch >= 1 && miniBatch <= batch, "miniBatch must be in [1, batch], got " + miniBatch);
+      check(epochs >= 1, "epochs must be >= 1, got " + epochs);
+      check(lr > 0 && Float.isFinite(lr), "lr must be > 0, got " + lr);
+      check(beta >= 0 && Float.isFinite(beta), "beta must be >= 0, got " + beta);
+      check(targetKl > 0 && Float.isFinite(targetKl), "target KL must be > 0, got " + targetKl);
+      check(klHorizon > 0, "KL horizon must be > 0, got " + klHorizon);
+      check(clipEps > 0 && valueClipEps > 0, "clip epsilons must be > 0");
+      check(vfCoef >= 0 && entCoef >= 0, "loss coefficients must be >= 0");
+      check(gamma > 0 && gamma <= 1 && lambda >= 0 && lambda <= 1, "gamma must be in (0, 1], lambda in [0, 1]");
+      check(maxNewTokens >= 1, "max new tokens must be >= 1, got " + maxNewTokens);
+      check(gradClip > 0, "grad clip must be > 0, got " + gradClip);
+      check(evalPrompts >= 1, "eval prompts must be >= 1, got " + evalPrompts);
+    }
+
+    /** Defaults for everything but the runs. */
+    public static Options defaults(Path runDir, Path policyRun, Path rewardRun) {
+      return new Options(runDir, policyRun, rewardRun, Device.best(), 100, 16, 8, 4, 1e-5f, 0.05f, 6f, true, 10000,
+          0.2f, 0.2f, 0.1f, 0.0f, 1.0, 0.95, 32, 1.0f, 64, 1337, false);
+    }
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("ppo: " + message);
+    }
+  }
+
+  /** One step's figures. */
+  public record StepMetrics(int step, double reward, double kl, double beta, double entropy, double clipFraction,
+      double approxKl, double policyLoss, double valueLoss, double responseLength, double genTokensPerSec,
+      double trainTokensPerSec) {}
+
+  /** Held-out evaluation: mean RM score, mean rule score (evaluation only) and one sample reply. */
+  public record Eval(double reward, double ruleScore, String sample) {}
+
+  public record Result(Eval before, Eval after, double klFinal, List<StepMetrics> steps) {}
+
+  /** The adaptive KL controller (Ziegler et al. 2019): beta *= 1 + clip(kl / target - 1, -0.2, 0.2) * n / horizon. */
+  public static double updateBeta(double beta, double kl, double target, int n, double horizon) {
+    double error = Math.max(-0.2, Math.min(0.2, kl / target - 1));
+    return beta * (1 + error * n / horizon);
+  }
+
+  private record Prompt(Example example, int[] tokens) {}
+
+  public static Result run(Options o) {
+    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
+    if (o.resume()) {
+      throw new IllegalArgumentException("ppo: --resume is not supported yet (exact resume needs the policy, critic,"
+          + " both optimizers and the KL controller in one checkpoint); start a new run with another --out");
+    }
+    if (existing.isPresent()) {
+      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest "
+          + existing.get().getFileName() + "); choose another --out");
+    }
+    RunInfo base = RunInfo.read(o.policyRun());
+    Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
+    ChatTemplate template = new ChatTemplate(tokenizer);
+    Object baseTemplate = base.settings() == null ? null : base.settings().get("chat_template");
+    if (base.vocabSize() != template.vocabSize() || (baseTemplate != null && !Sft.TEMPLATE.equals(baseTemplate))) {
+      throw new IllegalArgumentException("ppo: " + o.policyRun() + " is not an instruction-tuned run (phase "
+          + base.phase() + ", vocabulary " + base.vocabSize() + "); PPO starts from a `triad sft` run");
+    }
+    int context = base.blockSize();
+    int maxNew = Math.min(o.maxNewTokens(), context - 2);
+    check(maxNew >= 1, "the model's context of " + context + " tokens leaves no room to generate");
+
+    // RL prompts: shuffled by the seed; the first evalPrompts are held out for evaluation
+    PreferenceData.Split split = PreferenceData.defaultSplit(o.seed());
+    RuleScorer scorer = split.scorer();
+    List<Prompt> all = new ArrayList<>();
+    for (Example e : split.rlPrompts()) {
+      int[] p = template.renderPrompt(List.of(Message.user(e.prompt())));
+      if (p.length + maxNew + 1 <= context) {
+        all.add(new Prompt(e, p));
+      }
+    }
+    Collections.shuffle(all, new Random(o.seed()));
+    int nEval = Math.min(o.evalPrompts(), all.size() / 2);
+    check(nEval >= 1, "too few RL prompts fit the model's context of " + context + " tokens");
+    List<Prompt> evalSet = all.subList(0, nEval);
+    List<Prompt> trainSet = all.subList(nEval, all.size());
+
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("chat_template", Sft.TEMPLATE);
+    settings.put("base_run", o.policyRun().toString());
+    settings.put("reward_run", o.rewardRun().toString());
+    settings.put("critic", "reward model of the reward run (backbone + scalar head at every position)");
+    settings.put("options", o.toString());
+    settings.put("rl_prompts", trainSet.size());
+    settings.put("eval_prompts", evalSet.size());
+
+    Gpt policy = RunInfo.loadModel(o.policyRun(), null, o.device());
+    try (policy;
+         Gpt reference = RunInfo.loadModel(o.policyRun(), null, o.device());
+         RewardModel critic = RewardTraining.loadModel(o.rewardRun(), null, o.device());
+         RewardModel rm = RewardTraining.loadModel(o.rewardRun(), null, o.device())) {
+      if (rm.backbone.config.vocabSize() != policy.config.vocabSize()) {
+        throw new IllegalArgumentException("ppo: the reward run " + o.rewardRun() + " has a vocabulary of "
+            + rm.backbone.config.vocabSize() + " tokens, the policy " + policy.config.vocabSize());
+      }
+      RunInfo.of(PHASE, policy.config, tokenizer.name(), settings).write(o.runDir());
+      System.out.printf("ppo: policy %s from %s (%,d parameters), critic and reward model from %s, on %s; %d RL"
+              + " prompts, %d held out; run directory %s%n", policy.config.name(), o.policyRun(),
+          policy.parameterCount(), o.rewardRun(), o.device(), trainSet.size(), evalSet.size(),
+          o.runDir().toAbsolutePath());
+
+      Eval before = evaluate(policy, rm, template, scorer, evalSet, o.batch(), maxNew);
+      System.out.printf("ppo: before: held-out reward %.4f, rule score %.4f; sample: %s%n", before.reward(),
+          before.ruleScore(), before.sample());
+
+      List<StepMetrics> history = new ArrayList<>();
+      double beta = o.beta();
+      int tooFar = 0;
+      try (AdamW policyOpt = new AdamW(policy.parameters(), o.lr(), 0.9f, 0.95f, 1e-8f, 0f);
+           AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), 0.9f, 0.95f, 1e-8f, 0f);
+           Metrics metrics = new Metrics(o.runDir(), o.steps(), 0)) {
+        for (int step = 1; step <= o.steps(); step++) {
+          Random rng = new Random(o.seed() * 1_000_003L + step);
+          StepMetrics m = step(o, step, rng, beta, policy, reference, critic, rm, policyOpt, criticOpt, template,
+              trainSet, maxNew, metrics);
+          history.add(m);
+          if (o.adaptiveKl()) {
+            beta = updateBeta(beta, m.kl(), o.targetKl(), o.batch(), o.klHorizon());
+          }
+          if (m.kl() > 3 * o.targetKl()) {
+            System.out.printf("ppo: warning: step %d: KL %.3f is over 3x the target %.3f%n", step, m.kl(),
+                o.targetKl());
+          }
+          if (m.responseLength() < 2) {
+            System.out.printf("ppo: warning: step %d: mean response length %.2f tokens (collapse?)%n", step,
+                m.responseLength());
+          }
+          tooFar = m.kl() > 10 * o.targetKl() ? tooFar + 1 : 0;
+          if (tooFar >= 3) {
+            throw new IllegalStateException(String.format("ppo: stopped at step %d: KL to the reference %.3f has been"
+                + " over 10x the target %.3f for 3 consecutive steps; lower --lr or raise --beta", step, m.kl(),
+                o.targetKl()));
+          }
+          if (!Double.isFinite(m.policyLoss()) || !Double.isFinite(m.valueLoss())) {
+            throw new IllegalStateException("ppo: stopped at step " + step + ": non-finite loss (policy "
+                + m.policyLoss() + ", value " + m.valueLoss() + ")");
+          }
+        }
+      }
+      new Checkpoints(o.runDir(), 1).save(o.steps(), policy, null, Map.of("phase", PHASE));
+      Eval after = evaluate(policy, rm, template, scorer, evalSet, o.batch(), maxNew);
+      double klFinal = history.get(history.size() - 1).kl();
+      System.out.printf("ppo: held-out reward %.4f -> %.4f, rule score %.4f -> %.4f, final KL %.4f; sample: %s%n",
+          before.reward(), after.reward(), before.ruleScore(), after.ruleScore(), klFinal, after.sample());
+      writeReport(o, before, after, klFinal, evalSet.size());
+      return new Result(before, after, klFinal, history);
+    }
+  }
+
+  private static StepMetrics step(Options o, int step, Random rng, double beta, Gpt policy, Gpt reference,
+      RewardModel critic, RewardModel rm, AdamW policyOpt, AdamW criticOpt, ChatTemplate template,
+      List<Prompt> trainSet, int maxNew, Metrics metrics) {
+    int B = o.batch();
+    int[][] prompts = new int[B][];
+    for (int b = 0; b < B; b++) {
+      prompts[b] = trainSet.get(rng.nextInt(trainSet.size())).tokens();
+    }
+    // rollout
+    long g0 = System.nanoTime();
+    int[][] replies = Generator.generate(policy, prompts, new SamplingConfig(maxNew, 1f, 0, 1f,
+        new int[] {template.endToken()}, o.seed() * 7919L + step));
+    double genSec = (System.nanoTime() - g0) / 1e9;
+    int[][] seqs = new int[B][];
+    boolean[][] masks = new boolean[B][];
+    long genTokens = 0;
+    double respLen = 0;
+    for (int b = 0; b < B; b++) {
+      boolean stopped = replies[b].length < maxNew;
+      int n = replies[b].length + (stopped ? 1 : 0);
+      int[] s = java.util.Arrays.copyOf(prompts[b], prompts[b].length + n);
+      System.arraycopy(replies[b], 0, s, prompts[b].length, replies[b].length);
+      if (stopped) {
+        s[s.length - 1] = template.endToken();
+      }
+      seqs[b] = s;
+      masks[b] = new boolean[s.length];
+      for (int t = prompts[b].length; t < s.length; t++) {
+        masks[b][t] = true;
+      }
+      genTokens += n;
+      respLen += replies[b].length;
+    }
+    respLen /= B;
+    SequenceLogProbs.Padded p = SequenceLogProbs.pad(seqs, masks, 0);
+    int T = p.length();
+    float[] lpOld = perToken(policy, p);
+    float[] lpRef = perToken(reference, p);
+    float[] vOld = values(critic, p);
+    double[] scores = score(rm, seqs);
+
+    // per-token rewards, GAE, whitening
+    float[] mask = new float[B * T];
+    double[] adv = new double[B * T];
+    double[] ret = new double[B * T];
+    List<Double> flatAdv = new ArrayList<>();
+    double klSum = 0;
+    for (int b = 0; b < B; b++) {
+      int start = prompts[b].length - 1; // position predicting the first reply token
+      int n = seqs[b].length - prompts[b].length;
+      double[] kl = new double[n];
+      double[] v = new double[n];
+      for (int i = 0; i < n; i++) {
+        int idx = b * T + start + i;
+        kl[i] = lpOld[idx] - lpRef[idx];
+        v[i] = vOld[idx];
+        mask[idx] = 1f;
+        klSum += kl[i];
+      }
+      Gae.Result g = Gae.compute(Gae.rewards(kl, beta, scores[b]), v, o.gamma(), o.lambda());
+      for (int i = 0; i < n; i++) {
+        adv[b * T + start + i] = g.advantages()[i];
+        ret[b * T + start + i] = g.returns()[i];
+        flatAdv.add(g.advantages()[i]);
+      }
+    }
+    double[] w = Gae.whiten(flatAdv.stream().mapToDouble(Double::doubleValue).toArray());
+    for (int i = 0, k = 0; i < mask.length; i++) {
+      if (mask[i] != 0) {
+        adv[i] = w[k++];
+      }
+    }
+
+    // K epochs over minibatches
+    long t0 = System.nanoTime();
+    double ent = 0, clip = 0, akl = 0, pl = 0, vl = 0;
+    int updates = 0;
+    long trainTokens = 0;
+    for (int epoch = 0; epoch < o.epochs(); epoch++) {
+      List<Integer> order = new ArrayList<>();
+      for (int b = 0; b < B; b++) {
+        order.add(b);
+      }
+      Collections.shuffle(order, rng);
+      for (int s = 0; s < B; s += o.miniBatch()) {
+        List<Integer> rows = order.subList(s, Math.min(B, s + o.miniBatch()));
+        int mb = rows.size();
+        int[] tok = new int[mb * T], tgt = new int[mb * T];
+        float[] mk = new float[mb * T], lo = new float[mb * T], vo = new float[mb * T], ad = new float[mb * T],
+            rt = new float[mb * T];
+        for (int r = 0; r < mb; r++) {
+          int src = rows.get(r) * T;
+          System.arraycopy(p.tokens(), src, tok, r * T, T);
+          System.arraycopy(p.targets(), src, tgt, r * T, T);
+          System.arraycopy(mask, src, mk, r * T, T);
+          System.arraycopy(lpOld, src, lo, r * T, T);
+          System.arraycopy(vOld, src, vo, r * T, T);
+          for (int t = 0; t < T; t++) {
+            ad[r * T + t] = (float) adv[src + t];
+            rt[r * T + t] = (float) ret[src + t];
+          }
+        }
+        try (Scope scope = Scope.open()) {
+          Device d = policy.device;
+          Tensor tokT = Tensor.ofInts(tok, d, mb, T);
+          Tensor maskT = Tensor.of(mk, d, mb, T);
+          Tensor logits = policy.logits(tokT);
+          Tensor lpNew = policy.tokenLoss(logits, Tensor.ofInts(tgt, d, mb, T), null).logprob;
+          PpoLosses.Policy pol = PpoLosses.policy(lpNew, Tensor.of(lo, d, mb, T), Tensor.of(ad, d, mb, T), maskT,
+              o.clipEps());
+          Tensor entropy = PpoLosses.entropy(logits, maskT, policy.config.vocabSize());
+          Tensor vNew = critic.values(tokT, null);
+          Tensor vLoss = PpoLosses.value(vNew, Tensor.of(vo, d, mb, T), Tensor.of(rt, d, mb, T), maskT,
+              o.valueClipEps());
+          Tensor loss = Ops.add(Ops.add(pol.loss(), Ops.mulScalar(vLoss, o.vfCoef())),
+              Ops.mulScalar(entropy, -o.entCoef()));
+          loss.backward();
+          float pf = GradClip.clipFactor(GradClip.globalNorm(policy.parameters()), o.gradClip());
+          float cf = GradClip.clipFactor(GradClip.globalNorm(critic.parameters()), o.gradClip());
+          policyOpt.step(pf);
+          criticOpt.step(cf);
+          policyOpt.zeroGrad();
+          criticOpt.zeroGrad();
+          pl += pol.loss().item();
+          vl += vLoss.item();
+          ent += entropy.item();
+          clip += pol.clipFraction();
+          akl += pol.approxKl();
+          updates++;
+          trainTokens += (long) mb * T;
+        }
+      }
+    }
+    double trainSec = (System.nanoTime() - t0) / 1e9;
+    double meanReward = 0;
+    for (double s : scores) {
+      meanReward += s;
+    }
+    StepMetrics m = new StepMetrics(step, meanReward / B, klSum / B, beta, ent / updates, clip / updates,
+        akl / updates, pl / updates, vl / updates, respLen, genTokens / Math.max(1e-9, genSec),
+        trainTokens / Math.max(1e-9, trainSec));
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("step", step);
+    line.put("reward", m.reward());
+    line.put("kl", m.kl());
+    line.put("beta", m.beta());
+    line.put("entropy", m.entropy());
+    line.put("clip_fraction", m.clipFraction());
+    line.put("approx_kl", m.approxKl());
+    line.put("policy_loss", m.policyLoss());
+    line.put("value_loss", m.valueLoss());
+    line.put("response_length", m.responseLength());
+    line.put("gen_tokens_per_s", m.genTokensPerSec());
+    line.put("train_tokens_per_s", m.trainTokensPerSec());
+    String sample = template.decodeText(prompts[0]) + " -> " + template.decodeText(replies[0]);
+    line.put("sample", sample);
+    metrics.log(line);
+    System.out.printf("ppo: step %d/%d reward %.4f kl %.4f beta %.4f entropy %.3f clip %.3f approx-kl %.4f"
+            + " value-loss %.4f length %.1f | gen %.0f tok/s, train %.0f tok/s%n", step, o.steps(), m.reward(), m.kl(),
+        m.beta(), m.entropy(), m.clipFraction(), m.approxKl(), m.valueLoss(), m.responseLength(),
+        m.genTokensPerSec(), m.trainTokensPerSec());
+    if (step == 1 || step % 10 == 0 || step == o.steps()) {
+      System.out.println("ppo: sample: " + sample);
+    }
+    return m;
+  }
+
+  /** Per-token log-probs [B*T] of the padded batch's targets (0 where ignored), no gradient. */
+  static float[] perToken(Gpt model, SequenceLogProbs.Padded p) {
+    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
+      Tensor tok = Tensor.ofInts(p.tokens(), model.device, p.batch(), p.length());
+      Tensor tgt = Tensor.ofInts(p.targets(), model.device, p.batch(), p.length());
+      return model.tokenLoss(model.logits(tok), tgt, null).logprob.toFloatArray();
+    }
+  }
+
+  private static float[] values(RewardModel critic, SequenceLogProbs.Padded p) {
+    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
+      return critic.values(Tensor.ofInts(p.tokens(), critic.device(), p.batch(), p.length()), null).toFloatArray();
+    }
+  }
+
+  /** Reward-model scores of whole sequences, read at each one's last token. */
+  static double[] score(RewardModel rm, int[][] seqs) {
+    int B = seqs.length, T = 0;
+    for (int[] s : seqs) {
+      T = Math.max(T, s.length);
+    }
+    int[] tok = new int[B * T];
+    int[] last = new int[B];
+    for (int b = 0; b < B; b++) {
+      System.arraycopy(seqs[b], 0, tok, b * T, seqs[b].length);
+      last[b] = seqs[b].length - 1;
+    }
+    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
+      float[] r = rm.rewards(Tensor.ofInts(tok, rm.device(), B, T), null, last).toFloatArray();
+      double[] out = new double[B];
+      for (int b = 0; b < B; b++) {
+        out[b] = r[b];
+      }
+      return out;
+    }
+  }
+
+  /** Greedy replies to the held-out prompts: mean RM score and mean rule score. */
+  private static Eval evaluate(Gpt policy, RewardModel rm, ChatTemplate template, RuleScorer scorer,
+      List<Prompt> prompts, int batch, int maxNew) {
+    double reward = 0, rule = 0;
+    String sample = null;
+    for (int i = 0; i < prompts.size(); i += batch) {
+      List<Prompt> chunk = prompts.subList(i, Math.min(prompts.size(), i + batch));
+      int[][] in = new int[chunk.size()][];
+      for (int b = 0; b < in.length; b++) {
+        in[b] = chunk.get(b).tokens();
+      }
+      int[][] out = Generator.generate(policy, in, new SamplingConfig(maxNew, 0f, 0, 1f,
+          new int[] {template.endToken()}, 0));
+      int[][] seqs = new int[in.length][];
+      for (int b = 0; b < in.length; b++) {
+        seqs[b] = java.util.Arrays.copyOf(in[b], in[b].length + out[b].length + 1);
+        System.arraycopy(out[b], 0, seqs[b], in[b].length, out[b].length);
+        seqs[b][seqs[b].length - 1] = template.endToken();
+        String text = template.decodeText(out[b]);
+        rule += RuleScorer.score(chunk.get(b).example(), text);
+        if (sample == null) {
+          sample = chunk.get(b).example().prompt() + " -> " + text;
+        }
+      }
+      for (double s : score(rm, seqs)) {
+        reward += s;
+      }
+    }
+    return new Eval(reward / prompts.size(), rule / prompts.size(), sample);
+  }
+
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  private static void writeReport(Options o, Eval before, Eval after, double klFinal, int evalPrompts) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("policy_run", o.policyRun().toString());
+    report.put("reward_run", o.rewardRun().toString());
+    report.put("steps", o.steps());
+    report.put("eval_prompts", evalPrompts);
+    report.put("reward_before", finite(before.reward()));
+    report.put("reward_after", finite(after.reward()));
+    report.put("kl_final", finite(klFinal));
+    report.put("rule_score_before", finite(before.ruleScore()));
+    report.put("rule_score_after", finite(after.ruleScore()));
+    report.put("sample_before", before.sample());
+    report.put("sample_after", after.sample());
+    Path file = o.runDir().resolve(REPORT);
+    try {
+      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(report));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+}
