@@ -1,0 +1,415 @@
+package dev.triad.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
+import dev.triad.data.instruct.Example;
+import dev.triad.data.instruct.InstructionData;
+import dev.triad.data.pref.PreferenceData;
+import dev.triad.generate.Generator;
+import dev.triad.generate.SamplingConfig;
+import dev.triad.io.AtomicFiles;
+import dev.triad.nn.Gpt;
+import dev.triad.tensor.Device;
+import dev.triad.train.RunInfo;
+import dev.triad.train.TrainConfig;
+import dev.triad.train.Trainer;
+import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.rlhf.Dpo;
+import dev.triad.train.rlhf.DpoData;
+import dev.triad.train.rlhf.Grpo;
+import dev.triad.train.rlhf.Ppo;
+import dev.triad.train.rlhf.RewardTraining;
+import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.TaskEval;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The end-to-end demo: the three phases of LLM training on the embedded default data, one after the
+ * other, into one directory: {@code <out>/pretrain} (self-supervised pretraining), {@code <out>/sft}
+ * (instruction tuning), {@code <out>/reward} (a reward model from preference pairs) and
+ * {@code <out>/<rl>} (PPO, DPO or GRPO). It writes {@code <out>/summary.json} (flat, dotted keys, see
+ * {@link #SUMMARY_KEYS}), {@code <out>/samples.json} (model outputs before and after each phase) and,
+ * through {@link Report}, {@code <out>/report.html} with its plots.
+ */
+public final class Demo {
+  private Demo() {}
+
+  /** The keys every summary.json holds (null where the run has no value). */
+  public static final List<String> SUMMARY_KEYS = List.of("pretrain.val_loss_start", "pretrain.val_loss_end",
+      "sft.accuracy_seen_before", "sft.accuracy_seen_after", "sft.accuracy_heldout_before",
+      "sft.accuracy_heldout_after", "reward.heldout_accuracy", "ppo.reward_before", "ppo.reward_after",
+      "ppo.kl_final", "eval.rule_score_before", "eval.rule_score_after");
+
+  /** Extra keys when DPO runs. */
+  public static final List<String> DPO_KEYS = List.of("dpo.heldout_accuracy_before", "dpo.heldout_accuracy",
+      "dpo.margin_before", "dpo.margin", "dpo.loss_before", "dpo.loss");
+
+  /** Extra keys when GRPO runs. */
+  public static final List<String> GRPO_KEYS = List.of("grpo.reward_before", "grpo.reward_after", "grpo.kl_final");
+
+  /**
+   * @param rl ppo, dpo or grpo
+   * @param quick tiny preset and a handful of steps per phase (tests)
+   * @param pretrainSteps ... rlSteps: step counts, or 0 for the mode's default
+   */
+  public record Options(Path out, String rl, boolean quick, Device device, long seed, int pretrainSteps,
+      int sftSteps, int rewardSteps, int rlSteps) {
+    public Options {
+      rl = rl.toLowerCase(Locale.ROOT);
+      if (!List.of("ppo", "dpo", "grpo").contains(rl)) {
+        throw new IllegalArgumentException("--rl must be ppo, dpo or grpo, got " + rl);
+      }
+      if (pretrainSteps < 0 || sftSteps < 0 || rewardSteps < 0 || rlSteps < 0) {
+        throw new IllegalArgumentException("step counts must be >= 0 (0: the default)");
+      }
+    }
+
+    public static Options defaults(Path out) {
+      return new Options(out, "ppo", false, Device.best(), 1337, 0, 0, 0, 0);
+    }
+
+    int pretrain() {
+      return pretrainSteps > 0 ? pretrainSteps : quick ? 6 : 300;
+    }
+
+    int sft() {
+      return sftSteps > 0 ? sftSteps : quick ? 4 : 150;
+    }
+
+    int reward() {
+      return rewardSteps > 0 ? rewardSteps : quick ? 3 : 60;
+    }
+
+    int rlStepCount() {
+      return rlSteps > 0 ? rlSteps : quick ? 2 : rl.equals("ppo") ? 8 : rl.equals("dpo") ? 40 : 8;
+    }
+  }
+
+  /** What the demo wrote. */
+  public record Result(Path out, Map<String, Object> summary, Path summaryFile, Path report) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public static Result run(Options o) {
+    long t0 = System.nanoTime();
+    try {
+      Files.createDirectories(o.out());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + o.out(), e);
+    }
+    for (String phase : List.of("pretrain", "sft", "reward", o.rl())) {
+      if (Files.isDirectory(o.out().resolve(phase).resolve("checkpoints"))) {
+        throw new IllegalArgumentException(o.out().resolve(phase) + " already holds a run; choose another --out"
+            + " or remove it");
+      }
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    SUMMARY_KEYS.forEach(k -> summary.put(k, null));
+    Map<String, Object> samples = new LinkedHashMap<>();
+    Map<String, Object> timings = new LinkedHashMap<>();
+    Path pre = o.out().resolve("pretrain");
+    Path sft = o.out().resolve("sft");
+    Path reward = o.out().resolve("reward");
+    Path rl = o.out().resolve(o.rl());
+
+    // phase one: pretraining
+    banner("1/4 pretraining", o.pretrain() + " steps of next-token prediction on the embedded corpus");
+    long p0 = System.nanoTime();
+    Pretrain.Options pd = Pretrain.Options.defaults(pre);
+    TrainConfig pt = o.quick()
+        ? config(pd.train(), o.pretrain(), 3e-3f, 1, 0, o.seed())
+        : config(pd.train(), o.pretrain(), pd.train().lr(), Math.min(30, o.pretrain() / 10), 100, o.seed());
+    Pretrain.Options po = o.quick()
+        ? new Pretrain.Options(pre, null, "byte", "tiny", null, o.device(), 4, 64, 4 * 64, pt, 1, false)
+        : new Pretrain.Options(pre, null, pd.tokenizer(), pd.preset(), null, o.device(), pd.batch(), pd.seqLen(), 0, pt,
+            pd.evalBatches(), false);
+    Trainer.Result pr = Pretrain.run(po);
+    summary.put("pretrain.val_loss_start", finite(pr.firstValLoss()));
+    summary.put("pretrain.val_loss_end", finite(pr.lastValLoss()));
+    samples.put("pretrain", pretrainSamples(pre, o));
+    timings.put("pretrain", seconds(p0));
+    headline("pretrain", String.format("val loss %.3f -> %.3f (train loss %.3f -> %.3f), %.0f tokens/s",
+        pr.firstValLoss(), pr.lastValLoss(), pr.firstLoss(), pr.lastLoss(), pr.tokensPerSecond()));
+
+    // phase two: SFT
+    banner("2/4 instruction tuning", o.sft() + " steps on the embedded instruction data");
+    long s0 = System.nanoTime();
+    Sft.Options sd = Sft.Options.defaults(sft, pre);
+    TrainConfig st = config(sd.train(), o.sft(), o.quick() ? 1e-3f : sd.train().lr(),
+        o.quick() ? 1 : Math.min(sd.train().warmupSteps(), o.sft() / 10), o.quick() ? 0 : 50, o.seed());
+    Sft.Options so = new Sft.Options(sft, pre, null, o.device(), o.quick() ? 4 : sd.batch(), o.quick() ? 128 : sd.seqLen(),
+        true, st, o.quick() ? 1 : 10, false, false);
+    Sft.Result sr = Sft.run(so);
+    summary.put("sft.accuracy_seen_before", mean(sr.before(), false));
+    summary.put("sft.accuracy_seen_after", mean(sr.after(), false));
+    summary.put("sft.accuracy_heldout_before", mean(sr.before(), true));
+    summary.put("sft.accuracy_heldout_after", mean(sr.after(), true));
+    samples.put("sft", sftSamples(pre, sft, o));
+    timings.put("sft", seconds(s0));
+    headline("sft", String.format("task accuracy: trained families %s -> %s, held-out families %s -> %s",
+        pct(summary.get("sft.accuracy_seen_before")), pct(summary.get("sft.accuracy_seen_after")),
+        pct(summary.get("sft.accuracy_heldout_before")), pct(summary.get("sft.accuracy_heldout_after"))));
+
+    // phase three: reward model, then RL
+    banner("3/4 reward model", o.reward() + " steps of Bradley-Terry training on preference pairs");
+    long r0 = System.nanoTime();
+    RewardTraining.Options rd = RewardTraining.Options.defaults(reward, sft);
+    TrainConfig rt = config(rd.train(), o.reward(), o.quick() ? 1e-3f : rd.train().lr(),
+        o.quick() ? 1 : Math.min(rd.train().warmupSteps(), o.reward() / 10), o.quick() ? 0 : o.reward(), o.seed());
+    RewardTraining.Result rr = RewardTraining.run(new RewardTraining.Options(reward, sft, null, o.device(),
+        o.quick() ? 4 : rd.batch(), o.quick() ? 128 : rd.seqLen(), rd.margin(), rt, false));
+    summary.put("reward.heldout_accuracy_before", rr.before() == null ? null : finite(rr.before().accuracy()));
+    summary.put("reward.heldout_accuracy", rr.after() == null ? null : finite(rr.after().accuracy()));
+    summary.put("reward.heldout_mean_margin", rr.after() == null ? null : finite(rr.after().meanMargin()));
+    timings.put("reward", seconds(r0));
+    headline("reward", String.format("held-out pairs ranked right %s -> %s",
+        pct(summary.get("reward.heldout_accuracy_before")), pct(summary.get("reward.heldout_accuracy"))));
+
+    banner("4/4 RLHF (" + o.rl() + ")", o.rlStepCount() + " steps");
+    long l0 = System.nanoTime();
+    switch (o.rl()) {
+      case "ppo" -> runPpo(o, sft, reward, rl, summary);
+      case "dpo" -> runDpo(o, sft, rl, summary);
+      default -> runGrpo(o, sft, reward, rl, summary);
+    }
+    samples.put("rl", rlSamples(sft, rl, o));
+    timings.put(o.rl(), seconds(l0));
+    timings.put("total", seconds(t0));
+
+    Map<String, Object> file = new LinkedHashMap<>(summary);
+    file.put("rl", o.rl());
+    file.put("quick", o.quick());
+    file.put("device", o.device().toString());
+    file.put("seed", o.seed());
+    file.put("steps.pretrain", o.pretrain());
+    file.put("steps.sft", o.sft());
+    file.put("steps.reward", o.reward());
+    file.put("steps." + o.rl(), o.rlStepCount());
+    timings.forEach((k, v) -> file.put("seconds." + k, v));
+    Path summaryFile = o.out().resolve("summary.json");
+    write(summaryFile, file);
+    write(o.out().resolve("samples.json"), samples);
+    Path report = Report.write(o.out());
+    System.out.printf("%ndemo: done in %.0f s%n", seconds(t0));
+    return new Result(o.out(), file, summaryFile, report);
+  }
+
+  private static void runPpo(Options o, Path sft, Path reward, Path out, Map<String, Object> summary) {
+    Ppo.Options d = Ppo.Options.defaults(out, sft, reward);
+    Ppo.Options p = o.quick()
+        ? new Ppo.Options(out, sft, reward, o.device(), o.rlStepCount(), 4, 2, 2, 1e-4f, d.beta(), d.targetKl(),
+            d.adaptiveKl(), d.klHorizon(), d.clipEps(), d.valueClipEps(), d.vfCoef(), 0.01f, d.gamma(), d.lambda(), 8,
+            d.gradClip(), 4, o.seed(), false)
+        : new Ppo.Options(out, sft, reward, o.device(), o.rlStepCount(), 8, 4, 2, d.lr(), d.beta(), d.targetKl(),
+            d.adaptiveKl(), d.klHorizon(), d.clipEps(), d.valueClipEps(), d.vfCoef(), d.entCoef(), d.gamma(),
+            d.lambda(), d.maxNewTokens(), d.gradClip(), 24, o.seed(), false);
+    Ppo.Result r = Ppo.run(p);
+    summary.put("ppo.reward_before", finite(r.before().reward()));
+    summary.put("ppo.reward_after", finite(r.after().reward()));
+    summary.put("ppo.kl_final", finite(r.klFinal()));
+    summary.put("eval.rule_score_before", finite(r.before().ruleScore()));
+    summary.put("eval.rule_score_after", finite(r.after().ruleScore()));
+    headline("ppo", String.format("held-out reward %.3f -> %.3f, rule score %.3f -> %.3f, final KL %.4f",
+        r.before().reward(), r.after().reward(), r.before().ruleScore(), r.after().ruleScore(), r.klFinal()));
+  }
+
+  private static void runDpo(Options o, Path sft, Path out, Map<String, Object> summary) {
+    ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
+    DpoData.Pairs pairs = DpoData.builtin(template, o.seed(), o.quick() ? 16 : 400, o.quick() ? 8 : 40);
+    Dpo.Options d = Dpo.Options.defaults(out, sft, pairs.train(), pairs.heldOut(), "built-in pairs (exact vs verbose)");
+    TrainConfig t = config(d.train(), o.rlStepCount(), o.quick() ? 1e-4f : d.train().lr(),
+        o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 10), o.quick() ? 0 : o.rlStepCount() / 4, o.seed());
+    Dpo.Result r = Dpo.run(new Dpo.Options(out, sft, o.device(), o.quick() ? 4 : d.batch(), d.beta(), t, false,
+        pairs.train(), pairs.heldOut(), d.data()));
+    if (r.before() != null) {
+      summary.put("dpo.heldout_accuracy_before", finite(r.before().accuracy()));
+      summary.put("dpo.margin_before", finite(r.before().margin()));
+      summary.put("dpo.loss_before", finite(r.before().loss()));
+    }
+    if (r.after() != null) {
+      summary.put("dpo.heldout_accuracy", finite(r.after().accuracy()));
+      summary.put("dpo.margin", finite(r.after().margin()));
+      summary.put("dpo.loss", finite(r.after().loss()));
+    }
+    DPO_KEYS.forEach(k -> summary.putIfAbsent(k, null));
+    headline("dpo", String.format("held-out pairs ranked right %s -> %s, reward margin %s -> %s",
+        pct(summary.get("dpo.heldout_accuracy_before")), pct(summary.get("dpo.heldout_accuracy")),
+        num(summary.get("dpo.margin_before")), num(summary.get("dpo.margin"))));
+  }
+
+  private static void runGrpo(Options o, Path sft, Path reward, Path out, Map<String, Object> summary) {
+    Grpo.Options d = Grpo.Options.defaults(out, sft, reward);
+    TrainConfig t = config(d.train(), o.rlStepCount(), o.quick() ? 1e-4f : d.train().lr(),
+        o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 4), 0, o.seed());
+    Grpo.Options g = o.quick()
+        ? new Grpo.Options(out, sft, reward, o.device(), 2, 3, 12, d.beta(), d.clipEps(), 6, t, false)
+        : new Grpo.Options(out, sft, reward, o.device(), 4, 4, d.maxNewTokens(), d.beta(), d.clipEps(), 24, t, false);
+    Grpo.Result r = Grpo.run(g);
+    summary.put("grpo.reward_before", r.before() == null ? null : finite(r.before().reward()));
+    summary.put("grpo.reward_after", finite(r.after().reward()));
+    summary.put("grpo.kl_final", finite(r.after().kl()));
+    summary.put("eval.rule_score_before", r.before() == null ? null : finite(r.before().ruleScore()));
+    summary.put("eval.rule_score_after", finite(r.after().ruleScore()));
+    headline("grpo", String.format("held-out reward %s -> %s, rule score %s -> %s, KL %s",
+        num(summary.get("grpo.reward_before")), num(summary.get("grpo.reward_after")),
+        num(summary.get("eval.rule_score_before")), num(summary.get("eval.rule_score_after")),
+        num(summary.get("grpo.kl_final"))));
+  }
+
+  /** A TrainConfig like {@code d} with the demo's steps, lr, warmup, eval cadence and seed; one checkpoint kept. */
+  static TrainConfig config(TrainConfig d, int steps, float lr, int warmup, int evalEvery, long seed) {
+    return new TrainConfig(steps, d.gradAccum(), lr, d.minLrRatio(), warmup, d.schedule(), d.decayFraction(),
+        d.weightDecay(), d.beta1(), d.beta2(), d.gradClip(), evalEvery, 0, steps, 1, seed);
+  }
+
+  // ---- samples before and after each phase
+
+  private static Map<String, Object> pretrainSamples(Path pre, Options o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    RunInfo info = RunInfo.read(pre);
+    Tokenizer tok = Tokenizer.byName(info.tokenizer());
+    int budget = Math.min(o.quick() ? 24 : 120, info.blockSize() - 1);
+    SamplingConfig cfg = new SamplingConfig(budget, 0.8f, 40, 1f, new int[] {tok.eotToken()}, o.seed());
+    int[][] start = {{tok.eotToken()}};
+    try (Gpt fresh = new Gpt(info.modelConfig(), o.device(), o.seed())) {
+      m.put("before", tok.decode(Generator.generate(fresh, start, cfg)[0]));
+    }
+    try (Gpt trained = RunInfo.loadModel(pre, null, o.device())) {
+      m.put("after", tok.decode(Generator.generate(trained, start, cfg)[0]));
+    }
+    return m;
+  }
+
+  /** Three evaluation prompts (two trained families, one held out) answered by the pretrained and the SFT model. */
+  private static List<Map<String, Object>> sftSamples(Path pre, Path sft, Options o) {
+    Map<String, List<Example>> eval = InstructionData.defaultSplit(o.seed()).evaluation();
+    List<Example> picked = new ArrayList<>();
+    for (String family : List.of(InstructionData.ADDITION, InstructionData.UPPERCASE,
+        InstructionData.heldOutFamilies().get(0))) {
+      List<Example> f = eval.get(family);
+      if (f != null && !f.isEmpty()) {
+        picked.add(f.get(0));
+      }
+    }
+    List<String> prompts = picked.stream().map(Example::prompt).toList();
+    ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
+    List<String> before = replies(() -> {
+      try (Gpt base = RunInfo.loadModel(pre, null, o.device())) {
+        return Gpt.withVocabulary(base, template.vocabSize());
+      }
+    }, template, prompts, o);
+    List<String> after = replies(() -> RunInfo.loadModel(sft, null, o.device()), template, prompts, o);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (int i = 0; i < picked.size(); i++) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("family", picked.get(i).family());
+      s.put("held_out", InstructionData.heldOutFamilies().contains(picked.get(i).family()));
+      s.put("prompt", picked.get(i).prompt());
+      s.put("expected", picked.get(i).answer());
+      s.put("before", before.get(i));
+      s.put("after", after.get(i));
+      out.add(s);
+    }
+    return out;
+  }
+
+  /** Three held-out RL prompts answered by the SFT model and the RL policy. */
+  private static List<Map<String, Object>> rlSamples(Path sft, Path rl, Options o) {
+    List<Example> all = PreferenceData.defaultSplit(o.seed()).rlPrompts();
+    List<Example> picked = new ArrayList<>();
+    for (int i = 0; i < 3 && i < all.size(); i++) {
+      picked.add(all.get((int) ((long) i * all.size() / 3)));
+    }
+    List<String> prompts = picked.stream().map(Example::prompt).toList();
+    ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
+    List<String> before = replies(() -> RunInfo.loadModel(sft, null, o.device()), template, prompts, o);
+    List<String> after = replies(() -> RunInfo.loadModel(rl, null, o.device()), template, prompts, o);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (int i = 0; i < picked.size(); i++) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("prompt", picked.get(i).prompt());
+      s.put("before", before.get(i));
+      s.put("after", after.get(i));
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static List<String> replies(java.util.function.Supplier<Gpt> model, ChatTemplate template,
+      List<String> prompts, Options o) {
+    List<String> out = new ArrayList<>();
+    try (Gpt m = model.get()) {
+      for (String p : prompts) {
+        String r;
+        try {
+          r = TaskEval.reply(m, template, List.of(p), o.quick() ? 16 : 48).get(0);
+        } catch (IllegalArgumentException e) {
+          r = "(" + e.getMessage() + ")";
+        }
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  // ---- small helpers
+
+  private static Double mean(Map<String, TaskEval.Score> scores, boolean heldOut) {
+    return scores == null || scores.isEmpty() ? null : finite(TaskEval.mean(scores, heldOut));
+  }
+
+  static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  private static double seconds(long since) {
+    return Math.round((System.nanoTime() - since) / 1e8) / 10.0;
+  }
+
+  private static String pct(Object v) {
+    return v == null ? "-" : String.format("%.1f%%", 100 * ((Number) v).doubleValue());
+  }
+
+  private static String num(Object v) {
+    return v == null ? "-" : String.format("%.4f", ((Number) v).doubleValue());
+  }
+
+  private static void banner(String phase, String what) {
+    System.out.printf("%n=== demo %s: %s ===%n", phase, what);
+  }
+
+  private static void headline(String phase, String text) {
+    System.out.println(">>> " + phase + ": " + text);
+  }
+
+  private static void write(Path file, Object value) {
+    try {
+      AtomicFiles.writeString(file, JSON.writeValueAsString(value));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** Reads a JSON file, or null when it is missing. */
+  static JsonNode readJson(Path file) {
+    if (!Files.exists(file)) {
+      return null;
+    }
+    try {
+      return new ObjectMapper().readTree(file.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+}
