@@ -87,6 +87,22 @@ public final class Checkpoints {
     return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
+  /**
+   * Before a run writes anything: {@code --resume} needs a checkpoint in {@code runDir}, and a
+   * fresh run must not start in a directory holding another run's checkpoints (they would outrank
+   * its own, and keep-k pruning would delete the new ones).
+   */
+  public static void checkRunDirectory(Path runDir, boolean resume) {
+    Optional<Path> existing = new Checkpoints(runDir, 1).latest();
+    if (resume && existing.isEmpty()) {
+      throw new IllegalArgumentException("--resume: no checkpoint in " + runDir.resolve("checkpoints"));
+    }
+    if (!resume && existing.isPresent()) {
+      throw new IllegalArgumentException(runDir + " already holds checkpoints (latest " + existing.get().getFileName()
+          + "); continue that run with --resume, or choose another --out");
+    }
+  }
+
   /** Step number of a checkpoint file name. */
   public static long stepOf(Path file) {
     Matcher m = NAME.matcher(file.getFileName().toString());

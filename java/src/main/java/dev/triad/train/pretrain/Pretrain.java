@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Phase one, self-supervised pretraining: token shards (or the embedded synthetic corpus) in,
@@ -46,14 +45,7 @@ public final class Pretrain {
     Tokenizer tokenizer = Tokenizer.byName(o.tokenizer());
     // before anything is written: a fresh run must not mix with an earlier run's checkpoints (they
     // would outrank its own, and keep-k pruning would delete the new ones); --resume needs one
-    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
-    if (o.resume() && existing.isEmpty()) {
-      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
-    }
-    if (!o.resume() && existing.isPresent()) {
-      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
-          + "); continue that run with --resume, or choose another --out");
-    }
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
 
     GptConfig cfg;
     HfGpt2Config hf = null;

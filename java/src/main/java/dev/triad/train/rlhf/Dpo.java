@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -65,14 +64,7 @@ public final class Dpo {
   public record Result(Trainer.Result training, DpoLoss.Stats before, DpoLoss.Stats after) {}
 
   public static Result run(Options o) {
-    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
-    if (o.resume() && existing.isEmpty()) {
-      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
-    }
-    if (!o.resume() && existing.isPresent()) {
-      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
-          + "); continue that run with --resume, or choose another --out");
-    }
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);

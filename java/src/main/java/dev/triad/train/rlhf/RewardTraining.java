@@ -25,7 +25,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Phase three, part one: a reward model trained on preference pairs. It starts from an SFT run (its
@@ -67,14 +66,7 @@ public final class RewardTraining {
   private record Data(List<PreferencePair> train, List<PreferencePair> heldOut, String source) {}
 
   public static Result run(Options o) {
-    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
-    if (o.resume() && existing.isEmpty()) {
-      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
-    }
-    if (!o.resume() && existing.isPresent()) {
-      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
-          + "); continue that run with --resume, or choose another --out");
-    }
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
