@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 @Command(name = "ppo", mixinStandardHelpOptions = true,
     description = {"Align an instruction-tuned run by PPO against a reward model (`triad reward`), with a KL penalty"
         + " to the SFT weights. Rolls out on the embedded RL prompts; writes held-out reward and rule scores before"
-        + " and after to <out>/ppo_eval.json. --resume is not supported yet."})
+        + " and after to <out>/ppo_eval.json. Checkpoints hold policy, critic, both optimizers and the KL controller;"
+        + " --resume continues exactly from the latest."})
 final class PpoCommand implements Callable<Integer> {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/ppo", 100, "(from --policy)");
@@ -50,13 +51,20 @@ final class PpoCommand implements Callable<Integer> {
   @Option(names = "--eval-prompts", paramLabel = "N", description = "held-out RL prompts (default: ${DEFAULT-VALUE})")
   int evalPrompts = 64;
 
+  @Option(names = "--checkpoint-every", paramLabel = "STEPS",
+      description = "save a checkpoint every N steps (and after the last) (default: ${DEFAULT-VALUE})")
+  int checkpointEvery = Ppo.Options.DEFAULT_CHECKPOINT_EVERY;
+
+  @Option(names = "--keep", paramLabel = "K", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
+  int keep = 2;
+
   @Override
   public Integer call() {
     Ppo.Options d = Ppo.Options.defaults(common.out, policy, reward);
     Ppo.run(new Ppo.Options(common.out, policy, reward, common.parsedDevice(), common.steps, batch,
         Math.min(miniBatch, batch), epochs, lr, beta, targetKl, !fixedBeta, d.klHorizon(), d.clipEps(),
         d.valueClipEps(), d.vfCoef(), d.entCoef(), d.gamma(), d.lambda(), maxNew, d.gradClip(), evalPrompts,
-        common.seed, common.resume));
+        common.seed, common.resume, checkpointEvery, keep));
     return 0;
   }
 }

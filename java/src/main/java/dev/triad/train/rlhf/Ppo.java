@@ -12,6 +12,8 @@ import dev.triad.data.pref.RuleScorer;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.io.AtomicFiles;
+import dev.triad.io.Safetensors;
+import dev.triad.io.SafetensorsFile;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.RewardModel;
 import dev.triad.optim.AdamW;
@@ -26,6 +28,7 @@ import dev.triad.train.RunInfo;
 import dev.triad.train.sft.Sft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,10 +59,14 @@ import java.util.Random;
  * clipping per model and one AdamW per model. beta is fixed or follows the adaptive controller
  * of Ziegler et al. (2019) toward {@code targetKl} (the KL of a whole reply, in nats).
  *
- * <p>Not supported yet: exact resume (it would need policy, critic, both optimizers, the KL
- * controller and the step in one checkpoint): {@code resume} fails with a clear message. The run
- * writes the final policy as {@code checkpoints/step_N.safetensors} (loadable as an ordinary model
- * run of phase "ppo"), metrics.jsonl and ppo_eval.json.
+ * <p>Checkpoints: every {@code checkpointEvery} steps and after the last, one file
+ * {@code checkpoints/step_N.safetensors} (keep-last-{@code keepCheckpoints}) holds the policy and its
+ * AdamW moments under the names {@link Checkpoints} uses (so it loads as an ordinary model run of
+ * phase "ppo"), the critic and its moments under the prefix {@code critic.}, and in the metadata
+ * both optimizers' step counts, the KL controller's beta, the guardrail counter and the step. Each
+ * step's prompts, rollout sampling and minibatch order derive from (seed, step) alone, so
+ * {@code resume} continues exactly: a run resumed at step N ends bit-identical to a straight one.
+ * The run also writes metrics.jsonl and ppo_eval.json (no before-evaluation on resume).
  */
 public final class Ppo {
   private Ppo() {}
@@ -80,7 +87,20 @@ public final class Ppo {
   public record Options(Path runDir, Path policyRun, Path rewardRun, Device device, int steps, int batch,
       int miniBatch, int epochs, float lr, float beta, float targetKl, boolean adaptiveKl, double klHorizon,
       float clipEps, float valueClipEps, float vfCoef, float entCoef, double gamma, double lambda,
-      int maxNewTokens, float gradClip, int evalPrompts, long seed, boolean resume) {
+      int maxNewTokens, float gradClip, int evalPrompts, long seed, boolean resume, int checkpointEvery,
+      int keepCheckpoints) {
+    /** Default checkpointing: every {@value #DEFAULT_CHECKPOINT_EVERY} steps, the newest 2 kept. */
+    public static final int DEFAULT_CHECKPOINT_EVERY = 50;
+
+    public Options(Path runDir, Path policyRun, Path rewardRun, Device device, int steps, int batch, int miniBatch,
+        int epochs, float lr, float beta, float targetKl, boolean adaptiveKl, double klHorizon, float clipEps,
+        float valueClipEps, float vfCoef, float entCoef, double gamma, double lambda, int maxNewTokens,
+        float gradClip, int evalPrompts, long seed, boolean resume) {
+      this(runDir, policyRun, rewardRun, device, steps, batch, miniBatch, epochs, lr, beta, targetKl, adaptiveKl,
+          klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip, evalPrompts, seed,
+          resume, DEFAULT_CHECKPOINT_EVERY, 2);
+    }
+
     public Options {
       check(steps >= 1, "steps must be >= 1, got " + steps);
       check(batch >= 1, "batch must be >= 1, got " + batch);
@@ -96,6 +116,8 @@ public final class Ppo {
       check(maxNewTokens >= 1, "max new tokens must be >= 1, got " + maxNewTokens);
       check(gradClip > 0, "grad clip must be > 0, got " + gradClip);
       check(evalPrompts >= 1, "eval prompts must be >= 1, got " + evalPrompts);
+      check(checkpointEvery >= 1, "checkpoint interval must be >= 1, got " + checkpointEvery);
+      check(keepCheckpoints >= 1, "checkpoints kept must be >= 1, got " + keepCheckpoints);
     }
 
     /** Defaults for everything but the runs. */
@@ -119,7 +141,11 @@ public final class Ppo {
   /** Held-out evaluation: mean RM score, mean rule score (evaluation only) and one sample reply. */
   public record Eval(double reward, double ruleScore, String sample) {}
 
+  /** {@code before} is null on resume; {@code steps} holds the steps this invocation ran. */
   public record Result(Eval before, Eval after, double klFinal, List<StepMetrics> steps) {}
+
+  /** Prefix of the critic's tensors (and its AdamW moments) in a PPO checkpoint. */
+  static final String CRITIC = "critic.";
 
   /** The adaptive KL controller (Ziegler et al. 2019): beta *= 1 + clip(kl / target - 1, -0.2, 0.2) * n / horizon. */
   public static double updateBeta(double beta, double kl, double target, int n, double horizon) {
@@ -130,15 +156,12 @@ public final class Ppo {
   private record Prompt(Example example, int[] tokens) {}
 
   public static Result run(Options o) {
-    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
-    if (o.resume()) {
-      throw new IllegalArgumentException("ppo: --resume is not supported yet (exact resume needs the policy, critic,"
-          + " both optimizers and the KL controller in one checkpoint); start a new run with another --out");
+    try {
+      Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("ppo: " + e.getMessage(), e);
     }
-    if (existing.isPresent()) {
-      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest "
-          + existing.get().getFileName() + "); choose another --out");
-    }
+    Optional<Path> resumeFrom = o.resume() ? new Checkpoints(o.runDir(), 1).latest() : Optional.empty();
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
@@ -191,52 +214,154 @@ public final class Ppo {
           policy.parameterCount(), o.rewardRun(), o.device(), trainSet.size(), evalSet.size(),
           o.runDir().toAbsolutePath());
 
-      Eval before = evaluate(policy, rm, template, scorer, evalSet, o.batch(), maxNew);
-      System.out.printf("ppo: before: held-out reward %.4f, rule score %.4f; sample: %s%n", before.reward(),
-          before.ruleScore(), before.sample());
+      Eval before = null;
+      if (resumeFrom.isEmpty()) {
+        before = evaluate(policy, rm, template, scorer, evalSet, o.batch(), maxNew);
+        System.out.printf("ppo: before: held-out reward %.4f, rule score %.4f; sample: %s%n", before.reward(),
+            before.ruleScore(), before.sample());
+      }
 
       List<StepMetrics> history = new ArrayList<>();
       double beta = o.beta();
       int tooFar = 0;
+      double klLast = Double.NaN;
+      int start = resumeFrom.map(f -> (int) Checkpoints.stepOf(f)).orElse(0);
+      if (start > o.steps()) {
+        throw new IllegalArgumentException("ppo: --resume: the latest checkpoint " + resumeFrom.get().getFileName()
+            + " is at step " + start + ", past --steps " + o.steps());
+      }
       try (AdamW policyOpt = new AdamW(policy.parameters(), o.lr(), 0.9f, 0.95f, 1e-8f, 0f);
-           AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), 0.9f, 0.95f, 1e-8f, 0f);
-           Metrics metrics = new Metrics(o.runDir(), o.steps(), 0)) {
-        for (int step = 1; step <= o.steps(); step++) {
-          Random rng = new Random(o.seed() * 1_000_003L + step);
-          StepMetrics m = step(o, step, rng, beta, policy, reference, critic, rm, policyOpt, criticOpt, template,
-              trainSet, maxNew, metrics);
-          history.add(m);
-          if (o.adaptiveKl()) {
-            beta = updateBeta(beta, m.kl(), o.targetKl(), o.batch(), o.klHorizon());
-          }
-          if (m.kl() > 3 * o.targetKl()) {
-            System.out.printf("ppo: warning: step %d: KL %.3f is over 3x the target %.3f%n", step, m.kl(),
-                o.targetKl());
-          }
-          if (m.responseLength() < 2) {
-            System.out.printf("ppo: warning: step %d: mean response length %.2f tokens (collapse?)%n", step,
-                m.responseLength());
-          }
-          tooFar = m.kl() > 10 * o.targetKl() ? tooFar + 1 : 0;
-          if (tooFar >= 3) {
-            throw new IllegalStateException(String.format("ppo: stopped at step %d: KL to the reference %.3f has been"
-                + " over 10x the target %.3f for 3 consecutive steps; lower --lr or raise --beta", step, m.kl(),
-                o.targetKl()));
-          }
-          if (!Double.isFinite(m.policyLoss()) || !Double.isFinite(m.valueLoss())) {
-            throw new IllegalStateException("ppo: stopped at step " + step + ": non-finite loss (policy "
-                + m.policyLoss() + ", value " + m.valueLoss() + ")");
+           AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), 0.9f, 0.95f, 1e-8f, 0f)) {
+        if (resumeFrom.isPresent()) {
+          Map<String, String> meta = loadCheckpoint(resumeFrom.get(), policy, policyOpt, critic, criticOpt);
+          beta = Double.parseDouble(meta.get("beta"));
+          tooFar = Integer.parseInt(meta.getOrDefault("too_far", "0"));
+          klLast = Double.parseDouble(meta.getOrDefault("kl_last", "NaN"));
+          System.out.printf("ppo: resuming from %s (step %d, beta %.6f)%n", resumeFrom.get(), start, beta);
+        }
+        try (Metrics metrics = new Metrics(o.runDir(), o.steps(), start)) {
+          for (int step = start + 1; step <= o.steps(); step++) {
+            Random rng = new Random(o.seed() * 1_000_003L + step);
+            StepMetrics m = step(o, step, rng, beta, policy, reference, critic, rm, policyOpt, criticOpt, template,
+                trainSet, maxNew, metrics);
+            history.add(m);
+            if (o.adaptiveKl()) {
+              beta = updateBeta(beta, m.kl(), o.targetKl(), o.batch(), o.klHorizon());
+            }
+            if (m.kl() > 3 * o.targetKl()) {
+              System.out.printf("ppo: warning: step %d: KL %.3f is over 3x the target %.3f%n", step, m.kl(),
+                  o.targetKl());
+            }
+            if (m.responseLength() < 2) {
+              System.out.printf("ppo: warning: step %d: mean response length %.2f tokens (collapse?)%n", step,
+                  m.responseLength());
+            }
+            tooFar = m.kl() > 10 * o.targetKl() ? tooFar + 1 : 0;
+            if (tooFar >= 3) {
+              throw new IllegalStateException(String.format("ppo: stopped at step %d: KL to the reference %.3f"
+                  + " has been over 10x the target %.3f for 3 consecutive steps; lower --lr or raise --beta", step,
+                  m.kl(), o.targetKl()));
+            }
+            if (!Double.isFinite(m.policyLoss()) || !Double.isFinite(m.valueLoss())) {
+              throw new IllegalStateException("ppo: stopped at step " + step + ": non-finite loss (policy "
+                  + m.policyLoss() + ", value " + m.valueLoss() + ")");
+            }
+            klLast = m.kl();
+            if (step % o.checkpointEvery() == 0 || step == o.steps()) {
+              saveCheckpoint(o, step, policy, policyOpt, critic, criticOpt, beta, tooFar, klLast);
+            }
           }
         }
       }
-      new Checkpoints(o.runDir(), 1).save(o.steps(), policy, null, Map.of("phase", PHASE));
       Eval after = evaluate(policy, rm, template, scorer, evalSet, o.batch(), maxNew);
-      double klFinal = history.get(history.size() - 1).kl();
-      System.out.printf("ppo: held-out reward %.4f -> %.4f, rule score %.4f -> %.4f, final KL %.4f; sample: %s%n",
-          before.reward(), after.reward(), before.ruleScore(), after.ruleScore(), klFinal, after.sample());
+      double klFinal = history.isEmpty() ? klLast : history.get(history.size() - 1).kl();
+      System.out.printf("ppo: held-out reward %s -> %.4f, rule score %s -> %.4f, final KL %.4f; sample: %s%n",
+          before == null ? "-" : String.format("%.4f", before.reward()), after.reward(),
+          before == null ? "-" : String.format("%.4f", before.ruleScore()), after.ruleScore(), klFinal,
+          after.sample());
       writeReport(o, before, after, klFinal, evalSet.size());
       return new Result(before, after, klFinal, history);
     }
+  }
+
+  /**
+   * Writes {@code checkpoints/step_N.safetensors}: the policy and its moments as {@link Checkpoints}
+   * names them, the critic and its moments under {@link #CRITIC}, and the trainer state; prunes to
+   * the newest {@code keepCheckpoints}.
+   */
+  private static void saveCheckpoint(Options o, int step, Gpt policy, AdamW policyOpt, RewardModel critic,
+      AdamW criticOpt, double beta, int tooFar, double klLast) {
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    putModel(tensors, "", policy.namedParameters(), policyOpt);
+    putModel(tensors, CRITIC, critic.namedParameters(), criticOpt);
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", Checkpoints.FORMAT);
+    meta.put("phase", PHASE);
+    meta.put("step", Long.toString(step));
+    meta.put("optimizer_step", Long.toString(policyOpt.stepCount()));
+    meta.put("critic_optimizer_step", Long.toString(criticOpt.stepCount()));
+    meta.put("beta", Double.toString(beta));
+    meta.put("too_far", Integer.toString(tooFar));
+    meta.put("kl_last", Double.toString(klLast));
+    meta.put("seed", Long.toString(o.seed()));
+    Checkpoints checkpoints = new Checkpoints(o.runDir(), o.keepCheckpoints());
+    Path file = checkpoints.directory().resolve(String.format("step_%08d.safetensors", step));
+    try {
+      Files.createDirectories(checkpoints.directory());
+      Safetensors.write(file, tensors, meta);
+      List<Path> all = checkpoints.list();
+      for (int i = 0; i < all.size() - o.keepCheckpoints(); i++) {
+        Files.deleteIfExists(all.get(i));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void putModel(Map<String, Tensor> out, String prefix, Map<String, Tensor> params, AdamW opt) {
+    List<String> names = new ArrayList<>(params.keySet());
+    for (String n : names) {
+      out.put(prefix + "model." + n, params.get(n));
+    }
+    for (int i = 0; i < names.size(); i++) {
+      out.put(prefix + "adam_m." + names.get(i), opt.firstMoment(i));
+      out.put(prefix + "adam_v." + names.get(i), opt.secondMoment(i));
+    }
+  }
+
+  /** Restores policy, critic and both optimizers from a PPO checkpoint; returns its metadata. */
+  private static Map<String, String> loadCheckpoint(Path file, Gpt policy, AdamW policyOpt, RewardModel critic,
+      AdamW criticOpt) {
+    Map<String, String> meta = Checkpoints.load(file, policy, policyOpt);
+    if (!PHASE.equals(meta.get("phase")) || !meta.containsKey("beta") || !meta.containsKey("critic_optimizer_step")) {
+      throw new IllegalArgumentException("ppo: --resume: " + file + " is not a PPO checkpoint (phase '"
+          + meta.get("phase") + "', no critic or KL controller state)");
+    }
+    try (SafetensorsFile f = Safetensors.open(file)) {
+      List<String> names = new ArrayList<>(critic.namedParameters().keySet());
+      for (int i = 0; i < names.size(); i++) {
+        String n = names.get(i);
+        fill(f, CRITIC + "model." + n, critic.namedParameters().get(n), file);
+        fill(f, CRITIC + "adam_m." + n, criticOpt.firstMoment(i), file);
+        fill(f, CRITIC + "adam_v." + n, criticOpt.secondMoment(i), file);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+    }
+    criticOpt.setStepCount(Long.parseLong(meta.get("critic_optimizer_step")));
+    return meta;
+  }
+
+  private static void fill(SafetensorsFile f, String name, Tensor target, Path file) throws IOException {
+    if (!f.contains(name)) {
+      throw new IllegalArgumentException("ppo: checkpoint " + file + " has no tensor '" + name + "'");
+    }
+    if (!java.util.Arrays.equals(f.info(name).shape(), target.shape())) {
+      throw new IllegalArgumentException("ppo: checkpoint " + file + ": '" + name + "' has shape "
+          + java.util.Arrays.toString(f.info(name).shape()) + ", the critic expects "
+          + java.util.Arrays.toString(target.shape()));
+    }
+    target.write(f.readFloats(name));
   }
 
   private static StepMetrics step(Options o, int step, Random rng, double beta, Gpt policy, Gpt reference,
@@ -484,12 +609,12 @@ public final class Ppo {
     report.put("reward_run", o.rewardRun().toString());
     report.put("steps", o.steps());
     report.put("eval_prompts", evalPrompts);
-    report.put("reward_before", finite(before.reward()));
+    report.put("reward_before", before == null ? null : finite(before.reward()));
     report.put("reward_after", finite(after.reward()));
     report.put("kl_final", finite(klFinal));
-    report.put("rule_score_before", finite(before.ruleScore()));
+    report.put("rule_score_before", before == null ? null : finite(before.ruleScore()));
     report.put("rule_score_after", finite(after.ruleScore()));
-    report.put("sample_before", before.sample());
+    report.put("sample_before", before == null ? null : before.sample());
     report.put("sample_after", after.sample());
     Path file = o.runDir().resolve(REPORT);
     try {

@@ -1,12 +1,18 @@
 package dev.triad.train.rlhf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.triad.io.Safetensors;
+import dev.triad.io.SafetensorsFile;
 import dev.triad.tensor.Device;
+import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
@@ -14,11 +20,18 @@ import dev.triad.train.sft.Sft;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** PPO end to end on tiny pretrain -> SFT -> reward bases: a few steps run and ppo_eval.json is finite. */
+/**
+ * PPO end to end on tiny pretrain -> SFT -> reward bases: a few steps run and ppo_eval.json is
+ * finite, and a run interrupted and resumed ends bit-identical to a straight one.
+ */
 class PpoTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path tmp;
@@ -42,8 +55,12 @@ class PpoTest {
   }
 
   private static Ppo.Options options(Path out, boolean resume) {
-    return new Ppo.Options(out, sft, reward, Device.CPU, 3, 4, 2, 2, 1e-4f, 0.05f, 6f, true, 10000, 0.2f, 0.2f,
-        0.1f, 0.01f, 1.0, 0.95, 8, 1.0f, 4, 3, resume);
+    return options(out, 3, resume);
+  }
+
+  private static Ppo.Options options(Path out, int steps, boolean resume) {
+    return new Ppo.Options(out, sft, reward, Device.CPU, steps, 4, 2, 2, 1e-4f, 0.05f, 6f, true, 10000, 0.2f, 0.2f,
+        0.1f, 0.01f, 1.0, 0.95, 8, 1.0f, 4, 3, resume, 1, 2);
   }
 
   @Test
@@ -70,8 +87,60 @@ class PpoTest {
     assertEquals(3, Files.readAllLines(out.resolve("metrics.jsonl")).size());
     assertEquals("ppo", RunInfo.read(out).phase());
     RunInfo.loadModel(out, null, Device.CPU).close(); // the final policy loads as a model run
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ppo.run(options(out, true)));
-    assertTrue(e.getMessage().contains("not supported"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> Ppo.run(options(out, false)), "existing checkpoints");
+    assertEquals(2, new Checkpoints(out, 1).list().size(), "keep-last-2 pruning");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ppo.run(options(out, false)));
+    assertTrue(e.getMessage().contains("already holds checkpoints"), e.getMessage());
+    Path empty = tmp.resolve("ppo-empty");
+    e = assertThrows(IllegalArgumentException.class, () -> Ppo.run(options(empty, true)));
+    assertTrue(e.getMessage().contains("no checkpoint"), e.getMessage());
+  }
+
+  /** 4 straight steps equal 2 steps resumed to 4: policy, critic, both optimizers, metadata and metrics. */
+  @Test
+  void resumedRunIsBitIdenticalToAStraightRun() throws IOException {
+    Path a = tmp.resolve("ppo-straight");
+    Path b = tmp.resolve("ppo-resumed");
+    Ppo.run(options(a, 4, false));
+    Ppo.run(options(b, 2, false));
+    Ppo.Result rb = Ppo.run(options(b, 4, true));
+    assertNull(rb.before(), "a resumed run has no before-evaluation");
+    assertEquals(2, rb.steps().size());
+    Path ca = a.resolve("checkpoints").resolve(String.format("step_%08d.safetensors", 4));
+    Path cb = b.resolve("checkpoints").resolve(String.format("step_%08d.safetensors", 4));
+    try (SafetensorsFile fa = Safetensors.open(ca); SafetensorsFile fb = Safetensors.open(cb)) {
+      assertEquals(new TreeMap<>(fa.metadata()), new TreeMap<>(fb.metadata()));
+      assertEquals(new TreeSet<>(fa.names()), new TreeSet<>(fb.names()));
+      assertTrue(fa.names().stream().anyMatch(n -> n.startsWith(Ppo.CRITIC + "model.")), "critic tensors");
+      assertTrue(fa.names().stream().anyMatch(n -> n.startsWith(Ppo.CRITIC + "adam_v.")), "critic moments");
+      for (String name : fa.names()) {
+        float[] u = fa.readFloats(name), v = fb.readFloats(name);
+        assertEquals(u.length, v.length, name);
+        for (int i = 0; i < u.length; i++) {
+          if (Float.floatToRawIntBits(u[i]) != Float.floatToRawIntBits(v[i])) {
+            fail(name + "[" + i + "] differs: " + u[i] + " (straight) vs " + v[i] + " (resumed)");
+          }
+        }
+      }
+    }
+    List<String> la = metricLines(a), lb = metricLines(b);
+    assertEquals(4, la.size());
+    assertEquals(la, lb, "metrics.jsonl (timings left out)");
+    JsonNode ea = JSON.readTree(a.resolve(Ppo.REPORT).toFile());
+    JsonNode eb = JSON.readTree(b.resolve(Ppo.REPORT).toFile());
+    assertEquals(ea.get("reward_after").asDouble(), eb.get("reward_after").asDouble(), 0.0);
+    assertEquals(ea.get("kl_final").asDouble(), eb.get("kl_final").asDouble(), 0.0);
+    RunInfo.loadModel(b, null, Device.CPU).close();
+    assertThrows(IllegalArgumentException.class, () -> Ppo.run(options(b, 4, false)));
+  }
+
+  /** The metrics lines without the wall-clock throughput fields. */
+  private static List<String> metricLines(Path run) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      ObjectNode n = (ObjectNode) JSON.readTree(line);
+      n.remove(List.of("gen_tokens_per_s", "train_tokens_per_s"));
+      out.add(JSON.writeValueAsString(n));
+    }
+    return out;
   }
 }
