@@ -1,22 +1,11 @@
 package dev.triad.data.pref;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.triad.data.JsonlLines;
 import dev.triad.data.chat.Message;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,10 +34,7 @@ import java.util.Locale;
  * No line is skipped silently.
  */
 public final class PreferenceDataset {
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  private static final ObjectMapper JSON = JsonlLines.STRICT_JSON;
 
   private PreferenceDataset() {}
 
@@ -60,39 +46,7 @@ public final class PreferenceDataset {
    *     and for a file with no pair at all
    */
   public static List<PreferencePair> readJsonl(Path file) throws IOException {
-    List<PreferencePair> out = new ArrayList<>();
-    CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
-      int lineNo = 0;
-      boolean more = true;
-      while (more) {
-        buf.reset();
-        int b;
-        while ((b = in.read()) != -1 && b != '\n') {
-          buf.write(b);
-        }
-        more = b != -1;
-        if (!more && buf.size() == 0) {
-          break;
-        }
-        lineNo++;
-        String line;
-        try {
-          line = utf8.decode(ByteBuffer.wrap(buf.toByteArray())).toString();
-        } catch (CharacterCodingException e) {
-          throw new IllegalArgumentException(file + ":" + lineNo + ": not valid UTF-8 text", e);
-        }
-        if (lineNo == 1 && line.startsWith("\uFEFF")) {
-          line = line.substring(1);
-        }
-        if (!line.isBlank()) {
-          out.add(parseLine(file, lineNo, line));
-        }
-      }
-    }
+    List<PreferencePair> out = JsonlLines.read(file, PreferenceDataset::parseLine);
     if (out.isEmpty()) {
       throw new IllegalArgumentException(file + ": no preference pairs: the file is empty or has only blank lines;"
           + " expected one JSON object per line, {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}");

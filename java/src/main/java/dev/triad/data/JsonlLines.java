@@ -1,0 +1,78 @@
+package dev.triad.data;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reading JSONL training data, one record per non-blank line, with errors that start
+ * {@code file:line: }. Lines are split as bytes and decoded one at a time, so bad UTF-8 is reported
+ * at its own line; a leading byte-order mark is dropped.
+ */
+public final class JsonlLines {
+  /** Strict JSON for records: duplicate keys and trailing content after the object are errors. */
+  public static final ObjectMapper STRICT_JSON = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+
+  /** Turns one line's text into a record; file and line number are for error messages. */
+  @FunctionalInterface
+  public interface LineParser<T> {
+    T parse(Path file, int lineNo, String line);
+  }
+
+  private JsonlLines() {}
+
+  /** The records of every non-blank line of {@code file}, in order (possibly none). */
+  public static <T> List<T> read(Path file, LineParser<T> parser) throws IOException {
+    List<T> out = new ArrayList<>();
+    CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
+      int lineNo = 0;
+      boolean more = true;
+      while (more) {
+        buf.reset();
+        int b;
+        while ((b = in.read()) != -1 && b != '\n') {
+          buf.write(b);
+        }
+        more = b != -1;
+        if (!more && buf.size() == 0) {
+          break;
+        }
+        lineNo++;
+        String line;
+        try {
+          line = utf8.decode(ByteBuffer.wrap(buf.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+          throw new IllegalArgumentException(file + ":" + lineNo + ": not valid UTF-8 text", e);
+        }
+        if (lineNo == 1 && line.startsWith("\uFEFF")) {
+          line = line.substring(1); // a byte-order mark some editors write
+        }
+        if (!line.isBlank()) {
+          out.add(parser.parse(file, lineNo, line));
+        }
+      }
+    }
+    return out;
+  }
+}
