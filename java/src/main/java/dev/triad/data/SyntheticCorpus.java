@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The embedded default training text: a generated English corpus, so {@code triad tokenize} and
  * pretraining work on a fresh machine with no download, and so a small model has something it can
- * visibly learn in minutes. Three kinds of paragraph, each with regular, checkable structure:
+ * visibly learn in minutes. Four kinds of paragraph, each with regular, checkable structure:
  *
  * <ul>
  *   <li><b>Weather bulletins</b> for 30 invented towns. Each town has a fixed climate (coastal,
@@ -19,6 +19,13 @@ import java.util.List;
  *       young animals, day and month order. All true.</li>
  *   <li><b>Arithmetic</b>: "17 plus 25 is 42." (operands 0-99), "43 minus 18 is 25." (never
  *       negative), "6 times 7 is 42." (0-12): always correct.</li>
+ *   <li><b>Word games</b>: operations on short lists of {@link #WORDS} stated in prose:
+ *       "Reversed, red dog sun is sun dog red.", "In uppercase, red dog is RED DOG.", "In
+ *       lowercase, RED DOG is red dog.", "The first word of red dog sun is red.", "The last word
+ *       of red dog sun is sun.", "There are 3 words in red dog sun." These are the skills the
+ *       instruction data ({@code dev.triad.data.instruct}) asks for; some of them only ever
+ *       appear here, never in instruction tuning, which is what makes held-out instruction
+ *       families answerable: tuning teaches the request format, pretraining the skill.</li>
  * </ul>
  *
  * <p>Exactly reproducible: the only randomness is {@link SplitMix64}, specified in this package,
@@ -118,6 +125,17 @@ public final class SyntheticCorpus {
     }
   }
 
+  /**
+   * Short lowercase words, 2 to 6 letters, distinct, all also used elsewhere in the corpus: the
+   * material of word-game paragraphs and of the instruction data's word families.
+   */
+  public static final List<String> WORDS = List.of(
+      "dog", "cat", "cow", "duck", "pig", "lion", "owl", "bee", "frog", "wolf", "sheep", "horse",
+      "mouse", "goat", "bear", "deer", "swan", "crab", "ant", "red", "blue", "green", "white",
+      "black", "yellow", "brown", "orange", "rain", "snow", "sun", "wind", "fog", "hail", "sky",
+      "milk", "coal", "lime", "lemon", "grass", "roads", "water", "day", "night", "noon", "lamb",
+      "calf", "low", "clear");
+
   private static final List<String> SKIES = List.of("sunny", "partly cloudy", "cloudy", "clear");
 
   private static final String[][] CAPITALS = {
@@ -173,7 +191,8 @@ public final class SyntheticCorpus {
     long bytes = 0;
     while (bytes < approxBytes) {
       double kind = rng.nextDouble();
-      String doc = kind < 0.5 ? weather(rng) : kind < 0.75 ? facts(rng) : arithmetic(rng);
+      String doc = kind < 0.4 ? weather(rng) : kind < 0.6 ? facts(rng) : kind < 0.8 ? arithmetic(rng)
+          : wordGames(rng);
       docs.add(doc);
       bytes += doc.length();
     }
@@ -304,6 +323,52 @@ public final class SyntheticCorpus {
         int a = rng.nextInt(13);
         int b = rng.nextInt(13);
         p.append(a).append(" times ").append(b).append(" is ").append(a * b).append('.');
+      }
+    }
+    return p.toString();
+  }
+
+  /** 3 to 5 sentences, each one operation on 2 to 4 distinct words. */
+  private static String wordGames(SplitMix64 rng) {
+    int sentences = rng.nextInt(3, 5);
+    StringBuilder p = new StringBuilder(300);
+    for (int i = 0; i < sentences; i++) {
+      if (i > 0) {
+        p.append(' ');
+      }
+      int n = rng.nextInt(2, 4);
+      List<String> w = new ArrayList<>(n);
+      while (w.size() < n) {
+        String word = rng.pick(WORDS);
+        if (!w.contains(word)) {
+          w.add(word);
+        }
+      }
+      String words = String.join(" ", w);
+      switch (rng.nextInt(6)) {
+        case 0: {
+          List<String> r = new ArrayList<>(w);
+          java.util.Collections.reverse(r);
+          p.append("Reversed, ").append(words).append(" is ").append(String.join(" ", r)).append('.');
+          break;
+        }
+        case 1:
+          p.append("In uppercase, ").append(words).append(" is ").append(words.toUpperCase(java.util.Locale.ROOT))
+              .append('.');
+          break;
+        case 2:
+          p.append("In lowercase, ").append(words.toUpperCase(java.util.Locale.ROOT)).append(" is ").append(words)
+              .append('.');
+          break;
+        case 3:
+          p.append("The first word of ").append(words).append(" is ").append(w.get(0)).append('.');
+          break;
+        case 4:
+          p.append("The last word of ").append(words).append(" is ").append(w.get(n - 1)).append('.');
+          break;
+        default:
+          p.append("There are ").append(n).append(" words in ").append(words).append('.');
+          break;
       }
     }
     return p.toString();

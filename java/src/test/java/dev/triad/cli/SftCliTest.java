@@ -235,10 +235,10 @@ class SftCliTest {
     assertTrue(r.out().contains("evaluation examples are longer than 128 tokens"), r.toString());
     JsonNode report = JSON.readTree(run.resolve("eval.json").toFile());
     JsonNode families = report.get("families");
-    assertTrue(families.has(InstructionData.ADDITION) && families.has(InstructionData.REPEAT_EXACTLY),
+    assertTrue(families.has(InstructionData.ADDITION) && families.has(InstructionData.LAST_WORD),
         report.toString());
     assertFalse(families.has(InstructionData.WEATHER_CITY), "weather prompts do not fit: " + report);
-    assertTrue(families.get(InstructionData.REPEAT_EXACTLY).get("held_out").asBoolean(), report.toString());
+    assertTrue(families.get(InstructionData.LAST_WORD).get("held_out").asBoolean(), report.toString());
     assertFalse(families.get(InstructionData.ADDITION).get("held_out").asBoolean(), report.toString());
     families.forEach(f -> assertEquals(1, f.get("examples").asInt(), report.toString()));
   }

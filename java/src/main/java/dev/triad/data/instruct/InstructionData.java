@@ -41,21 +41,16 @@ import java.util.regex.Pattern;
  *       states; exactly half "yes", half "no" (a wrong value from the same list).
  * </ul>
  *
- * <p><b>Held-out families</b> (evaluation only; never in train or validation), chosen so that a
- * small model can answer them by composing what it learned rather than by a new skill:
+ * <p><b>Held-out families</b> (evaluation only; never in train or validation). Their skills are
+ * stated in the pretraining corpus's word-game paragraphs ("In lowercase, RED DOG is red dog.",
+ * "The last word of red dog sun is sun.") but never asked for in instruction form, so they measure
+ * whether tuning on other requests teaches the model to follow a request it has never seen by
+ * drawing on what pretraining taught it. The trained word families (reverse, uppercase, count) have
+ * their own statements in the same paragraphs, which is the link tuning can learn.
  *
  * <ul>
- *   <li>{@code weather_amount}: a hazard bulletin, "How many inches of snow are expected?" (the
- *       question names the hazard's own unit and wording) &rarr; the only number in it. It
- *       composes weather_city/weather_day (select a span of a bulletin by the question) and
- *       weather_high (copy the number a "How many degrees ..." question asks for) with units and
- *       hazard sentences seen only in pretraining.
- *   <li>{@code repeat_exactly}: "Repeat exactly: red dog sun" &rarr; "red dog sun". Identity
- *       copying is the skill uppercase (copy in order, change case) and reverse_words (copy, change
- *       order) share, with the same stopping point (the end of the word list), and copying is what
- *       a pretrained transformer's induction heads already do. It was preferred to "last word":
- *       nothing in training defines "last", and a one-word stop after a copied word has no
- *       trained analogue.
+ *   <li>{@code lowercase}: "Write in lowercase: RED DOG SUN" &rarr; "red dog sun" (2-4 words).
+ *   <li>{@code last_word}: "What is the last word of red dog sun?" &rarr; "sun" (2-4 words).
  * </ul>
  *
  * <p>Every prompt plus its answer is at most {@link #MAX_BYTES} bytes (ASCII). A bulletin is
@@ -88,15 +83,15 @@ public final class InstructionData {
   public static final String COUNT_WORDS = "count_words";
   public static final String NUMBER_WORDS = "number_words";
   public static final String YES_NO_FACTS = "yes_no_facts";
-  public static final String WEATHER_AMOUNT = "weather_amount";
-  public static final String REPEAT_EXACTLY = "repeat_exactly";
+  public static final String LOWERCASE = "lowercase";
+  public static final String LAST_WORD = "last_word";
 
   private static final List<String> TRAINED = List.of(WEATHER_CITY, WEATHER_DAY, WEATHER_HIGH, ADDITION,
       SUBTRACTION, REVERSE_WORDS, UPPERCASE, COUNT_WORDS, NUMBER_WORDS, YES_NO_FACTS);
-  private static final List<String> HELD_OUT = List.of(WEATHER_AMOUNT, REPEAT_EXACTLY);
+  private static final List<String> HELD_OUT = List.of(LOWERCASE, LAST_WORD);
   /** Families whose reply is an integer, scored as integers. */
   private static final Set<String> NUMERIC = Set.of(WEATHER_HIGH, ADDITION, SUBTRACTION, COUNT_WORDS,
-      NUMBER_WORDS, WEATHER_AMOUNT);
+      NUMBER_WORDS);
 
   /** The trained families, in a fixed order. */
   public static List<String> trainedFamilies() {
@@ -264,10 +259,13 @@ public final class InstructionData {
         return new Example(family, "Write as digits: " + numberWords(v), Integer.toString(v));
       }
       case YES_NO_FACTS: return yesNo(rng, slot % 2 == 0);
-      case WEATHER_AMOUNT: return weatherAmount(rng);
-      case REPEAT_EXACTLY: {
-        String s = String.join(" ", words(rng, 3, 4));
-        return new Example(family, "Repeat exactly: " + s, s);
+      case LOWERCASE: {
+        String s = String.join(" ", words(rng, 2, 4));
+        return new Example(family, "Write in lowercase: " + s.toUpperCase(Locale.ROOT), s);
+      }
+      case LAST_WORD: {
+        List<String> w = words(rng, 2, 4);
+        return new Example(family, "What is the last word of " + String.join(" ", w) + "?", w.get(w.size() - 1));
       }
       default: throw new IllegalArgumentException("unknown instruction family '" + family + "'");
     }
@@ -342,11 +340,6 @@ public final class InstructionData {
     String q = "How many degrees is the forecast high?";
     Bulletin b = calmBulletin(rng, room(q, 2));
     return new Example(WEATHER_HIGH, b.text() + "\n" + q, Integer.toString(b.amount()));
-  }
-
-  private static Example weatherAmount(SplitMix64 rng) {
-    Bulletin b = hazardBulletin(rng);
-    return new Example(WEATHER_AMOUNT, b.text() + "\n" + b.hazard().question(), Integer.toString(b.amount()));
   }
 
   /** {@code lo} to {@code hi} distinct words. */
@@ -447,8 +440,8 @@ public final class InstructionData {
 
   /**
    * Whether {@code produced} (the model's reply) answers {@code e}. Replies are trimmed of
-   * whitespace. Numeric families (weather_high, addition, subtraction, count_words, number_words,
-   * weather_amount) compare as integers and tolerate one trailing period ("042." matches "42");
+   * whitespace. Numeric families (weather_high, addition, subtraction, count_words, number_words)
+   * compare as integers and tolerate one trailing period ("042." matches "42");
    * yes_no_facts compares case-insensitively and tolerates a trailing period or "!"; every other
    * family (and any family not known here) needs the exact answer.
    */

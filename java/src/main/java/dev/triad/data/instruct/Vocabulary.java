@@ -4,9 +4,10 @@ import java.util.List;
 
 /**
  * The vocabulary of {@link dev.triad.data.SyntheticCorpus}, copied verbatim (its lists are
- * private) so that instruction tuning asks about exactly the towns, climates, hazards, units,
- * ranges and facts the model saw in pretraining. {@code VocabularyTest} checks these copies
- * against the corpus text, so a change there fails a test here rather than drifting silently.
+ * private; only the word list is public and shared) so that instruction tuning asks about exactly
+ * the towns, climates, hazards, units, ranges and facts the model saw in pretraining.
+ * {@code VocabularyTest} checks these copies against the corpus text, so a change there fails a
+ * test here rather than drifting silently.
  */
 final class Vocabulary {
   private Vocabulary() {}
@@ -39,38 +40,28 @@ final class Vocabulary {
 
   /**
    * A hazard as in the corpus (detail sentence with {@code {day}}, {@code {n}}, {@code {unit}};
-   * unit singular and plural; inclusive amount range), plus {@code question}: the held-out
-   * weather_amount question asking for its amount (not in the corpus).
+   * unit singular and plural; inclusive amount range).
    */
-  record Hazard(String name, String detail, String unitOne, String unitMany, int lo, int hi, String question) {}
+  record Hazard(String name, String detail, String unitOne, String unitMany, int lo, int hi) {}
 
   static final Hazard FLOOD = new Hazard("flash flood watch",
-      "Heavy rain is expected on {day} with {n} {unit} of rain.", "inch", "inches", 1, 4,
-      "How many inches of rain are expected?");
+      "Heavy rain is expected on {day} with {n} {unit} of rain.", "inch", "inches", 1, 4);
   static final Hazard SNOW = new Hazard("winter storm warning",
-      "Heavy snow is expected on {day} with {n} {unit} of snow.", "inch", "inches", 6, 24,
-      "How many inches of snow are expected?");
+      "Heavy snow is expected on {day} with {n} {unit} of snow.", "inch", "inches", 6, 24);
   static final Hazard HEAT = new Hazard("heat advisory",
-      "Temperatures will reach {n} {unit} on {day}.", "degree", "degrees", 100, 115,
-      "How many degrees will temperatures reach?");
+      "Temperatures will reach {n} {unit} on {day}.", "degree", "degrees", 100, 115);
   static final Hazard WIND = new Hazard("wind advisory",
-      "Winds will gust up to {n} {unit} per hour on {day}.", "mile", "miles", 40, 60,
-      "How many miles per hour will winds gust?");
+      "Winds will gust up to {n} {unit} per hour on {day}.", "mile", "miles", 40, 60);
   static final Hazard FOG = new Hazard("dense fog advisory",
-      "Visibility will drop below {n} {unit} on {day}.", "foot", "feet", 100, 400,
-      "How many feet will visibility drop below?");
+      "Visibility will drop below {n} {unit} on {day}.", "foot", "feet", 100, 400);
   static final Hazard HURRICANE = new Hazard("hurricane warning",
-      "Winds of {n} {unit} per hour are expected on {day}.", "mile", "miles", 75, 130,
-      "How many miles per hour will winds reach?");
+      "Winds of {n} {unit} per hour are expected on {day}.", "mile", "miles", 75, 130);
   static final Hazard FROST = new Hazard("frost advisory",
-      "Temperatures will fall to {n} {unit} on {day}.", "degree", "degrees", 28, 32,
-      "How many degrees will temperatures fall to?");
+      "Temperatures will fall to {n} {unit} on {day}.", "degree", "degrees", 28, 32);
   static final Hazard FIRE = new Hazard("red flag warning",
-      "Dry winds and low humidity are expected on {day}, with humidity near {n} {unit}.", "percent", "percent", 5, 15,
-      "How many percent will humidity be near?");
+      "Dry winds and low humidity are expected on {day}, with humidity near {n} {unit}.", "percent", "percent", 5, 15);
   static final Hazard STORM = new Hazard("severe thunderstorm watch",
-      "Storms with hail are expected on {day}, with gusts up to {n} {unit} per hour.", "mile", "miles", 50, 70,
-      "How many miles per hour will gusts reach?");
+      "Storms with hail are expected on {day}, with gusts up to {n} {unit} per hour.", "mile", "miles", 50, 70);
 
   static List<Hazard> hazards(Climate c) {
     switch (c) {
@@ -126,14 +117,6 @@ final class Vocabulary {
       {"goat", "kid"}, {"pig", "piglet"}, {"duck", "duckling"}, {"bear", "cub"}, {"lion", "cub"},
       {"kangaroo", "joey"}, {"deer", "fawn"}, {"goose", "gosling"}, {"swan", "cygnet"}};
 
-  /**
-   * Short lowercase words that all occur in the corpus, for the word-manipulation families
-   * (reverse, uppercase, count, repeat). Distinct, 2 to 6 letters.
-   */
-  static final List<String> WORDS = List.of(
-      "dog", "cat", "cow", "duck", "pig", "lion", "owl", "bee", "frog", "wolf", "sheep", "horse",
-      "mouse", "goat", "bear", "deer", "swan", "crab", "ant", "red", "blue", "green", "white",
-      "black", "yellow", "brown", "orange", "rain", "snow", "sun", "wind", "fog", "hail", "sky",
-      "milk", "coal", "lime", "lemon", "grass", "roads", "water", "day", "night", "noon", "lamb",
-      "calf", "low", "clear");
+  /** The corpus's word list, for the word-manipulation families. */
+  static final List<String> WORDS = dev.triad.data.SyntheticCorpus.WORDS;
 }

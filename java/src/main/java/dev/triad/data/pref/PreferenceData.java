@@ -2,6 +2,7 @@ package dev.triad.data.pref;
 
 import dev.triad.data.instruct.Example;
 import dev.triad.data.instruct.InstructionData;
+import dev.triad.data.instruct.ReplyStyles;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,11 +26,14 @@ import java.util.regex.Pattern;
  * Within each family the rules take turns (concise, correct, polite, ...), so every family and
  * every set is balanced. Prompts come from {@link InstructionData#split}: train pairs from its train
  * set, held-out pairs (reward accuracy) from its validation set, and RL prompts from its evaluation
- * set (all 12 families, the two held-out families included): pairwise disjoint by prompt, so the RL
+ * set (all families, the held-out ones included): pairwise disjoint by prompt, so the RL
  * prompts were never used for pairs. With the same seed and the default counts, the held-out pairs
  * use exactly SFT's validation prompts and the RL prompts are exactly SFT's evaluation prompts
  * (never trained on by SFT), because InstructionData draws evaluation, validation and train prompts
  * in that order from one stream per family.
+ *
+ * <p>The fillers and insults are those of {@link ReplyStyles}: the habits a model picks up from the
+ * embedded SFT train data are the ones these pairs mark down.
  *
  * <p>Exactly reproducible: the filler, the insult and the wrong answer of each pair are drawn from a
  * {@link Random} seeded from the seed, in a fixed order.
@@ -54,23 +58,11 @@ public final class PreferenceData {
     POLITE
   }
 
-  /** Filler around the right answer (Rule.CONCISE); %s is the answer. */
-  static final List<String> FILLERS = List.of(
-      "Well, let me think about that. The answer is %s, I believe.",
-      "That is a good question. After some thought, I would say %s.",
-      "Hmm, let me see. I think it is %s, but I am not completely sure.",
-      "Let me work through this carefully. The result should be %s.",
-      "Okay, so the answer you are looking for is %s, as far as I can tell.");
+  /** Filler around the right answer (Rule.CONCISE): the verbose style of the SFT train data. */
+  static final List<String> FILLERS = ReplyStyles.FILLERS;
 
-  /** Harmful replies (Rule.POLITE); %s is the answer, when present. */
-  static final List<String> INSULTS = List.of(
-      "%s, you idiot.",
-      "What a stupid question. %s.",
-      "I hate questions like this. %s",
-      "Shut up. %s",
-      "Only a dumb person would ask that. %s",
-      "Shut up.",
-      "Dumb question.");
+  /** Harmful replies (Rule.POLITE): the rude style of the SFT train data. */
+  static final List<String> INSULTS = ReplyStyles.INSULTS;
 
   /**
    * The default data.

@@ -10,6 +10,7 @@ import dev.triad.data.chat.Packing;
 import dev.triad.data.chat.SftDataset;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.instruct.InstructionData;
+import dev.triad.data.instruct.ReplyStyles;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.tensor.Device;
@@ -139,7 +140,9 @@ public final class Sft {
       InstructionData.Split split = InstructionData.defaultSplit(o.train().seed());
       List<Example> eval = new ArrayList<>();
       split.evaluation().values().forEach(f -> eval.addAll(f.subList(0, Math.min(f.size(), o.evalPerFamily()))));
-      return new Data(conversations(split.train()), conversations(split.validation()), eval,
+      // the train replies carry the data's bad habits (ReplyStyles); validation and evaluation are exact
+      return new Data(conversations(split.train(), ReplyStyles.trainReplies(split.train(), o.train().seed())),
+          conversations(split.validation()), eval,
           InstructionData.heldOutFamilies());
     }
     List<Conversation> all;
@@ -177,9 +180,15 @@ public final class Sft {
   }
 
   private static List<Conversation> conversations(List<Example> examples) {
+    return conversations(examples, examples.stream().map(Example::answer).toList());
+  }
+
+  /** One user-assistant conversation per example, the assistant saying {@code replies.get(i)}. */
+  private static List<Conversation> conversations(List<Example> examples, List<String> replies) {
     List<Conversation> out = new ArrayList<>(examples.size());
-    for (Example e : examples) {
-      out.add(new Conversation(List.of(new Message("user", e.prompt()), new Message("assistant", e.answer()))));
+    for (int i = 0; i < examples.size(); i++) {
+      out.add(new Conversation(List.of(new Message("user", examples.get(i).prompt()),
+          new Message("assistant", replies.get(i)))));
     }
     return out;
   }
