@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 /** {@code triad dpo}: the RLHF phase by direct preference optimisation, from an SFT run. */
 @Command(name = "dpo", mixinStandardHelpOptions = true,
     description = {"Align an instruction-tuned run with preference pairs by DPO (direct preference optimisation).",
-        "Without --data it builds pairs from the embedded instruction data: chosen = the exact answer, rejected = a"
-            + " hedging, verbose version of it. Writes held-out accuracy and reward margins to <out>/dpo_eval.json."})
+        "Without --data it trains on the embedded preference data (the reward model's pairs: concise, correct and"
+            + " polite replies preferred). Writes held-out pair accuracy, reward margins and the rule score of the"
+            + " policy's sampled replies before and after to <out>/dpo_eval.json."})
 final class DpoCommand implements Callable<Integer> {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/dpo", 200, "(from --base)");
@@ -48,10 +49,10 @@ final class DpoCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
   int checkpointEvery = 100;
 
-  @Option(names = "--pairs", paramLabel = "N", description = "built-in data: training pairs (default: ${DEFAULT-VALUE})")
+  @Option(names = "--pairs", paramLabel = "N", description = "embedded data: training pairs (default: ${DEFAULT-VALUE})")
   int pairs = 1000;
 
-  @Option(names = "--held-out", paramLabel = "N", description = "built-in data: held-out pairs (default: ${DEFAULT-VALUE})")
+  @Option(names = "--held-out", paramLabel = "N", description = "embedded data: held-out pairs (default: ${DEFAULT-VALUE})")
   int heldOut = 100;
 
   @Override
@@ -62,8 +63,8 @@ final class DpoCommand implements Callable<Integer> {
     DpoData.Pairs p;
     String label;
     if (data == null) {
-      p = DpoData.builtin(template, common.seed, pairs, heldOut);
-      label = "built-in pairs from the embedded instruction data (exact vs verbose answers)";
+      p = DpoData.embedded(template, common.seed, pairs, heldOut);
+      label = "embedded preference data (seed " + common.seed + ")";
     } else {
       try {
         p = DpoData.readJsonl(data, template);

@@ -226,8 +226,8 @@ public final class Demo {
 
   private static void runDpo(Options o, Path sft, Path out, Map<String, Object> summary) {
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
-    DpoData.Pairs pairs = DpoData.builtin(template, o.seed(), o.quick() ? 16 : 400, o.quick() ? 8 : 40);
-    Dpo.Options d = Dpo.Options.defaults(out, sft, pairs.train(), pairs.heldOut(), "built-in pairs (exact vs verbose)");
+    DpoData.Pairs pairs = DpoData.embedded(template, o.seed(), o.quick() ? 16 : 1000, o.quick() ? 8 : 100);
+    Dpo.Options d = Dpo.Options.defaults(out, sft, pairs.train(), pairs.heldOut(), "embedded preference data");
     TrainConfig t = config(d.train(), o.rlStepCount(), o.quick() ? 1e-4f : d.train().lr(),
         o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 10), o.quick() ? 0 : o.rlStepCount() / 4, o.seed());
     Dpo.Result r = Dpo.run(new Dpo.Options(out, sft, o.device(), o.quick() ? 4 : d.batch(), d.beta(), t, false,
@@ -242,6 +242,8 @@ public final class Demo {
       summary.put("dpo.margin", finite(r.after().margin()));
       summary.put("dpo.loss", finite(r.after().loss()));
     }
+    summary.put("eval.rule_score_before", r.policyBefore() == null ? null : finite(r.policyBefore().ruleScore()));
+    summary.put("eval.rule_score_after", r.policyAfter() == null ? null : finite(r.policyAfter().ruleScore()));
     DPO_KEYS.forEach(k -> summary.putIfAbsent(k, null));
     headline("dpo", String.format("held-out pairs ranked right %s -> %s, reward margin %s -> %s",
         pct(summary.get("dpo.heldout_accuracy_before")), pct(summary.get("dpo.heldout_accuracy")),

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
+import dev.triad.data.instruct.Example;
+import dev.triad.data.pref.PreferenceData;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.io.AtomicFiles;
@@ -61,7 +63,33 @@ public final class Dpo {
   }
 
   /** What a run measured: training figures and held-out DPO statistics before (null on resume) and after. */
-  public record Result(Trainer.Result training, DpoLoss.Stats before, DpoLoss.Stats after) {}
+  public record Result(Trainer.Result training, DpoLoss.Stats before, DpoLoss.Stats after,
+      PolicyEval.Result policyBefore, PolicyEval.Result policyAfter) {}
+
+  /** Held-out RL prompts of the embedded data the policy answers before and after (never in a pair). */
+  static final int EVAL_PROMPTS = 96;
+  /** Reply budget of that evaluation: room for a wordy reply to finish. */
+  static final int EVAL_MAX_NEW_TOKENS = 64;
+
+  /**
+   * Every fifth RL prompt of the embedded preference data (the ones GRPO holds out too), evenly
+   * thinned to {@code n}, that fits {@code context} with the evaluation's reply budget.
+   */
+  static List<Example> evalPrompts(ChatTemplate template, long seed, int n, int context) {
+    List<Example> fit = new ArrayList<>();
+    List<Example> rl = PreferenceData.defaultSplit(seed).rlPrompts();
+    for (int i = 4; i < rl.size(); i += 5) {
+      if (PolicyEval.render(template, rl.get(i)).length + EVAL_MAX_NEW_TOKENS + 1 <= context) {
+        fit.add(rl.get(i));
+      }
+    }
+    List<Example> out = new ArrayList<>();
+    int k = Math.min(n, fit.size());
+    for (int j = 0; j < k; j++) {
+      out.add(fit.get((int) ((long) j * fit.size() / k)));
+    }
+    return out;
+  }
 
   public static Result run(Options o) {
     Checkpoints.checkRunDirectory(o.runDir(), o.resume());
@@ -106,6 +134,10 @@ public final class Dpo {
           model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
           o.runDir().toAbsolutePath());
       RunInfo.of("dpo", model.config, tokenizer.name(), settings).write(o.runDir());
+      List<Example> evalSet = evalPrompts(template, o.train().seed(), EVAL_PROMPTS, context);
+      PolicyEval.Result policyBefore = o.resume() || evalSet.isEmpty() ? null
+          : PolicyEval.evaluate(model, null, null, template, evalSet, EVAL_MAX_NEW_TOKENS, o.train().seed() + 1)
+              .withKl(0.0);
 
       Supplier<String> sampler = heldOut.isEmpty() ? null : () -> {
         int[] prompt = heldOut.get(0).prompt();
@@ -131,7 +163,6 @@ public final class Dpo {
           after = task.evaluateStats();
         }
       }
-      writeReport(o, heldOut.size(), before, after);
       if (after != null) {
         System.out.printf("dpo: held-out pairs ranked right %s -> %.1f%%, reward margin %s -> %.4f, DPO loss %s -> %.4f%n",
             before == null ? "-" : String.format("%.1f%%", 100 * before.accuracy()), 100 * after.accuracy(),
@@ -140,7 +171,23 @@ public final class Dpo {
       }
       System.out.printf("dpo: done. loss %.4f -> %.4f; checkpoints in %s%n", r.firstLoss(), r.lastLoss(),
           o.runDir().resolve("checkpoints").toAbsolutePath());
-      return new Result(r, before, after);
+      // the policy's own replies to held-out prompts, scored by the evaluation-only rule scorer
+      PolicyEval.Result policyAfter = null;
+      if (!evalSet.isEmpty()) {
+        try (Gpt reference = RunInfo.loadModel(o.baseRun(), null, o.device())) {
+          policyAfter = PolicyEval.evaluate(model, reference, null, template, evalSet, EVAL_MAX_NEW_TOKENS,
+              o.train().seed() + 1);
+        }
+        System.out.printf("dpo: rule score of sampled replies %s -> %.4f, exact answers %s -> %.1f%%, harmful %s -> %.1f%%,"
+                + " KL to the reference %.4f%n",
+            policyBefore == null ? "-" : String.format("%.4f", policyBefore.ruleScore()), policyAfter.ruleScore(),
+            policyBefore == null ? "-" : String.format("%.1f%%", 100 * policyBefore.exactShare()),
+            100 * policyAfter.exactShare(),
+            policyBefore == null ? "-" : String.format("%.1f%%", 100 * policyBefore.harmfulShare()),
+            100 * policyAfter.harmfulShare(), policyAfter.kl());
+      }
+      writeReport(o, heldOut.size(), before, after, policyBefore, policyAfter);
+      return new Result(r, before, after, policyBefore, policyAfter);
     }
   }
 
@@ -186,7 +233,8 @@ public final class Dpo {
   }
 
   /** {@code <run>/dpo_eval.json}: held-out DPO statistics before (fresh runs) and after training. */
-  private static void writeReport(Options o, int heldOutPairs, DpoLoss.Stats before, DpoLoss.Stats after) {
+  private static void writeReport(Options o, int heldOutPairs, DpoLoss.Stats before, DpoLoss.Stats after,
+      PolicyEval.Result policyBefore, PolicyEval.Result policyAfter) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("base_run", o.baseRun().toString());
     report.put("beta", o.beta());
@@ -194,6 +242,11 @@ public final class Dpo {
     report.put("held_out_pairs", heldOutPairs);
     report.put("before", statsMap(before));
     report.put("after", statsMap(after));
+    report.put("decoding", PolicyEval.SAMPLES + " samples per prompt at temperature " + PolicyEval.TEMPERATURE);
+    report.put("rule_score_before", policyBefore == null ? null : policyBefore.ruleScore());
+    report.put("rule_score_after", policyAfter == null ? null : policyAfter.ruleScore());
+    report.put("policy_before", policyBefore);
+    report.put("policy_after", policyAfter);
     Path file = o.runDir().resolve("dpo_eval.json");
     try {
       AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

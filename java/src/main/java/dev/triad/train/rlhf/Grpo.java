@@ -74,11 +74,8 @@ public final class Grpo {
     }
   }
 
-  /** Greedy held-out figures: mean reward-model score, mean rule score, mean k3 KL to the reference. */
-  public record Eval(int prompts, double reward, double ruleScore, double kl) {}
-
-  /** The training figures and the evaluation before (null on resume) and after. */
-  public record Result(Trainer.Result training, Eval before, Eval after) {}
+  /** The training figures and the {@link PolicyEval} before (null on resume) and after. */
+  public record Result(Trainer.Result training, PolicyEval.Result before, PolicyEval.Result after) {}
 
   public static Result run(Options o) {
     Checkpoints.checkRunDirectory(o.runDir(), o.resume());
@@ -108,7 +105,7 @@ public final class Grpo {
     int tooLong = 0;
     for (int i = 0; i < rl.size(); i++) {
       Example e = rl.get(i);
-      int[] tokens = render(template, e);
+      int[] tokens = PolicyEval.render(template, e);
       if (tokens.length + 2 > context) {
         tooLong++;
         continue;
@@ -157,11 +154,11 @@ public final class Grpo {
       RunInfo.of(PHASE, policy.config, tokenizer.name(), settings).write(o.runDir());
 
       int pad = template.bosToken();
-      Eval before = null;
+      PolicyEval.Result before = null;
+      long evalSeed = o.train().seed() + 1;
       if (!o.resume()) {
-        // the policy still equals the reference: KL 0 by definition
-        before = evaluate(policy, null, rm, template, evalSet, split.scorer(), o.maxNewTokens(), pad);
-        before = new Eval(before.prompts(), before.reward(), before.ruleScore(), 0.0);
+        // the policy still equals the reference: its KL is 0 by definition
+        before = PolicyEval.evaluate(policy, null, rm, template, evalSet, o.maxNewTokens(), evalSeed).withKl(0.0);
         System.out.printf("grpo: before: held-out reward %.4f, rule score %.4f%n", before.reward(), before.ruleScore());
       }
       GrpoTask task = new GrpoTask(policy, reference, rm, trainPrompts, o.prompts(), o.group(), o.maxNewTokens(),
@@ -171,9 +168,9 @@ public final class Grpo {
         r = trainer.run(o.resume());
       }
       Gpt klRef = reference != null ? reference : RunInfo.loadModel(o.policyRun(), null, o.device());
-      Eval after;
+      PolicyEval.Result after;
       try {
-        after = evaluate(policy, klRef, rm, template, evalSet, split.scorer(), o.maxNewTokens(), pad);
+        after = PolicyEval.evaluate(policy, klRef, rm, template, evalSet, o.maxNewTokens(), evalSeed);
       } finally {
         if (klRef != reference) {
           klRef.close();
@@ -196,72 +193,25 @@ public final class Grpo {
     }
   }
 
-  /** The generation prompt of a user message: {@code <|endoftext|><|user|>...<|end|><|assistant|>}. */
-  static int[] render(ChatTemplate template, Example e) {
-    return template.renderPrompt(List.of(new Message(Message.USER, e.prompt())));
-  }
-
-  /**
-   * Greedy replies of {@code policy} to {@code prompts}, scored by the reward model and by the rule
-   * scorer (means over prompts), and the mean per-token k3 KL estimate to {@code reference} over the
-   * reply tokens (NaN without a reference).
-   */
-  public static Eval evaluate(Gpt policy, Gpt reference, RewardModel rm, ChatTemplate template, List<Example> prompts,
-      RuleScorer scorer, int maxNewTokens, int padToken) {
-    int chunk = 16;
-    double reward = 0, rule = 0, kl = 0;
-    int klRows = 0;
-    for (int i = 0; i < prompts.size(); i += chunk) {
-      List<Example> part = prompts.subList(i, Math.min(prompts.size(), i + chunk));
-      int[][] rows = new int[part.size()][];
-      int longest = 0;
-      for (int j = 0; j < rows.length; j++) {
-        rows[j] = render(template, part.get(j));
-        longest = Math.max(longest, rows[j].length);
-      }
-      int budget = Math.min(maxNewTokens, policy.config.blockSize() - longest - 1);
-      int[][] replies = Generator.generate(policy, rows,
-          new SamplingConfig(budget, 0f, 0, 1f, new int[] {template.endToken()}, 0));
-      GrpoTask.Rollout ro = GrpoTask.Rollout.of(rows, replies, budget, template.endToken());
-      double[] s = GrpoTask.scores(rm, ro.scored(), padToken);
-      for (int j = 0; j < rows.length; j++) {
-        reward += s[j];
-        rule += scorer.score(part.get(j).prompt(), template.decodeText(replies[j]));
-      }
-      if (reference != null) {
-        SequenceLogProbs.Padded p = SequenceLogProbs.pad(ro.sequences(), ro.masks(), padToken);
-        float[] lp = GrpoTask.noGradTokenLogProbs(policy, p);
-        float[] ref = GrpoTask.noGradTokenLogProbs(reference, p);
-        GrpoLoss.Stats st = GrpoLoss.stats(lp, lp, ref, GrpoTask.tokenMask(p), new double[p.batch()], p.length(),
-            0.2, 0.0);
-        if (!Double.isNaN(st.kl())) {
-          // stats averages over the replies with a token; weight the chunk by its row count
-          kl += st.kl() * rows.length;
-          klRows += rows.length;
-        }
-      }
-    }
-    int n = prompts.size();
-    return new Eval(n, reward / n, rule / n, reference == null ? Double.NaN : klRows == 0 ? 0.0 : kl / klRows);
-  }
-
   private static Double finite(double v) {
     return Double.isFinite(v) ? v : null;
   }
 
   /** {@code <run>/grpo_eval.json}. */
-  private static void writeReport(Options o, Eval before, Eval after) {
+  private static void writeReport(Options o, PolicyEval.Result before, PolicyEval.Result after) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("policy_run", o.policyRun().toString());
     out.put("reward_run", o.rewardRun().toString());
     out.put("steps", o.train().steps());
     out.put("eval_prompts", after.prompts());
-    out.put("decoding", "greedy");
+    out.put("decoding", PolicyEval.SAMPLES + " samples per prompt at temperature " + PolicyEval.TEMPERATURE);
     out.put("reward_before", before == null ? null : finite(before.reward()));
     out.put("reward_after", finite(after.reward()));
     out.put("kl_final", finite(after.kl()));
     out.put("rule_score_before", before == null ? null : finite(before.ruleScore()));
     out.put("rule_score_after", finite(after.ruleScore()));
+    out.put("before", before);
+    out.put("after", after);
     Path file = o.runDir().resolve(REPORT);
     try {
       AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

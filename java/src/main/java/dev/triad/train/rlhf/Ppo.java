@@ -8,7 +8,6 @@ import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.chat.Message;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.pref.PreferenceData;
-import dev.triad.data.pref.RuleScorer;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.io.AtomicFiles;
@@ -138,11 +137,11 @@ public final class Ppo {
       double approxKl, double policyLoss, double valueLoss, double responseLength, double genTokensPerSec,
       double trainTokensPerSec) {}
 
-  /** Held-out evaluation: mean RM score, mean rule score (evaluation only) and one sample reply. */
-  public record Eval(double reward, double ruleScore, String sample) {}
-
-  /** {@code before} is null on resume; {@code steps} holds the steps this invocation ran. */
-  public record Result(Eval before, Eval after, double klFinal, List<StepMetrics> steps) {}
+  /**
+   * The {@link PolicyEval} before (null on resume) and after; {@code steps} holds the steps this
+   * invocation ran.
+   */
+  public record Result(PolicyEval.Result before, PolicyEval.Result after, double klFinal, List<StepMetrics> steps) {}
 
   /** Prefix of the critic's tensors (and its AdamW moments) in a PPO checkpoint. */
   static final String CRITIC = "critic.";
@@ -176,7 +175,6 @@ public final class Ppo {
 
     // RL prompts: shuffled by the seed; the first evalPrompts are held out for evaluation
     PreferenceData.Split split = PreferenceData.defaultSplit(o.seed());
-    RuleScorer scorer = split.scorer();
     List<Prompt> all = new ArrayList<>();
     for (Example e : split.rlPrompts()) {
       int[] p = template.renderPrompt(List.of(Message.user(e.prompt())));
@@ -214,9 +212,10 @@ public final class Ppo {
           policy.parameterCount(), o.rewardRun(), o.device(), trainSet.size(), evalSet.size(),
           o.runDir().toAbsolutePath());
 
-      Eval before = null;
+      PolicyEval.Result before = null;
+      List<Example> evalExamples = evalSet.stream().map(Prompt::example).toList();
       if (resumeFrom.isEmpty()) {
-        before = evaluate(policy, rm, template, scorer, evalSet, o.batch(), maxNew);
+        before = PolicyEval.evaluate(policy, null, rm, template, evalExamples, maxNew, o.seed() + 1).withKl(0.0);
         System.out.printf("ppo: before: held-out reward %.4f, rule score %.4f; sample: %s%n", before.reward(),
             before.ruleScore(), before.sample());
       }
@@ -273,7 +272,7 @@ public final class Ppo {
           }
         }
       }
-      Eval after = evaluate(policy, rm, template, scorer, evalSet, o.batch(), maxNew);
+      PolicyEval.Result after = PolicyEval.evaluate(policy, reference, rm, template, evalExamples, maxNew, o.seed() + 1);
       double klFinal = history.isEmpty() ? klLast : history.get(history.size() - 1).kl();
       System.out.printf("ppo: held-out reward %s -> %.4f, rule score %s -> %.4f, final KL %.4f; sample: %s%n",
           before == null ? "-" : String.format("%.4f", before.reward()), after.reward(),
@@ -568,42 +567,12 @@ public final class Ppo {
     }
   }
 
-  /** Greedy replies to the held-out prompts: mean RM score and mean rule score. */
-  private static Eval evaluate(Gpt policy, RewardModel rm, ChatTemplate template, RuleScorer scorer,
-      List<Prompt> prompts, int batch, int maxNew) {
-    double reward = 0, rule = 0;
-    String sample = null;
-    for (int i = 0; i < prompts.size(); i += batch) {
-      List<Prompt> chunk = prompts.subList(i, Math.min(prompts.size(), i + batch));
-      int[][] in = new int[chunk.size()][];
-      for (int b = 0; b < in.length; b++) {
-        in[b] = chunk.get(b).tokens();
-      }
-      int[][] out = Generator.generate(policy, in, new SamplingConfig(maxNew, 0f, 0, 1f,
-          new int[] {template.endToken()}, 0));
-      int[][] seqs = new int[in.length][];
-      for (int b = 0; b < in.length; b++) {
-        seqs[b] = java.util.Arrays.copyOf(in[b], in[b].length + out[b].length + 1);
-        System.arraycopy(out[b], 0, seqs[b], in[b].length, out[b].length);
-        seqs[b][seqs[b].length - 1] = template.endToken();
-        String text = template.decodeText(out[b]);
-        rule += RuleScorer.score(chunk.get(b).example(), text);
-        if (sample == null) {
-          sample = chunk.get(b).example().prompt() + " -> " + text;
-        }
-      }
-      for (double s : score(rm, seqs)) {
-        reward += s;
-      }
-    }
-    return new Eval(reward / prompts.size(), rule / prompts.size(), sample);
-  }
-
   private static Double finite(double v) {
     return Double.isFinite(v) ? v : null;
   }
 
-  private static void writeReport(Options o, Eval before, Eval after, double klFinal, int evalPrompts) {
+  private static void writeReport(Options o, PolicyEval.Result before, PolicyEval.Result after, double klFinal,
+      int evalPrompts) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("policy_run", o.policyRun().toString());
     report.put("reward_run", o.rewardRun().toString());
@@ -616,6 +585,9 @@ public final class Ppo {
     report.put("rule_score_after", finite(after.ruleScore()));
     report.put("sample_before", before == null ? null : before.sample());
     report.put("sample_after", after.sample());
+    report.put("decoding", PolicyEval.SAMPLES + " samples per prompt at temperature " + PolicyEval.TEMPERATURE);
+    report.put("before", before);
+    report.put("after", after);
     Path file = o.runDir().resolve(REPORT);
     try {
       AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

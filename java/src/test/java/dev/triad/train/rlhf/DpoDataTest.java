@@ -45,20 +45,23 @@ class DpoDataTest {
   }
 
   @Test
-  void builtinPairsPreferTheExactAnswer() {
-    DpoData.Pairs p = DpoData.builtin(T, 3, 30, 10);
+  void embeddedPairsAreThePreferenceData() {
+    DpoData.Pairs p = DpoData.embedded(T, 3, 30, 10);
     assertEquals(30, p.train().size());
     assertEquals(10, p.heldOut().size());
-    Set<String> trainPrompts = new HashSet<>();
-    for (Triple t : p.train()) {
-      String reply = T.decodeText(t.chosen());
-      assertEquals(T.decodeText(t.rejected()), DpoData.verbose(reply));
-      trainPrompts.add(Arrays.toString(t.prompt()));
+    var split = dev.triad.data.pref.PreferenceData.defaultSplit(3);
+    for (int i = 0; i < 30; i++) {
+      var pair = split.train().get(i);
+      assertEquals(Triple.of(T, pair.prompt(), pair.chosen(), pair.rejected()), p.train().get(i));
     }
+    Set<String> trainPrompts = new HashSet<>();
+    p.train().forEach(t -> trainPrompts.add(Arrays.toString(t.prompt())));
     for (Triple t : p.heldOut()) {
       assertTrue(!trainPrompts.contains(Arrays.toString(t.prompt())), "held-out prompt also in training");
     }
-    assertEquals(p, DpoData.builtin(T, 3, 30, 10), "the same seed gives the same pairs");
+    assertEquals(p, DpoData.embedded(T, 3, 30, 10), "the same seed gives the same pairs");
+    assertThrows(IllegalArgumentException.class, () -> DpoData.embedded(T, 3, 0, 10));
+    assertThrows(IllegalArgumentException.class, () -> DpoData.embedded(T, 3, 30, 1_000_000));
   }
 
   private Path file(String name, String... lines) throws IOException {
@@ -71,8 +74,9 @@ class DpoDataTest {
   void readsJsonlAndHoldsOutEveryTwentieth() throws IOException {
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      lines.add("{\"prompt\": \"q" + i + "\", \"chosen\": \"a\", \"rejected\": \"b\"" + (i == 0 ? ", \"system\": \"S\"" : "")
-          + "}");
+      String prompt = i == 0 ? "[{\"role\": \"system\", \"content\": \"S\"}, {\"role\": \"user\", \"content\": \"q0\"}]"
+          : "\"q" + i + "\"";
+      lines.add("{\"prompt\": " + prompt + ", \"chosen\": \"a\", \"rejected\": \"b\"}");
       if (i == 5) {
         lines.add("   ");
       }
@@ -88,22 +92,22 @@ class DpoDataTest {
   void errorsNameFileLineAndField() throws IOException {
     String ok = "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\"}";
     String[][] cases = {
-        {"{\"prompt\": \"p\", \"rejected\": \"r\"}", ":2: field \"chosen\" is missing"},
-        {"{\"prompt\": \"p\", \"chosen\": 3, \"rejected\": \"r\"}", ":2: field \"chosen\" must be a string"},
-        {"{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"  \"}", ":2: field \"rejected\" is empty"},
-        {"{\"prompt\": [], \"chosen\": \"c\", \"rejected\": \"r\"}", ":2: field \"prompt\" must be a string"},
-        {"{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\", \"system\": 1}", ":2: field \"system\""},
-        {"{\"prompt\": \"p\", ", ":2: invalid JSON"},
-        {"[1, 2]", ":2: expected a JSON object"},
+        {"{\"prompt\": \"p\", \"rejected\": \"r\"}", "chosen"},
+        {"{\"prompt\": \"p\", \"chosen\": 3, \"rejected\": \"r\"}", "chosen"},
+        {"{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"  \"}", "rejected"},
+        {"{\"prompt\": [], \"chosen\": \"c\", \"rejected\": \"r\"}", "prompt"},
+        {"{\"prompt\": \"p\", ", "invalid JSON"},
+        {"[1, 2]", "expected a JSON object"},
     };
     for (String[] c : cases) {
       Path f = file("bad.jsonl", ok, c[0]);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DpoData.readJsonl(f, T), c[0]);
-      assertTrue(e.getMessage().startsWith(f + c[1]), "for " + c[0] + ": " + e.getMessage());
+      assertTrue(e.getMessage().startsWith(f + ":2: ") && e.getMessage().contains(c[1]), "for " + c[0] + ": "
+          + e.getMessage());
     }
     Path empty = file("empty.jsonl", "", " ");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DpoData.readJsonl(empty, T));
-    assertTrue(e.getMessage().contains("no pairs"), e.getMessage());
+    assertTrue(e.getMessage().contains("no preference pairs"), e.getMessage());
     assertThrows(IOException.class, () -> DpoData.readJsonl(dir.resolve("absent.jsonl"), T));
   }
 }

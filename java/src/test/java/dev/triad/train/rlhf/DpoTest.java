@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.triad.data.Tokenizer;
+import dev.triad.data.pref.PreferenceData;
+import dev.triad.data.pref.PreferencePair;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.io.Safetensors;
 import dev.triad.io.SafetensorsFile;
@@ -52,7 +54,15 @@ class DpoTest {
         0, 0, 20, 1, 7);
     Sft.run(new Sft.Options(sft, pre, null, Device.CPU, 4, 128, true, st, 0, false, false));
     ChatTemplate template = new ChatTemplate(Tokenizer.byName("byte"));
-    pairs = DpoData.builtin(template, 7, 96, 32);
+    // the concise and polite pairs of the embedded data: rules a tiny model can learn in a few steps
+    // (telling a right answer from a wrong one needs a model that can do the task)
+    var split = PreferenceData.defaultSplit(7);
+    pairs = new DpoData.Pairs(DpoData.triples(template, easy(split.train(), 96)),
+        DpoData.triples(template, easy(split.heldOut(), 32)));
+  }
+
+  private static java.util.List<PreferencePair> easy(java.util.List<PreferencePair> all, int n) {
+    return all.stream().filter(p -> PreferenceData.ruleOf(p) != PreferenceData.Rule.CORRECT).limit(n).toList();
   }
 
   private static Dpo.Options options(Path out, int steps, int warmup, boolean resume) {
