@@ -270,25 +270,43 @@ static inline bool run_and_check(const char* name, GemmLaunchFn launch, LabBuffe
   return ok;
 }
 
-// Median of `reps` individually event-timed launches after `warmup` launches. Returns ms.
+// Timing: `warmup` launches, then one event-timed launch to size the batch, then `reps` samples,
+// each an event pair around `inner` back-to-back launches (inner chosen so a sample lasts >= ~1 ms,
+// which hides host launch gaps at 1024^3 where one launch is a few microseconds). Returns the
+// median over samples of the per-launch time in ms. Same inputs every launch: a GEMM at these
+// sizes is compute-bound, and torch.matmul is timed the same way in gemm_lab.sh.
 static inline double time_kernel(GemmLaunchFn launch, const GemmProblem& p, int warmup, int reps) {
   for (int i = 0; i < warmup; ++i) launch(p, 0);
   CUDA_CHECK_LAUNCH("warmup");
   CUDA_CHECK(cudaDeviceSynchronize());
-  std::vector<cudaEvent_t> ev(2 * reps);
-  for (auto& e : ev) CUDA_CHECK(cudaEventCreate(&e));
-  for (int i = 0; i < reps; ++i) {
-    CUDA_CHECK(cudaEventRecord(ev[2 * i], 0));
-    launch(p, 0);
-    CUDA_CHECK(cudaEventRecord(ev[2 * i + 1], 0));
-  }
-  CUDA_CHECK_LAUNCH("timed runs");
-  CUDA_CHECK(cudaDeviceSynchronize());
+  cudaEvent_t e0, e1;
+  CUDA_CHECK(cudaEventCreate(&e0));
+  CUDA_CHECK(cudaEventCreate(&e1));
+  float one = 0.f;
+  CUDA_CHECK(cudaEventRecord(e0, 0));
+  launch(p, 0);
+  CUDA_CHECK(cudaEventRecord(e1, 0));
+  CUDA_CHECK_LAUNCH("sizing run");
+  CUDA_CHECK(cudaEventSynchronize(e1));
+  CUDA_CHECK(cudaEventElapsedTime(&one, e0, e1));
+  int inner = (int)std::min(200.0, std::max(1.0, std::ceil(1.0 / std::max(one, 1e-3f))));
   std::vector<float> ms(reps);
-  for (int i = 0; i < reps; ++i) CUDA_CHECK(cudaEventElapsedTime(&ms[i], ev[2 * i], ev[2 * i + 1]));
-  for (auto& e : ev) CUDA_CHECK(cudaEventDestroy(e));
+  for (int i = 0; i < reps; ++i) {
+    CUDA_CHECK(cudaEventRecord(e0, 0));
+    for (int j = 0; j < inner; ++j) launch(p, 0);
+    CUDA_CHECK(cudaEventRecord(e1, 0));
+    CUDA_CHECK(cudaEventSynchronize(e1));
+    CUDA_CHECK_LAUNCH("timed runs");
+    CUDA_CHECK(cudaEventElapsedTime(&ms[i], e0, e1));
+    ms[i] /= inner;
+  }
+  CUDA_CHECK(cudaEventDestroy(e0));
+  CUDA_CHECK(cudaEventDestroy(e1));
   std::sort(ms.begin(), ms.end());
-  return reps % 2 ? ms[reps / 2] : 0.5 * (ms[reps / 2 - 1] + ms[reps / 2]);
+  double med = reps % 2 ? ms[reps / 2] : 0.5 * (ms[reps / 2 - 1] + ms[reps / 2]);
+  std::printf("  timing: %d samples x %d launches, min %.4f ms, median %.4f ms, max %.4f ms\n", reps,
+              inner, ms.front(), med, ms.back());
+  return med;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -656,4 +674,20 @@ static inline CUtensorMap make_tmap_kmajor_sw128(const bf16* base, int rows, int
   LAB_REQUIRE(r == CUDA_SUCCESS, "cuTensorMapEncodeTiled failed (CUresult %d) rows=%d cols=%d box_rows=%d",
               (int)r, rows, cols, box_rows);
   return map;
+}
+
+// Small cache so that timing loops do not re-encode tensor maps on every launch (encoding is a
+// host call of a few microseconds — as long as a whole 1024^3 GEMM).
+static inline CUtensorMap cached_tmap_kmajor_sw128(const bf16* base, int rows, int cols, int box_rows) {
+  struct Entry { const bf16* base; int rows, cols, box; CUtensorMap map; };
+  static Entry cache[16];
+  static int used = 0, next = 0;
+  for (int i = 0; i < used; ++i)
+    if (cache[i].base == base && cache[i].rows == rows && cache[i].cols == cols && cache[i].box == box_rows)
+      return cache[i].map;
+  Entry e{base, rows, cols, box_rows, make_tmap_kmajor_sw128(base, rows, cols, box_rows)};
+  cache[next] = e;
+  next = (next + 1) % 16;
+  used = std::min(used + 1, 16);
+  return e.map;
 }
