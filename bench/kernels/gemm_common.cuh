@@ -1,9 +1,14 @@
 // gemm_common.cuh — shared pieces of the Hopper GEMM lab (bench/kernels/gemm_sm90_*.cu).
 //
-// Problem every version solves ("NT", the layout of a linear layer y = x W^T):
-//   C[M,N] = epilogue( A[M,K] @ B[N,K]^T )      A, B, C row-major bf16, fp32 accumulation
-// i.e. both operands are K-major (K is the contiguous dimension), which is exactly the layout
-// wgmma wants for A and B with imm-trans-a = imm-trans-b = 0.
+// Problem every version solves, with Triad's triad_matmul conventions (native/include/triad.h):
+//   C[M,N] = epilogue( op(a)[M,K] @ op(b)[K,N] ),  bf16 in/out, fp32 accumulation, row-major
+//   op(a) = a stored [M,K]  or, with trans_a, a^T with a stored [K,M]
+//   op(b) = b stored [K,N]  or, with trans_b, b^T with b stored [N,K]
+// Layout names (BLAS style, op(A) op(B)):  NT = (0,1)  NN = (0,0)  TN = (1,0)  TT = (1,1).
+// The main case is NT, a linear layer y = x W^T: both operands K-major (K contiguous), exactly
+// what wgmma wants with imm-trans-a = imm-trans-b = 0. The backward passes need NN (dx = dy W)
+// and TN (dW = dy^T x): there an operand is "MN-major" (M or N contiguous), which wgmma reads
+// with imm-trans = 1 and an MN-major smem descriptor (v3 implements all four; v1, v2 and v4 NT).
 // Epilogues: 0 = none, 1 = + bias[N], 2 = GELU_tanh(. + bias[N]) (bias bf16, math in fp32).
 //
 // This header has two halves:
@@ -21,6 +26,7 @@
 #include <cudaTypedefs.h>   // PFN_cuTensorMapEncodeTiled_v12000
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -72,13 +78,17 @@ static inline const char* epi_name(int e) {
 // What a version's host launcher receives. All pointers are device pointers; A is [M,K], B is
 // [N,K], C is [M,N], bias is [N] (or nullptr when epi == EPI_NONE). Row-major, no padding.
 struct GemmProblem {
-  const bf16* A;
-  const bf16* B;
+  const bf16* A;   // [M,K], or [K,M] when trans_a
+  const bf16* B;   // [K,N], or [N,K] when trans_b   (NT: trans_a = 0, trans_b = 1)
   const bf16* bias;
   bf16* C;
   int M, N, K;
   int epi;
+  int trans_a, trans_b;
 };
+enum Layout { LAYOUT_NT = 1, LAYOUT_NN = 2, LAYOUT_TN = 4, LAYOUT_TT = 8 };
+static inline int layout_bit(int ta, int tb) { return ta ? (tb ? LAYOUT_TT : LAYOUT_TN) : (tb ? LAYOUT_NT : LAYOUT_NN); }
+static inline const char* layout_name(int ta, int tb) { return ta ? (tb ? "TT" : "TN") : (tb ? "NT" : "NN"); }
 typedef void (*GemmLaunchFn)(const GemmProblem& p, cudaStream_t stream);
 
 // ------------------------------------------------------------------------------------------------
@@ -134,13 +144,16 @@ static inline double gelu_tanh_ref(double x) {
 // (sum_k |a_ik * b_jk| + |bias_j|) used by the tolerance.
 struct RefVal { double val, scale; };
 static inline RefVal ref_element(const std::vector<uint16_t>& A, const std::vector<uint16_t>& B,
-                          const std::vector<uint16_t>& bias, int N, int K, int epi, int i, int j) {
-  (void)N;
+                                 const std::vector<uint16_t>& bias, int M, int N, int K, int epi,
+                                 int ta, int tb, int i, int j) {
   double acc = 0.0, scale = 0.0;
-  const uint16_t* a = &A[(size_t)i * K];
-  const uint16_t* b = &B[(size_t)j * K];
+  // element (i,k) of op(a) and (k,j) of op(b), as (base, stride along k)
+  const uint16_t* a = ta ? &A[i] : &A[(size_t)i * K];
+  const size_t sa = ta ? (size_t)M : 1;
+  const uint16_t* b = tb ? &B[(size_t)j * K] : &B[j];
+  const size_t sb = tb ? 1 : (size_t)N;
   for (int k = 0; k < K; ++k) {
-    double p = (double)host_bf2f(a[k]) * (double)host_bf2f(b[k]);
+    double p = (double)host_bf2f(a[k * sa]) * (double)host_bf2f(b[k * sb]);
     acc += p;
     scale += std::fabs(p);
   }
@@ -165,8 +178,9 @@ static inline RefVal ref_element(const std::vector<uint16_t>& A, const std::vect
 struct CheckStats {
   long checked = 0, bad = 0, nonfinite = 0;
   double max_abs_err = 0, err2 = 0, ref2 = 0;
-  int first_bad_i = -1, first_bad_j = -1;
-  double first_bad_out = 0, first_bad_ref = 0;
+  struct Bad { int i, j; double out, ref; };
+  std::vector<Bad> first_bad;  // up to 8, printed on failure: the pattern of (i, j) usually names
+                               // the bug (rows 8-15 of each 16: fragment map; k slices: descriptor)
   double rel_l2() const { return ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0; }
 };
 
@@ -182,9 +196,7 @@ static inline void check_element(CheckStats& st, double out, RefVal r, int i, in
   }
   st.ref2 += r.val * r.val;
   if (bad) {
-    if (st.bad == 0) {
-      st.first_bad_i = i; st.first_bad_j = j; st.first_bad_out = out; st.first_bad_ref = r.val;
-    }
+    if (st.first_bad.size() < 8) st.first_bad.push_back({i, j, out, r.val});
     st.bad++;
   }
 }
@@ -193,7 +205,7 @@ static inline void check_element(CheckStats& st, double out, RefVal r, int i, in
 // Device buffers for one problem
 // ------------------------------------------------------------------------------------------------
 struct LabBuffers {
-  int M = 0, N = 0, K = 0;
+  int M = 0, N = 0, K = 0, ta = 0, tb = 1;
   std::vector<uint16_t> hA, hB, hBias, hC;
   bf16 *dA = nullptr, *dB = nullptr, *dBias = nullptr, *dC = nullptr;
 
@@ -220,7 +232,7 @@ struct LabBuffers {
     CUDA_CHECK(cudaMemcpy(hC.data(), dC, hC.size() * 2, cudaMemcpyDeviceToHost));
   }
   GemmProblem problem(int epi) const {
-    return GemmProblem{dA, dB, epi == EPI_NONE ? nullptr : dBias, dC, M, N, K, epi};
+    return GemmProblem{dA, dB, epi == EPI_NONE ? nullptr : dBias, dC, M, N, K, epi, ta, tb};
   }
   void release() {
     cudaFree(dA); cudaFree(dB); cudaFree(dBias); cudaFree(dC);
@@ -244,7 +256,7 @@ static inline bool run_and_check(const char* name, GemmLaunchFn launch, LabBuffe
   for (size_t idx = 0; idx < buf.hC.size(); ++idx)
     if (!std::isfinite(host_bf2f(buf.hC[idx]))) nan_total++;
   auto chk = [&](int i, int j) {
-    RefVal r = ref_element(buf.hA, buf.hB, buf.hBias, N, K, epi, i, j);
+    RefVal r = ref_element(buf.hA, buf.hB, buf.hBias, M, N, K, epi, buf.ta, buf.tb, i, j);
     check_element(st, host_bf2f(buf.hC[(size_t)i * N + j]), r, i, j);
   };
   if (full) {
@@ -260,13 +272,15 @@ static inline bool run_and_check(const char* name, GemmLaunchFn launch, LabBuffe
     for (int s = 0; s < samples; ++s) chk(r.below(M), r.below(N));
   }
   bool ok = st.bad == 0 && nan_total == 0 && st.rel_l2() < 1e-2;
-  std::printf("  check %-10s M=%-5d N=%-5d K=%-5d epi=%-9s %s: %ld elems, max|err|=%.3g, "
+  std::printf("  check %-10s %s M=%-5d N=%-5d K=%-5d epi=%-9s %s: %ld elems, max|err|=%.3g, "
               "rel_l2=%.3g, NaN/unwritten=%ld -> %s\n",
-              name, M, N, K, epi_name(epi), full ? "full" : "sampled", st.checked, st.max_abs_err,
+              name, layout_name(buf.ta, buf.tb), M, N, K, epi_name(epi), full ? "full" : "sampled", st.checked, st.max_abs_err,
               st.rel_l2(), nan_total, ok ? "PASS" : "FAIL");
-  if (!ok && st.bad > 0)
-    std::printf("    %ld elements out of tolerance; first at (%d,%d): got %.6g want %.6g\n", st.bad,
-                st.first_bad_i, st.first_bad_j, st.first_bad_out, st.first_bad_ref);
+  if (!ok && st.bad > 0) {
+    std::printf("    %ld elements out of tolerance; first ones:", st.bad);
+    for (auto& b : st.first_bad) std::printf(" (%d,%d) got %.5g want %.5g;", b.i, b.j, b.out, b.ref);
+    std::printf("\n");
+  }
   return ok;
 }
 
@@ -317,16 +331,18 @@ struct LabOptions {
   bool check_only = false;
   bool skip_small = false;
   int epi = EPI_NONE;  // epilogue used for the benchmark run
+  int ta = 0, tb = 1;  // layout of the benchmark run (default NT)
   int warmup = 5, reps = 30;
   uint64_t seed = 1234;
 };
 
 static inline void lab_usage(const char* prog) {
   std::printf(
-      "usage: %s [M N K] [--check-only] [--no-small] [--epi none|bias|gelu] [--reps R]\n"
-      "          [--warmup W] [--seed S]\n"
-      "  C[M,N] = epi(A[M,K] @ B[N,K]^T), bf16 in/out, fp32 accumulate. Validates on small shapes\n"
-      "  (full fp64 reference, all epilogues, tails) and on M N K (sampled), then times M N K.\n"
+      "usage: %s [M N K] [--check-only] [--no-small] [--epi none|bias|gelu] [--layout nt|nn|tn|tt]\n"
+      "          [--reps R] [--warmup W] [--seed S]\n"
+      "  C[M,N] = epi(op(a) @ op(b)), bf16 in/out, fp32 accumulate; default layout NT:\n"
+      "  a [M,K], b [N,K] (y = x W^T). Validates on small shapes (full fp64 reference, all\n"
+      "  epilogues, every layout the version supports, tails) and on M N K (sampled), then times.\n"
       "  Exit: 0 ok, 1 validation failed, 2 bad usage/unsupported, 3 CUDA error.\n",
       prog);
 }
@@ -346,6 +362,12 @@ static inline LabOptions parse_lab_args(int argc, char** argv) {
       std::string v = need("--epi");
       o.epi = v == "none" ? EPI_NONE : v == "bias" ? EPI_BIAS : v == "gelu" ? EPI_BIAS_GELU : -1;
       LAB_REQUIRE(o.epi >= 0, "--epi must be none, bias or gelu");
+    } else if (a == "--layout") {
+      std::string v = need("--layout");
+      for (auto& ch : v) ch = (char)std::tolower((unsigned char)ch);
+      LAB_REQUIRE(v == "nt" || v == "nn" || v == "tn" || v == "tt", "--layout must be nt, nn, tn or tt");
+      o.ta = v[0] == 't';
+      o.tb = v[1] == 't';
     } else if (a == "--reps") o.reps = std::atoi(need("--reps").c_str());
     else if (a == "--warmup") o.warmup = std::atoi(need("--warmup").c_str());
     else if (a == "--seed") o.seed = std::strtoull(need("--seed").c_str(), nullptr, 10);
@@ -361,9 +383,14 @@ static inline LabOptions parse_lab_args(int argc, char** argv) {
   return o;
 }
 
-// k_align: the version's requirement on K (row pitch of A and B must be a multiple of 16 bytes for
-// 16-byte loads / TMA, so every version here needs K % 8 == 0).
-static inline int gemm_lab_main(int argc, char** argv, const char* name, GemmLaunchFn launch, int k_align) {
+// Row pitch (elements) of the stored operands must be a multiple of 8 (16 bytes) for 16-byte loads
+// and TMA: a's pitch is K (or M when trans_a), b's is N (or K when trans_b).
+static inline bool pitches_ok(int M, int N, int K, int ta, int tb) {
+  return (ta ? M : K) % 8 == 0 && (tb ? K : N) % 8 == 0;
+}
+
+// layouts: bit mask of the Layout values the version implements.
+static inline int gemm_lab_main(int argc, char** argv, const char* name, GemmLaunchFn launch, int layouts) {
   LabOptions o = parse_lab_args(argc, argv);
   int dev = 0;
   CUDA_CHECK(cudaGetDevice(&dev));
@@ -375,41 +402,52 @@ static inline int gemm_lab_main(int argc, char** argv, const char* name, GemmLau
   LAB_REQUIRE(prop.major == 9 && prop.minor == 0,
               "%s is built for sm_90a (H100/H200) only; this device is sm_%d%d", name, prop.major,
               prop.minor);
-  LAB_REQUIRE(o.K % k_align == 0, "%s needs K %% %d == 0 (row pitch a multiple of 16 bytes); K=%d",
-              name, k_align, o.K);
+  LAB_REQUIRE(layouts & layout_bit(o.ta, o.tb), "%s does not implement layout %s", name,
+              layout_name(o.ta, o.tb));
+  LAB_REQUIRE(pitches_ok(o.M, o.N, o.K, o.ta, o.tb),
+              "%s: row pitches of a and b must be multiples of 8 elements (16 bytes): M=%d N=%d K=%d %s",
+              name, o.M, o.N, o.K, layout_name(o.ta, o.tb));
 
   bool all_ok = true;
   uint64_t seed = o.seed;
   if (!o.skip_small) {
-    // Small shapes with a full reference: one exact multiple of the tiles, and tails in every
-    // dimension (M, N not multiples of 64/128/256, K not a multiple of 64, K < 64).
-    const int shapes[][3] = {{256, 256, 128}, {200, 328, 136}, {129, 65, 8}, {384, 520, 264}};
-    for (auto& s : shapes) {
-      if (s[2] % k_align) continue;
-      LabBuffers b;
-      b.alloc_and_init(s[0], s[1], s[2], ++seed);
-      for (int epi = EPI_NONE; epi <= EPI_BIAS_GELU; ++epi)
-        all_ok &= run_and_check(name, launch, b, epi, true, 0, seed);
-      b.release();
-    }
+    // Small shapes with a full reference, fresh inputs each: one exact multiple of the tiles, and
+    // tails in every dimension (M, N not multiples of 64/128/256, K not a multiple of 64, K < 64).
+    // Shapes whose pitches do not fit a layout are skipped for that layout.
+    const int shapes[][3] = {{256, 256, 128}, {200, 328, 136}, {129, 65, 8}, {136, 72, 24}, {384, 520, 264}};
+    for (int ta = 0; ta <= 1; ++ta)
+      for (int tb = 0; tb <= 1; ++tb) {
+        if (!(layouts & layout_bit(ta, tb))) continue;
+        for (auto& s : shapes) {
+          if (!pitches_ok(s[0], s[1], s[2], ta, tb)) continue;
+          LabBuffers b;
+          b.ta = ta; b.tb = tb;
+          b.alloc_and_init(s[0], s[1], s[2], ++seed);
+          for (int epi = EPI_NONE; epi <= EPI_BIAS_GELU; ++epi)
+            all_ok &= run_and_check(name, launch, b, epi, true, 0, seed);
+          b.release();
+        }
+      }
   }
   LabBuffers big;
+  big.ta = o.ta; big.tb = o.tb;
   big.alloc_and_init(o.M, o.N, o.K, ++seed);
   all_ok &= run_and_check(name, launch, big, o.epi, false, 4096, seed);
   if (o.epi != EPI_BIAS_GELU && !o.skip_small)
     all_ok &= run_and_check(name, launch, big, EPI_BIAS_GELU, false, 1024, seed + 7);
+  const char* lay = layout_name(o.ta, o.tb);
   if (!all_ok) {
-    std::printf("RESULT %s M=%d N=%d K=%d check=FAIL\n", name, o.M, o.N, o.K);
+    std::printf("RESULT %s %s M=%d N=%d K=%d check=FAIL\n", name, lay, o.M, o.N, o.K);
     big.release();
     return 1;
   }
   if (!o.check_only) {
     double ms = time_kernel(launch, big.problem(o.epi), o.warmup, o.reps);
     double tflops = 2.0 * o.M * (double)o.N * o.K / (ms * 1e-3) / 1e12;
-    std::printf("RESULT %s M=%d N=%d K=%d epi=%s ms=%.4f tflops=%.1f check=PASS\n", name, o.M, o.N,
-                o.K, epi_name(o.epi), ms, tflops);
+    std::printf("RESULT %s %s M=%d N=%d K=%d epi=%s ms=%.4f tflops=%.1f check=PASS\n", name, lay,
+                o.M, o.N, o.K, epi_name(o.epi), ms, tflops);
   } else {
-    std::printf("RESULT %s M=%d N=%d K=%d check=PASS (check-only)\n", name, o.M, o.N, o.K);
+    std::printf("RESULT %s %s M=%d N=%d K=%d check=PASS (check-only)\n", name, lay, o.M, o.N, o.K);
   }
   big.release();
   return 0;
@@ -454,6 +492,28 @@ __device__ __forceinline__ uint64_t make_desc_kmajor_sw128(uint32_t smem_addr) {
   return d;
 }
 
+// MN-major operand (imm-trans = 1; a stored [K,M] for A, b stored [K,N] for B), 128B swizzle.
+// The tile is kept as CHUNKS of 64 M/N-elements: chunk j holds MN indices 64j..64j+63 for all BK
+// k's, one 128-byte row per k (rows swizzled like the K-major case: 16-byte unit u of row r at
+// u ^ (r % 8)), i.e. exactly one TMA box {64 MN, BK rows} with CU_TENSOR_MAP_SWIZZLE_128B.
+// 8 k-rows form one 1024-byte atom. Strides (PTX: for MN-major swizzled layouts the "leading"
+// offset steps between swizzle-width (64-element) groups along MN, the "stride" offset between
+// 8-row groups along K):
+//   LBO = distance between MN chunks = BK * 128 bytes (8 KB for BK = 64)
+//   SBO = distance between 8-k-row groups = 1024 bytes
+// The k16 slice kk of a wgmma starts kk * 16 rows * 128 B = 2048*kk bytes in (whole atoms).
+// THIS IS THE LEAST CERTAIN FIELD ASSIGNMENT IN THE LAB: if the MN-major layouts fail while NT
+// passes, run with GEMM_MN_SWAP=1, which swaps LBO and SBO (see v3).
+__device__ __forceinline__ uint64_t make_desc_mnmajor_sw128(uint32_t smem_addr, uint32_t lbo_bytes,
+                                                            uint32_t sbo_bytes) {
+  uint64_t d = 0;
+  d |= (uint64_t)((smem_addr & 0x3FFFFu) >> 4);
+  d |= (uint64_t)((lbo_bytes >> 4) & 0x3FFFu) << 16;
+  d |= (uint64_t)((sbo_bytes >> 4) & 0x3FFFu) << 32;
+  d |= DESC_SWIZZLE_128B << 62;
+  return d;
+}
+
 // byte offset of element (row r, k) inside a K-major SW128 tile whose rows are 128 bytes
 __host__ __device__ constexpr uint32_t sw128_offset(uint32_t r, uint32_t k) {
   return r * SW128_ROW_BYTES + ((((k * 2) >> 4) ^ (r & 7)) << 4) + ((k * 2) & 15);
@@ -477,13 +537,16 @@ __device__ __forceinline__ void fence_regs(float (&d)[R]) {
   for (int i = 0; i < R; ++i) asm volatile("" : "+f"(d[i])::"memory");
 }
 
-// ---- wgmma.mma_async m64nNk16, bf16 x bf16 -> f32, A and B from shared memory, both K-major -----
+// ---- wgmma.mma_async m64nNk16, bf16 x bf16 -> f32, A and B from shared memory ------------------
 // Operands after the descriptors: scale-d (predicate: 0 -> D = A*B, 1 -> D += A*B),
-// imm-scale-a = 1, imm-scale-b = 1 (no negation), imm-trans-a = 0, imm-trans-b = 0 (K-major).
+// imm-scale-a = 1, imm-scale-b = 1 (no negation), imm-trans-a = TA, imm-trans-b = TB
+// (0: the operand is K-major in smem, the NT case; 1: M-/N-major, see make_desc_mnmajor_sw128).
 // Accumulator fragment (f32, N/2 registers per thread), thread t of the warpgroup, warp w = t/32,
 // lane l:   d[i] -> row = 16*w + l/4 + 8*((i/2) % 2),  col = 8*(i/4) + 2*(l%4) + (i%2)
 // (the mma.sync m16n8 C layout, warp w owning rows 16w..16w+15, repeated for each 8-column block).
+template <int TA = 0, int TB = 0>
 __device__ __forceinline__ void wgmma_m64n128k16(float (&d)[64], uint64_t da, uint64_t db, int scale_d) {
+  static_assert((TA == 0 || TA == 1) && (TB == 0 || TB == 1), "imm-trans is 0 (K-major) or 1 (MN-major)");
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
@@ -491,7 +554,7 @@ __device__ __forceinline__ void wgmma_m64n128k16(float (&d)[64], uint64_t da, ui
       "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
       "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
       "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-      "%64, %65, p, 1, 1, 0, 0;\n}\n"
+      "%64, %65, p, 1, 1, %67, %68;\n}\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
         "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
         "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
@@ -500,10 +563,12 @@ __device__ __forceinline__ void wgmma_m64n128k16(float (&d)[64], uint64_t da, ui
         "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
         "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
         "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
-      : "l"(da), "l"(db), "r"(scale_d));
+      : "l"(da), "l"(db), "r"(scale_d), "n"(TA), "n"(TB));
 }
 
+template <int TA = 0, int TB = 0>
 __device__ __forceinline__ void wgmma_m64n256k16(float (&d)[128], uint64_t da, uint64_t db, int scale_d) {
+  static_assert((TA == 0 || TA == 1) && (TB == 0 || TB == 1), "imm-trans is 0 (K-major) or 1 (MN-major)");
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 "
@@ -515,7 +580,7 @@ __device__ __forceinline__ void wgmma_m64n256k16(float (&d)[128], uint64_t da, u
       "%80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, "
       "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, "
       "%112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, "
-      "%128, %129, p, 1, 1, 0, 0;\n}\n"
+      "%128, %129, p, 1, 1, %131, %132;\n}\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
         "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
         "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
@@ -532,7 +597,7 @@ __device__ __forceinline__ void wgmma_m64n256k16(float (&d)[128], uint64_t da, u
         "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]), "+f"(d[109]), "+f"(d[110]), "+f"(d[111]),
         "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]),
         "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
-      : "l"(da), "l"(db), "r"(scale_d));
+      : "l"(da), "l"(db), "r"(scale_d), "n"(TA), "n"(TB));
 }
 
 // ---- async-proxy fence -------------------------------------------------------------------------

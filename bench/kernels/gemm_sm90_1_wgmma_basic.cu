@@ -89,6 +89,7 @@ __global__ void __launch_bounds__(THREADS) gemm_kernel(const bf16* __restrict__ 
 }
 
 void launch(const GemmProblem& p, cudaStream_t stream) {
+  LAB_REQUIRE(!p.trans_a && p.trans_b, "%s implements the NT layout only (see v3 for NN/TN/TT)", "v1");
   dim3 grid((p.N + BN - 1) / BN, (p.M + BM - 1) / BM);
   LAB_REQUIRE(grid.y <= 65535, "M too large for v1's grid");
   gemm_kernel<<<grid, THREADS, 0, stream>>>(p.A, p.B, p.bias, p.C, p.M, p.N, p.K, p.epi);
@@ -97,5 +98,5 @@ void launch(const GemmProblem& p, cudaStream_t stream) {
 }  // namespace v1
 
 int main(int argc, char** argv) {
-  return gemm_lab_main(argc, argv, "v1_wgmma_basic", v1::launch, 8);
+  return gemm_lab_main(argc, argv, "v1_wgmma_basic", v1::launch, LAYOUT_NT);
 }

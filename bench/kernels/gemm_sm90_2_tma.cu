@@ -120,6 +120,7 @@ __global__ void __launch_bounds__(THREADS, 1)
 }
 
 void launch(const GemmProblem& p, cudaStream_t stream) {
+  LAB_REQUIRE(!p.trans_a && p.trans_b, "%s implements the NT layout only (see v3 for NN/TN/TT)", "v2");
   static bool configured = false;
   if (!configured) {
     CUDA_CHECK(cudaFuncSetAttribute(gemm_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES));
@@ -134,4 +135,4 @@ void launch(const GemmProblem& p, cudaStream_t stream) {
 
 }  // namespace v2
 
-int main(int argc, char** argv) { return gemm_lab_main(argc, argv, "v2_tma", v2::launch, 8); }
+int main(int argc, char** argv) { return gemm_lab_main(argc, argv, "v2_tma", v2::launch, LAYOUT_NT); }

@@ -242,6 +242,7 @@ static void launch_cl(const GemmProblem& p, cudaStream_t stream) {
 }
 
 void launch(const GemmProblem& p, cudaStream_t stream) {
+  LAB_REQUIRE(!p.trans_a && p.trans_b, "v4 implements the NT layout only (see v3 for NN/TN/TT)");
   static int cl = 0;
   if (cl == 0) {
     const char* e = std::getenv("GEMM_V4_CLUSTER");
@@ -254,4 +255,4 @@ void launch(const GemmProblem& p, cudaStream_t stream) {
 
 }  // namespace v4
 
-int main(int argc, char** argv) { return gemm_lab_main(argc, argv, "v4_persistent", v4::launch, 8); }
+int main(int argc, char** argv) { return gemm_lab_main(argc, argv, "v4_persistent", v4::launch, LAYOUT_NT); }
