@@ -7,6 +7,12 @@
 #   bash bench/kernels/gemm_lab.sh 4096 8192        # chosen sizes
 #   VERSIONS="3 4" bash bench/kernels/gemm_lab.sh   # only some versions (by number)
 #   CHECK_ONLY=1 bash bench/kernels/gemm_lab.sh     # validate, no timing
+#   LAYOUTS="nt nn tn" bash ...                     # also time the backward layouts (v3 has them;
+#                                                   #  versions without a layout show "-")
+#   SANITIZE=1 bash ...                             # first run compute-sanitizer memcheck on a
+#                                                   #  small shape of every version
+#   RUN_TIMEOUT=60                                  # seconds per program run (a deadlocked
+#                                                   #  barrier shows up as a timeout, rc=124)
 #
 # Outputs go to $OUT (the device tool's folder) or /tmp/gemm_lab_out when OUT is unset:
 #   gemm_lab.log   everything      gemm_table.md  the final table
@@ -26,6 +32,9 @@ log() { echo "$@" | tee -a "$LOG"; }
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(1024 2048 4096 8192)
 REPS="${REPS:-30}"
+LAYOUTS=(${LAYOUTS:-nt})
+RUN_TIMEOUT="${RUN_TIMEOUT:-60}"
+T0=$SECONDS
 
 NVCC="${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}"
 [ -x "$NVCC" ] || { log "nvcc not found (set NVCC=...)"; exit 2; }
@@ -88,53 +97,77 @@ else
   log "cuobjdump not found: no SASS summary"
 fi
 
+# ---- optional: compute-sanitizer memcheck on a small shape -------------------------------------
+if [ -n "${SANITIZE:-}" ]; then
+  CS="$(dirname "$NVCC")/compute-sanitizer"; [ -x "$CS" ] || CS="$(command -v compute-sanitizer || true)"
+  for f in "${SRCS[@]}"; do
+    n="$(basename "$f" .cu)"; [ -x "$BUILD/$n" ] || continue
+    log "== compute-sanitizer memcheck $n 384 520 264 --check-only --no-small"
+    timeout 300 "$CS" --tool memcheck --error-exitcode 9 "$BUILD/$n" 384 520 264 --check-only --no-small 2>&1 \
+      | tail -15 | tee -a "$LOG"
+  done
+fi
+
 # ---- validate + time ours -------------------------------------------------------------------
 any_fail=$build_fail
-declare -A RES   # RES[version,size] = tflops or FAIL
+declare -A RES   # RES[version,layout,size] = tflops, FAIL(...), or - (layout not implemented)
 VERS=()
 for f in "${SRCS[@]}"; do
   n="$(basename "$f" .cu)"
   VERS+=("$n")
   bin="$BUILD/$n"
-  [ -x "$bin" ] || { for s in "${SIZES[@]}"; do RES[$n,$s]="nobuild"; done; continue; }
   first=1
-  for s in "${SIZES[@]}"; do
-    args=("$s" "$s" "$s" --reps "$REPS")
-    [ $first -eq 1 ] || args+=(--no-small)     # small-shape/tail/epilogue checks once per version
-    [ -n "${CHECK_ONLY:-}" ] && args+=(--check-only)
-    log "== $n ${args[*]}"
-    out="$(timeout 300 "$bin" "${args[@]}" 2>&1)"; rc=$?
-    echo "$out" | tee -a "$LOG"
-    if [ $rc -ne 0 ]; then
-      any_fail=1
-      RES[$n,$s]="FAIL(rc=$rc)"
-    else
-      t="$(echo "$out" | sed -n 's/^RESULT .* tflops=\([0-9.]*\).*/\1/p' | tail -1)"
-      RES[$n,$s]="${t:-ok}"
-    fi
-    first=0
+  for lay in "${LAYOUTS[@]}"; do
+    for s in "${SIZES[@]}"; do
+      [ -x "$bin" ] || { RES[$n,$lay,$s]="nobuild"; continue; }
+      args=("$s" "$s" "$s" --layout "$lay" --reps "$REPS")
+      [ $first -eq 1 ] || args+=(--no-small)   # small/tail/epilogue/layout checks once per version
+      [ -n "${CHECK_ONLY:-}" ] && args+=(--check-only)
+      log "== [$((SECONDS - T0))s] $n ${args[*]}"
+      out="$(timeout "$RUN_TIMEOUT" "$bin" "${args[@]}" 2>&1)"; rc=$?
+      echo "$out" | tee -a "$LOG"
+      if [ $rc -eq 2 ] && echo "$out" | grep -q "does not implement layout"; then
+        RES[$n,$lay,$s]="-"; continue
+      fi
+      first=0
+      if [ $rc -ne 0 ]; then
+        any_fail=1
+        [ $rc -eq 124 ] && log "   TIMEOUT after ${RUN_TIMEOUT}s: likely a deadlock (barrier phase / tx count)"
+        RES[$n,$lay,$s]="FAIL(rc=$rc)"
+      else
+        t="$(echo "$out" | sed -n 's/^RESULT .* tflops=\([0-9.]*\).*/\1/p' | tail -1)"
+        RES[$n,$lay,$s]="${t:-ok}"
+      fi
+    done
   done
 done
 
 # ---- torch.matmul (cuBLAS) on the same shapes, timed the same way ----------------------------
 declare -A TORCH
 if command -v python3 >/dev/null; then
-  log "== torch.matmul bf16, A[M,K] @ B[N,K]^T (the same NT problem)"
-  tout="$(PYTHONUNBUFFERED=1 timeout 300 python3 - "$REPS" "${SIZES[@]}" <<'PY' 2>&1
+  log "== torch.matmul bf16 on the same layouts and shapes (cuBLAS)"
+  tout="$(PYTHONUNBUFFERED=1 timeout 300 python3 - "$REPS" "${LAYOUTS[*]}" "${SIZES[@]}" <<'PY' 2>&1
 import sys, math, statistics
 try:
     import torch
 except Exception as e:
     print("TORCH unavailable:", e); sys.exit(0)
-reps = int(sys.argv[1]); sizes = [int(s) for s in sys.argv[2:]]
+reps = int(sys.argv[1]); layouts = sys.argv[2].split(); sizes = [int(s) for s in sys.argv[3:]]
 print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))
 torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = True  # cuBLAS default path
-for n in sizes:
+def make(lay, M, N, K, g):
+    r = lambda *shape: (torch.rand(*shape, device="cuda", generator=g) * 2 - 1).to(torch.bfloat16)
+    # Triad layouts: NT a[M,K] b[N,K]; NN a[M,K] b[K,N]; TN a[K,M] b[K,N]; TT a[K,M] b[N,K]
+    a = r(K, M) if lay[0] == "t" else r(M, K)
+    b = r(N, K) if lay[1] == "t" else r(K, N)
+    opa = a.t() if lay[0] == "t" else a
+    opb = b.t() if lay[1] == "t" else b
+    return lambda: torch.matmul(opa, opb)
+for lay in layouts:
+  for n in sizes:
     M = N = K = n
     g = torch.Generator(device="cuda").manual_seed(n)
-    a = (torch.rand(M, K, device="cuda", generator=g) * 2 - 1).to(torch.bfloat16)
-    b = (torch.rand(N, K, device="cuda", generator=g) * 2 - 1).to(torch.bfloat16)
-    f = lambda: torch.matmul(a, b.t())
+    f = make(lay, M, N, K, g)
     for _ in range(5): f()
     torch.cuda.synchronize()
     e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -148,44 +181,51 @@ for n in sizes:
         e1.record(); torch.cuda.synchronize()
         ms.append(e0.elapsed_time(e1) / inner)
     med = statistics.median(ms)
-    print(f"TORCH M={M} N={N} K={K} ms={med:.4f} tflops={2*M*N*K/med/1e9:.1f} (min {min(ms):.4f} ms, {reps}x{inner})")
+    print(f"TORCH {lay.upper()} M={M} N={N} K={K} ms={med:.4f} tflops={2*M*N*K/med/1e9:.1f} (min {min(ms):.4f} ms, {reps}x{inner})")
 PY
 )"
   echo "$tout" | tee -a "$LOG"
-  for s in "${SIZES[@]}"; do
-    TORCH[$s]="$(echo "$tout" | sed -n "s/^TORCH M=$s N=$s K=$s .*tflops=\([0-9.]*\).*/\1/p" | tail -1)"
+  for lay in "${LAYOUTS[@]}"; do
+    LAY="$(echo "$lay" | tr a-z A-Z)"
+    for s in "${SIZES[@]}"; do
+      TORCH[$lay,$s]="$(echo "$tout" | sed -n "s/^TORCH $LAY M=$s N=$s K=$s .*tflops=\([0-9.]*\).*/\1/p" | tail -1)"
+    done
   done
 fi
 
 # ---- table ------------------------------------------------------------------------------------
 dev="$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
 {
-  echo "GEMM bf16 NT (C = A @ B^T, fp32 accumulate), TFLOP/s, $(date -u +%Y-%m-%d), ${dev:-unknown GPU}"
+  echo "GEMM bf16, C = op(a) @ op(b) (fp32 accumulate, bf16 out), TFLOP/s, $(date -u +%Y-%m-%d), ${dev:-unknown GPU}"
+  echo "(NT = a[M,K] b[N,K], the linear forward; NN = dx = dy W; TN = dW = dy^T x)"
   echo
-  hdr="| size |"; sep="|---|"
+  hdr="| layout | size |"; sep="|---|---|"
   for n in "${VERS[@]}"; do v="${n#gemm_sm90_}"; hdr+=" $v |"; sep+="---|"; done
   hdr+=" torch.matmul | best/torch |"; sep+="---|---|"
   echo "$hdr"; echo "$sep"
-  for s in "${SIZES[@]}"; do
-    row="| ${s}³ |"; best=""
-    for n in "${VERS[@]}"; do
-      r="${RES[$n,$s]:-}"; row+=" $r |"
-      if [[ "$r" =~ ^[0-9.]+$ ]]; then
-        best="$(awk -v a="${best:-0}" -v b="$r" 'BEGIN{print (b>a)?b:a}')"
+  for lay in "${LAYOUTS[@]}"; do
+    for s in "${SIZES[@]}"; do
+      row="| $(echo "$lay" | tr a-z A-Z) | ${s}³ |"; best=""
+      for n in "${VERS[@]}"; do
+        r="${RES[$n,$lay,$s]:-}"; row+=" $r |"
+        if [[ "$r" =~ ^[0-9.]+$ ]]; then
+          best="$(awk -v a="${best:-0}" -v b="$r" 'BEGIN{print (b>a)?b:a}')"
+        fi
+      done
+      t="${TORCH[$lay,$s]:-}"
+      ratio=""
+      if [[ "$t" =~ ^[0-9.]+$ ]] && [ -n "$best" ]; then
+        ratio="$(awk -v a="$best" -v b="$t" 'BEGIN{printf "%.1f%%", 100*a/b}')"
       fi
+      row+=" ${t:-n/a} | ${ratio:-n/a} |"
+      echo "$row"
     done
-    t="${TORCH[$s]:-}"
-    ratio=""
-    if [[ "$t" =~ ^[0-9.]+$ ]] && [ -n "$best" ]; then
-      ratio="$(awk -v a="$best" -v b="$t" 'BEGIN{printf "%.1f%%", 100*a/b}')"
-    fi
-    row+=" ${t:-n/a} | ${ratio:-n/a} |"
-    echo "$row"
   done
   echo
   echo "Target (issue #3): >= 90% of torch.matmul at 4096³ and 8192³."
 } >"$OUTDIR/gemm_table.md"
 log ""
+log "total $((SECONDS - T0))s"
 cat "$OUTDIR/gemm_table.md" | tee -a "$LOG"
 if [ $any_fail -ne 0 ]; then log "SOME VERSIONS FAILED (see above)"; exit 1; fi
 exit 0
