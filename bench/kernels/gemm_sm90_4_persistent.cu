@@ -29,6 +29,9 @@
 //   cluster always execute the same sequence of k iterations.
 //   Teardown: a final cluster_sync so no CTA exits while a peer may still multicast into its
 //   shared memory or arrive on its barriers.
+// Layouts: all four, exactly as in v3 (A_MN / B_MN template flags, MN-major operands as 64-wide
+// chunks read with imm-trans = 1; GEMM_MN_SWAP=1 swaps the MN-major LBO/SBO). With multicast and
+// an N-major B, CTA `rank` loads B chunks [rank*BN/CL/64, (rank+1)*BN/CL/64) and multicasts them.
 //
 // Build: nvcc -O3 -std=c++17 -gencode=arch=compute_90a,code=sm_90a gemm_sm90_4_persistent.cu
 #include "gemm_common.cuh"
@@ -54,6 +57,12 @@ static_assert(SMEM_BYTES <= 227 * 1024, "fits the sm_90 opt-in shared memory (22
 static_assert(128 * PRODUCER_REGS + 128 * CONSUMERS * CONSUMER_REGS <= THREADS * LAUNCH_REGS,
               "setmaxnreg budget exceeds the block's register pool");
 
+constexpr int MN_CHUNK = 64;                           // MN elements per 128-byte row
+constexpr int MN_CHUNK_BYTES = BK * SW128_ROW_BYTES;   // one {64 MN, BK k} box: 8 KB
+static_assert(BM % MN_CHUNK == 0 && BN % MN_CHUNK == 0, "MN-major tiles are whole 64-wide chunks");
+static_assert((BM / MN_CHUNK) * MN_CHUNK_BYTES == A_BYTES && (BN / MN_CHUNK) * MN_CHUNK_BYTES == B_BYTES,
+              "MN-major chunks fill exactly the bytes of the K-major box (same expect_tx)");
+
 struct TileMap {
   int tiles_m, tiles_n, pairs_m, num_pairs;
   // pair p -> (pm, tn), grouped so that consecutive pairs walk down M inside a band of columns
@@ -68,16 +77,18 @@ struct TileMap {
   }
 };
 
-template <int CL>
+template <int CL, bool A_MN, bool B_MN>
 __global__ void __launch_bounds__(THREADS, 1)
     gemm_kernel(const __grid_constant__ CUtensorMap tmA, const __grid_constant__ CUtensorMap tmB,
                 const bf16* __restrict__ bias, bf16* __restrict__ C, int M, int N, int K, int epi,
-                TileMap tmap) {
+                TileMap tmap, int mn_swap) {
   static_assert(CL == 1 || CL == 2, "cluster of 1 or 2 CTAs along M");
-  constexpr int B_SLICE_ROWS = BN / CL;                        // B rows this CTA loads
+  constexpr int B_SLICE_ROWS = BN / CL;                        // B rows (N) this CTA loads
   constexpr int B_SLICE_BYTES = B_SLICE_ROWS * SW128_ROW_BYTES;
   static_assert(B_SLICE_ROWS % 8 == 0 && B_SLICE_BYTES % SW128_ATOM_BYTES == 0,
                 "a B slice is whole swizzle atoms, so its smem offset keeps the atoms aligned");
+  static_assert(B_SLICE_ROWS % MN_CHUNK == 0 && B_SLICE_BYTES == (B_SLICE_ROWS / MN_CHUNK) * MN_CHUNK_BYTES,
+                "N-major B: a slice is whole 64-wide chunks and has the same bytes/offset");
 
   extern __shared__ uint8_t smem_raw[];
   // The multicast writes at the same offset in every CTA: the aligned base must be at the same
@@ -120,12 +131,28 @@ __global__ void __launch_bounds__(THREADS, 1)
           else mbar_wait(&empty[s], (n & 1) ^ 1);
           uint8_t* sa = smem + s * STAGE_BYTES;
           mbar_arrive_expect_tx(&full[s], STAGE_BYTES);  // A + the whole B tile (all slices)
-          tma_load_2d(sa, &tmA, &full[s], kt * BK, m0);
+          if (!A_MN) {
+            tma_load_2d(sa, &tmA, &full[s], kt * BK, m0);               // box {64 k, 128 m}
+          } else {
+#pragma unroll
+            for (int j = 0; j < BM / MN_CHUNK; ++j)                    // boxes {64 m, 64 k}
+              tma_load_2d(sa + j * MN_CHUNK_BYTES, &tmA, &full[s], m0 + j * MN_CHUNK, kt * BK);
+          }
           uint8_t* sb = sa + A_BYTES + rank * B_SLICE_BYTES;
-          if (CL > 1)
-            tma_load_2d_multicast(sb, &tmB, &full[s], kt * BK, n0 + rank * B_SLICE_ROWS, (uint16_t)((1u << CL) - 1));
-          else
-            tma_load_2d(sb, &tmB, &full[s], kt * BK, n0);
+          const int nb = n0 + rank * B_SLICE_ROWS;
+          const uint16_t mask = (uint16_t)((1u << CL) - 1);
+          if (!B_MN) {                                                  // box {64 k, BN/CL n}
+            if (CL > 1) tma_load_2d_multicast(sb, &tmB, &full[s], kt * BK, nb, mask);
+            else tma_load_2d(sb, &tmB, &full[s], kt * BK, nb);
+          } else {
+#pragma unroll
+            for (int j = 0; j < B_SLICE_ROWS / MN_CHUNK; ++j) {         // boxes {64 n, 64 k}
+              if (CL > 1)
+                tma_load_2d_multicast(sb + j * MN_CHUNK_BYTES, &tmB, &full[s], nb + j * MN_CHUNK, kt * BK, mask);
+              else
+                tma_load_2d(sb + j * MN_CHUNK_BYTES, &tmB, &full[s], nb + j * MN_CHUNK, kt * BK);
+            }
+          }
         }
       }
     }
@@ -135,6 +162,8 @@ __global__ void __launch_bounds__(THREADS, 1)
     setmaxnreg_inc<CONSUMER_REGS>();
     const int c = wg - 1;
     const uint32_t smem_base = smem_u32(smem);
+    const uint32_t mn_lbo = mn_swap ? SW128_ATOM_BYTES : MN_CHUNK_BYTES;
+    const uint32_t mn_sbo = mn_swap ? MN_CHUNK_BYTES : SW128_ATOM_BYTES;
     // cluster address of empty[0] in every CTA of the cluster (ours included); empty[s] is 8*s
     // bytes further (mapa is linear inside the shared window). Kept in 1-2 registers rather than
     // an array indexed by the run-time slot, which would go to local memory.
@@ -165,13 +194,17 @@ __global__ void __launch_bounds__(THREADS, 1)
       for (int kt = 0; kt < k_tiles; ++kt, ++it) {
         const int s = it % STAGES;
         mbar_wait(&full[s], (it / STAGES) & 1);
-        const uint32_t a_addr = smem_base + s * STAGE_BYTES + c * 64 * SW128_ROW_BYTES;
+        const uint32_t a_addr = smem_base + s * STAGE_BYTES + c * (A_MN ? MN_CHUNK_BYTES : 64 * SW128_ROW_BYTES);
         const uint32_t b_addr = smem_base + s * STAGE_BYTES + A_BYTES;
         wgmma_fence();
 #pragma unroll
-        for (int kk = 0; kk < BK / 16; ++kk)
-          wgmma_m64n256k16(acc, make_desc_kmajor_sw128(a_addr + kk * 32),
-                           make_desc_kmajor_sw128(b_addr + kk * 32), 1);
+        for (int kk = 0; kk < BK / 16; ++kk) {
+          const uint64_t da = A_MN ? make_desc_mnmajor_sw128(a_addr + kk * 16 * SW128_ROW_BYTES, mn_lbo, mn_sbo)
+                                   : make_desc_kmajor_sw128(a_addr + kk * 32);
+          const uint64_t db = B_MN ? make_desc_mnmajor_sw128(b_addr + kk * 16 * SW128_ROW_BYTES, mn_lbo, mn_sbo)
+                                   : make_desc_kmajor_sw128(b_addr + kk * 32);
+          wgmma_m64n256k16<A_MN ? 1 : 0, B_MN ? 1 : 0>(acc, da, db, 1);
+        }
         wgmma_commit();
         wgmma_wait<1>();
         if (kt > 0) release((it - 1) % STAGES);
@@ -186,12 +219,17 @@ __global__ void __launch_bounds__(THREADS, 1)
   if (CL > 1) cluster_sync();
 }
 
-template <int CL>
+template <int CL, bool A_MN, bool B_MN>
 static void launch_cl(const GemmProblem& p, cudaStream_t stream) {
   static int grid = 0;
   static TileMap tm_cached{};
   static int cached_M = -1, cached_N = -1;
-  auto kernel = gemm_kernel<CL>;
+  static int mn_swap = -1;
+  auto kernel = gemm_kernel<CL, A_MN, B_MN>;
+  if (mn_swap < 0) {
+    const char* e = std::getenv("GEMM_MN_SWAP");
+    mn_swap = (e && std::atoi(e) != 0) ? 1 : 0;
+  }
   if (grid == 0) {
     CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES));
     if (CL > 1) CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 0));
@@ -226,8 +264,11 @@ static void launch_cl(const GemmProblem& p, cudaStream_t stream) {
     std::printf("  v4 launch: cluster=%d, %d clusters (%d CTAs) persistent over %d tile pairs\n", CL,
                 clusters, grid, t.num_pairs);
   }
-  const CUtensorMap tmA = cached_tmap_kmajor_sw128(p.A, p.M, p.K, BM);
-  const CUtensorMap tmB = cached_tmap_kmajor_sw128(p.B, p.N, p.K, BN / CL);
+  // K-major operand: tensor [rows = M or N, cols = K]; MN-major: tensor [rows = K, cols = M or N]
+  const CUtensorMap tmA = A_MN ? cached_tmap_kmajor_sw128(p.A, p.K, p.M, BK)
+                               : cached_tmap_kmajor_sw128(p.A, p.M, p.K, BM);
+  const CUtensorMap tmB = B_MN ? cached_tmap_kmajor_sw128(p.B, p.K, p.N, BK)
+                               : cached_tmap_kmajor_sw128(p.B, p.N, p.K, BN / CL);
   cudaLaunchConfig_t cfg = {};
   cudaLaunchAttribute attr[1];
   attr[0].id = cudaLaunchAttributeClusterDimension;
@@ -238,21 +279,31 @@ static void launch_cl(const GemmProblem& p, cudaStream_t stream) {
   cfg.stream = stream;
   cfg.attrs = attr;
   cfg.numAttrs = 1;
-  CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, tmA, tmB, p.bias, p.C, p.M, p.N, p.K, p.epi, tm_cached));
+  CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, tmA, tmB, p.bias, p.C, p.M, p.N, p.K, p.epi, tm_cached, mn_swap));
+}
+
+template <int CL>
+static void launch_layout(const GemmProblem& p, cudaStream_t stream) {
+  const bool a_mn = p.trans_a != 0;   // a stored [K,M]
+  const bool b_mn = p.trans_b == 0;   // b stored [K,N]
+  if (!a_mn && !b_mn) launch_cl<CL, false, false>(p, stream);       // NT
+  else if (!a_mn && b_mn) launch_cl<CL, false, true>(p, stream);    // NN
+  else if (a_mn && b_mn) launch_cl<CL, true, true>(p, stream);      // TN
+  else launch_cl<CL, true, false>(p, stream);                       // TT
 }
 
 void launch(const GemmProblem& p, cudaStream_t stream) {
-  LAB_REQUIRE(!p.trans_a && p.trans_b, "v4 implements the NT layout only (see v3 for NN/TN/TT)");
   static int cl = 0;
   if (cl == 0) {
     const char* e = std::getenv("GEMM_V4_CLUSTER");
     cl = e ? std::atoi(e) : 2;
     LAB_REQUIRE(cl == 1 || cl == 2, "GEMM_V4_CLUSTER must be 1 or 2");
   }
-  if (cl == 2) launch_cl<2>(p, stream);
-  else launch_cl<1>(p, stream);
+  if (cl == 2) launch_layout<2>(p, stream);
+  else launch_layout<1>(p, stream);
 }
 
 }  // namespace v4
 
-int main(int argc, char** argv) { return gemm_lab_main(argc, argv, "v4_persistent", v4::launch, LAYOUT_NT); }
+int main(int argc, char** argv) { return gemm_lab_main(argc, argv, "v4_persistent", v4::launch,
+                                                     LAYOUT_NT | LAYOUT_NN | LAYOUT_TN | LAYOUT_TT); }
