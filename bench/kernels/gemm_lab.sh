@@ -11,6 +11,7 @@
 #                                                   #  versions without a layout show "-")
 #   SANITIZE=1 bash ...                             # first run compute-sanitizer memcheck on a
 #                                                   #  small shape of every version
+#   NVCC_FLAGS="-DGEMM_GROUP_M=8" bash ...          # extra nvcc flags (tuning knobs, see GEMM.md)
 #   RUN_TIMEOUT=60                                  # seconds per program run (a deadlocked
 #                                                   #  barrier shows up as a timeout, rc=124)
 #
@@ -62,7 +63,7 @@ done
 pids=()
 for f in "${SRCS[@]}"; do
   n="$(basename "$f" .cu)"
-  ( "$NVCC" -O3 -std=c++17 -lineinfo -gencode=arch=compute_90a,code=sm_90a -Xptxas -v \
+  ( "$NVCC" -O3 -std=c++17 -lineinfo -gencode=arch=compute_90a,code=sm_90a -Xptxas -v ${NVCC_FLAGS:-} \
       -Xcompiler -Wall,-Wextra -o "$BUILD/$n" "$f" >"$BUILD/$n.build.txt" 2>&1 ) &
   pids+=($!)
 done

@@ -42,7 +42,10 @@ constexpr int CONSUMERS = 2;                       // consumer warpgroups
 constexpr int THREADS = 128 * (1 + CONSUMERS);     // 384
 constexpr int PRODUCER_REGS = 40, CONSUMER_REGS = 232;
 constexpr int LAUNCH_REGS = (65536 / THREADS) / 8 * 8;  // 168: what __launch_bounds__(384,1) gives
-constexpr int GROUP_M = 16;
+#ifndef GEMM_GROUP_M
+#define GEMM_GROUP_M 16  // tuning knob: nvcc -DGEMM_GROUP_M=8 (or NVCC_FLAGS=... in gemm_lab.sh)
+#endif
+constexpr int GROUP_M = GEMM_GROUP_M;
 constexpr int A_BYTES = BM * BK * 2;   // 16 KB
 constexpr int B_BYTES = BN * BK * 2;   // 32 KB
 constexpr int STAGE_BYTES = A_BYTES + B_BYTES;  // 48 KB
