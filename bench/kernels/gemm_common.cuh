@@ -8,7 +8,7 @@
 // The main case is NT, a linear layer y = x W^T: both operands K-major (K contiguous), exactly
 // what wgmma wants with imm-trans-a = imm-trans-b = 0. The backward passes need NN (dx = dy W)
 // and TN (dW = dy^T x): there an operand is "MN-major" (M or N contiguous), which wgmma reads
-// with imm-trans = 1 and an MN-major smem descriptor (v3 and v4 implement all four; v1, v2 NT).
+// with imm-trans = 1 and an MN-major smem descriptor (all versions but v2 implement all four).
 // Epilogues: 0 = none, 1 = + bias[N], 2 = GELU_tanh(. + bias[N]) (bias bf16, math in fp32).
 //
 // This header has two halves:
