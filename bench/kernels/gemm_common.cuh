@@ -81,7 +81,8 @@ struct GemmProblem {
   const bf16* A;   // [M,K], or [K,M] when trans_a
   const bf16* B;   // [K,N], or [N,K] when trans_b   (NT: trans_a = 0, trans_b = 1)
   const bf16* bias;
-  bf16* C;
+  bf16* C;         // bf16 output [M,N] (used when Cf == nullptr)
+  float* Cf;       // fp32 output [M,N] instead, when non-null (--out f32)
   int M, N, K;
   int epi;
   int trans_a, trans_b;
@@ -166,7 +167,8 @@ static inline RefVal ref_element(const std::vector<uint16_t>& A, const std::vect
   return {acc, scale};
 }
 
-// Tolerance (per element), bf16 output of an fp32-accumulated sum of exact bf16 products:
+// Tolerance (per element), bf16 output of an fp32-accumulated sum of exact bf16 products
+// (fp32 output: the same with 2^-20 instead of 2^-7):
 //   |out - ref| <= 2^-7 * |ref| + 2e-5 * scale + 1e-6
 //   - 2^-7 relative: bf16 rounding of the output is at most half an ulp = 2^-8 relative; we allow
 //     one full ulp (GELU's tanhf and fp32 rounding of the pre-activation can push it over half).
@@ -184,10 +186,11 @@ struct CheckStats {
   double rel_l2() const { return ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0; }
 };
 
-static inline void check_element(CheckStats& st, double out, RefVal r, int i, int j) {
+static inline void check_element(CheckStats& st, double out, RefVal r, int i, int j, bool f32 = false) {
   st.checked++;
   double err = std::fabs(out - r.val);
-  double tol = std::ldexp(std::fabs(r.val), -7) + 2e-5 * r.scale + 1e-6;
+  // fp32 output (--out f32): no bf16 rounding of the result, so the relative term is 2^-20
+  double tol = std::ldexp(std::fabs(r.val), f32 ? -20 : -7) + 2e-5 * r.scale + 1e-6;
   bool bad = !(err <= tol);  // NaN-safe
   if (!std::isfinite(out)) st.nonfinite++;
   if (std::isfinite(out)) {
@@ -206,8 +209,11 @@ static inline void check_element(CheckStats& st, double out, RefVal r, int i, in
 // ------------------------------------------------------------------------------------------------
 struct LabBuffers {
   int M = 0, N = 0, K = 0, ta = 0, tb = 1;
+  bool out_f32 = false;
   std::vector<uint16_t> hA, hB, hBias, hC;
+  std::vector<float> hCf;
   bf16 *dA = nullptr, *dB = nullptr, *dBias = nullptr, *dC = nullptr;
+  float* dCf = nullptr;
 
   void alloc_and_init(int M_, int N_, int K_, uint64_t seed) {
     M = M_; N = N_; K = K_;
@@ -219,6 +225,10 @@ struct LabBuffers {
     CUDA_CHECK(cudaMalloc(&dB, hB.size() * 2));
     CUDA_CHECK(cudaMalloc(&dBias, hBias.size() * 2));
     CUDA_CHECK(cudaMalloc(&dC, hC.size() * 2));
+    if (out_f32) {
+      hCf.resize((size_t)M * N);
+      CUDA_CHECK(cudaMalloc(&dCf, hCf.size() * 4));
+    }
     CUDA_CHECK(cudaMemcpy(dA, hA.data(), hA.size() * 2, cudaMemcpyHostToDevice));
     CUDA_CHECK(cudaMemcpy(dB, hB.data(), hB.size() * 2, cudaMemcpyHostToDevice));
     CUDA_CHECK(cudaMemcpy(dBias, hBias.data(), hBias.size() * 2, cudaMemcpyHostToDevice));
@@ -227,16 +237,20 @@ struct LabBuffers {
     // 0x7fc0 in every bf16 (byte pattern c0 7f c0 7f ...): cudaMemset sets bytes, so fill on host.
     std::vector<uint16_t> p((size_t)M * N, BF16_POISON);
     CUDA_CHECK(cudaMemcpy(dC, p.data(), p.size() * 2, cudaMemcpyHostToDevice));
+    if (out_f32) CUDA_CHECK(cudaMemset(dCf, 0xff, hCf.size() * 4));  // 0xffffffff = NaN
   }
   void fetch_output() {
-    CUDA_CHECK(cudaMemcpy(hC.data(), dC, hC.size() * 2, cudaMemcpyDeviceToHost));
+    if (out_f32) CUDA_CHECK(cudaMemcpy(hCf.data(), dCf, hCf.size() * 4, cudaMemcpyDeviceToHost));
+    else CUDA_CHECK(cudaMemcpy(hC.data(), dC, hC.size() * 2, cudaMemcpyDeviceToHost));
   }
+  double out_at(size_t idx) const { return out_f32 ? (double)hCf[idx] : (double)host_bf2f(hC[idx]); }
   GemmProblem problem(int epi) const {
-    return GemmProblem{dA, dB, epi == EPI_NONE ? nullptr : dBias, dC, M, N, K, epi, ta, tb};
+    return GemmProblem{dA, dB, epi == EPI_NONE ? nullptr : dBias, dC, out_f32 ? dCf : nullptr, M, N, K, epi, ta, tb};
   }
   void release() {
-    cudaFree(dA); cudaFree(dB); cudaFree(dBias); cudaFree(dC);
+    cudaFree(dA); cudaFree(dB); cudaFree(dBias); cudaFree(dC); cudaFree(dCf);
     dA = dB = dBias = dC = nullptr;
+    dCf = nullptr;
   }
 };
 
@@ -254,10 +268,10 @@ static inline bool run_and_check(const char* name, GemmLaunchFn launch, LabBuffe
   CheckStats st;
   long nan_total = 0;
   for (size_t idx = 0; idx < buf.hC.size(); ++idx)
-    if (!std::isfinite(host_bf2f(buf.hC[idx]))) nan_total++;
+    if (!std::isfinite(buf.out_at(idx))) nan_total++;
   auto chk = [&](int i, int j) {
     RefVal r = ref_element(buf.hA, buf.hB, buf.hBias, M, N, K, epi, buf.ta, buf.tb, i, j);
-    check_element(st, host_bf2f(buf.hC[(size_t)i * N + j]), r, i, j);
+    check_element(st, buf.out_at((size_t)i * N + j), r, i, j, buf.out_f32);
   };
   if (full) {
     for (int i = 0; i < M; ++i)
@@ -272,9 +286,9 @@ static inline bool run_and_check(const char* name, GemmLaunchFn launch, LabBuffe
     for (int s = 0; s < samples; ++s) chk(r.below(M), r.below(N));
   }
   bool ok = st.bad == 0 && nan_total == 0 && st.rel_l2() < 1e-2;
-  std::printf("  check %-10s %s M=%-5d N=%-5d K=%-5d epi=%-9s %s: %ld elems, max|err|=%.3g, "
+  std::printf("  check %-10s %s%s M=%-5d N=%-5d K=%-5d epi=%-9s %s: %ld elems, max|err|=%.3g, "
               "rel_l2=%.3g, NaN/unwritten=%ld -> %s\n",
-              name, layout_name(buf.ta, buf.tb), M, N, K, epi_name(epi), full ? "full" : "sampled", st.checked, st.max_abs_err,
+              name, layout_name(buf.ta, buf.tb), buf.out_f32 ? "/f32" : "", M, N, K, epi_name(epi), full ? "full" : "sampled", st.checked, st.max_abs_err,
               st.rel_l2(), nan_total, ok ? "PASS" : "FAIL");
   if (!ok && st.bad > 0) {
     std::printf("    %ld elements out of tolerance; first ones:", st.bad);
@@ -332,6 +346,7 @@ struct LabOptions {
   bool skip_small = false;
   int epi = EPI_NONE;  // epilogue used for the benchmark run
   int ta = 0, tb = 1;  // layout of the benchmark run (default NT)
+  bool out_f32 = false;  // --out f32: fp32 output for every check and the timing
   int warmup = 5, reps = 30;
   uint64_t seed = 1234;
 };
@@ -339,7 +354,7 @@ struct LabOptions {
 static inline void lab_usage(const char* prog) {
   std::printf(
       "usage: %s [M N K] [--check-only] [--no-small] [--epi none|bias|gelu] [--layout nt|nn|tn|tt]\n"
-      "          [--reps R] [--warmup W] [--seed S]\n"
+      "          [--out bf16|f32] [--reps R] [--warmup W] [--seed S]\n"
       "  C[M,N] = epi(op(a) @ op(b)), bf16 in/out, fp32 accumulate; default layout NT:\n"
       "  a [M,K], b [N,K] (y = x W^T). Validates on small shapes (full fp64 reference, all\n"
       "  epilogues, every layout the version supports, tails) and on M N K (sampled), then times.\n"
@@ -362,6 +377,10 @@ static inline LabOptions parse_lab_args(int argc, char** argv) {
       std::string v = need("--epi");
       o.epi = v == "none" ? EPI_NONE : v == "bias" ? EPI_BIAS : v == "gelu" ? EPI_BIAS_GELU : -1;
       LAB_REQUIRE(o.epi >= 0, "--epi must be none, bias or gelu");
+    } else if (a == "--out") {
+      std::string v = need("--out");
+      LAB_REQUIRE(v == "bf16" || v == "f32", "--out must be bf16 or f32");
+      o.out_f32 = v == "f32";
     } else if (a == "--layout") {
       std::string v = need("--layout");
       for (auto& ch : v) ch = (char)std::tolower((unsigned char)ch);
@@ -421,7 +440,7 @@ static inline int gemm_lab_main(int argc, char** argv, const char* name, GemmLau
         for (auto& s : shapes) {
           if (!pitches_ok(s[0], s[1], s[2], ta, tb)) continue;
           LabBuffers b;
-          b.ta = ta; b.tb = tb;
+          b.ta = ta; b.tb = tb; b.out_f32 = o.out_f32;
           b.alloc_and_init(s[0], s[1], s[2], ++seed);
           for (int epi = EPI_NONE; epi <= EPI_BIAS_GELU; ++epi)
             all_ok &= run_and_check(name, launch, b, epi, true, 0, seed);
@@ -430,12 +449,13 @@ static inline int gemm_lab_main(int argc, char** argv, const char* name, GemmLau
       }
   }
   LabBuffers big;
-  big.ta = o.ta; big.tb = o.tb;
+  big.ta = o.ta; big.tb = o.tb; big.out_f32 = o.out_f32;
   big.alloc_and_init(o.M, o.N, o.K, ++seed);
   all_ok &= run_and_check(name, launch, big, o.epi, false, 4096, seed);
   if (o.epi != EPI_BIAS_GELU && !o.skip_small)
     all_ok &= run_and_check(name, launch, big, EPI_BIAS_GELU, false, 1024, seed + 7);
-  const char* lay = layout_name(o.ta, o.tb);
+  const std::string lay_s = std::string(layout_name(o.ta, o.tb)) + (o.out_f32 ? "/f32" : "");
+  const char* lay = lay_s.c_str();
   if (!all_ok) {
     std::printf("RESULT %s %s M=%d N=%d K=%d check=FAIL\n", name, lay, o.M, o.N, o.K);
     big.release();
@@ -725,12 +745,13 @@ __device__ __forceinline__ float apply_epi(float v, int epi, const bf16* bias, i
   return v;
 }
 
-// Stores one warpgroup's m64nN fp32 accumulator fragment (layout above) as bf16 into C at
-// (row0, col0), guarded for the M/N tails. Pairs of adjacent columns go out as one 4-byte store
-// when the pair is in bounds and 4-byte aligned (N even).
+// Stores one warpgroup's m64nN fp32 accumulator fragment (layout above) into C at (row0, col0),
+// guarded for the M/N tails: as bf16 into C, or as fp32 into Cf when Cf != nullptr. Pairs of
+// adjacent columns go out as one 4-byte (bf16x2) or 8-byte (float2) store when the pair is in
+// bounds and aligned (N even).
 template <int NF>
-__device__ __forceinline__ void store_fragment_bf16(const float (&d)[NF], bf16* C, int M, int N,
-                                                    int row0, int col0, int epi, const bf16* bias) {
+__device__ __forceinline__ void store_fragment(const float (&d)[NF], bf16* C, float* Cf, int M, int N,
+                                               int row0, int col0, int epi, const bf16* bias) {
   const int t = threadIdx.x % 128, w = t / 32, l = t % 32;
   const bool n_even = (N % 2) == 0;
 #pragma unroll
@@ -738,13 +759,20 @@ __device__ __forceinline__ void store_fragment_bf16(const float (&d)[NF], bf16* 
     const int row = row0 + 16 * w + l / 4 + 8 * ((i / 2) % 2);
     const int col = col0 + 8 * (i / 4) + 2 * (l % 4);
     if (row >= M) continue;
-    bf16* dst = C + (size_t)row * N + col;
+    const size_t off = (size_t)row * N + col;
     if (n_even && col + 1 < N) {
-      float v0 = apply_epi(d[i], epi, bias, col), v1 = apply_epi(d[i + 1], epi, bias, col + 1);
-      *reinterpret_cast<__nv_bfloat162*>(dst) = __floats2bfloat162_rn(v0, v1);
+      const float v0 = apply_epi(d[i], epi, bias, col), v1 = apply_epi(d[i + 1], epi, bias, col + 1);
+      if (Cf) *reinterpret_cast<float2*>(Cf + off) = make_float2(v0, v1);
+      else *reinterpret_cast<__nv_bfloat162*>(C + off) = __floats2bfloat162_rn(v0, v1);
     } else {
-      if (col < N) dst[0] = __float2bfloat16(apply_epi(d[i], epi, bias, col));
-      if (col + 1 < N) dst[1] = __float2bfloat16(apply_epi(d[i + 1], epi, bias, col + 1));
+      if (col < N) {
+        const float v0 = apply_epi(d[i], epi, bias, col);
+        if (Cf) Cf[off] = v0; else C[off] = __float2bfloat16(v0);
+      }
+      if (col + 1 < N) {
+        const float v1 = apply_epi(d[i + 1], epi, bias, col + 1);
+        if (Cf) Cf[off + 1] = v1; else C[off + 1] = __float2bfloat16(v1);
+      }
     }
   }
 }

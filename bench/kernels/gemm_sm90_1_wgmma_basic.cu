@@ -72,7 +72,7 @@ template <bool A_MN, bool B_MN>
 __global__ void __launch_bounds__(THREADS) gemm_kernel(const bf16* __restrict__ A,
                                                        const bf16* __restrict__ B,
                                                        const bf16* __restrict__ bias,
-                                                       bf16* __restrict__ C, int M, int N, int K,
+                                                       bf16* __restrict__ C, float* __restrict__ Cf, int M, int N, int K,
                                                        int epi, int mn_swap) {
   // 1024-byte alignment: the descriptor's base-offset field is 0, so every swizzle atom (and the
   // +32 B K-slice advance) must be relative to a 1024-aligned tile base.
@@ -115,7 +115,7 @@ __global__ void __launch_bounds__(THREADS) gemm_kernel(const bf16* __restrict__ 
     __syncthreads();  // everyone done reading smem (wgmma complete) before it is overwritten
   }
 
-  store_fragment_bf16(acc, C, M, N, m0, n0, epi, bias);
+  store_fragment(acc, C, Cf, M, N, m0, n0, epi, bias);
 }
 
 template <bool A_MN, bool B_MN>
@@ -128,7 +128,7 @@ static void launch_layout(const GemmProblem& p, cudaStream_t stream) {
   }
   dim3 grid((p.N + BN - 1) / BN, (p.M + BM - 1) / BM);
   LAB_REQUIRE(grid.y <= 65535, "M too large for v1's grid");
-  gemm_kernel<A_MN, B_MN><<<grid, THREADS, 0, stream>>>(p.A, p.B, p.bias, p.C, p.M, p.N, p.K, p.epi, mn_swap);
+  gemm_kernel<A_MN, B_MN><<<grid, THREADS, 0, stream>>>(p.A, p.B, p.bias, p.C, p.Cf, p.M, p.N, p.K, p.epi, mn_swap);
 }
 
 void launch(const GemmProblem& p, cudaStream_t stream) {

@@ -42,7 +42,7 @@ static_assert(SMEM_BYTES <= 227 * 1024, "fits the sm_90 opt-in shared memory");
 
 __global__ void __launch_bounds__(THREADS, 1)
     gemm_kernel(const __grid_constant__ CUtensorMap tmA, const __grid_constant__ CUtensorMap tmB,
-                const bf16* __restrict__ bias, bf16* __restrict__ C, int M, int N, int K, int epi) {
+                const bf16* __restrict__ bias, bf16* __restrict__ C, float* __restrict__ Cf, int M, int N, int K, int epi) {
   extern __shared__ uint8_t smem_raw[];
   // dynamic smem is only guaranteed 16-byte aligned: round up to 1024 by hand
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
@@ -115,8 +115,8 @@ __global__ void __launch_bounds__(THREADS, 1)
   fence_regs(acc0);
   fence_regs(acc1);
 
-  store_fragment_bf16(acc0, C, M, N, m0, n0, epi, bias);
-  store_fragment_bf16(acc1, C, M, N, m0 + 64, n0, epi, bias);
+  store_fragment(acc0, C, Cf, M, N, m0, n0, epi, bias);
+  store_fragment(acc1, C, Cf, M, N, m0 + 64, n0, epi, bias);
 }
 
 void launch(const GemmProblem& p, cudaStream_t stream) {
@@ -130,7 +130,7 @@ void launch(const GemmProblem& p, cudaStream_t stream) {
   const CUtensorMap tmB = cached_tmap_kmajor_sw128(p.B, p.N, p.K, BN);
   dim3 grid((p.N + BN - 1) / BN, (p.M + BM - 1) / BM);
   LAB_REQUIRE(grid.y <= 65535, "M too large for v2's grid");
-  gemm_kernel<<<grid, THREADS, SMEM_BYTES, stream>>>(tmA, tmB, p.bias, p.C, p.M, p.N, p.K, p.epi);
+  gemm_kernel<<<grid, THREADS, SMEM_BYTES, stream>>>(tmA, tmB, p.bias, p.C, p.Cf, p.M, p.N, p.K, p.epi);
 }
 
 }  // namespace v2

@@ -71,7 +71,7 @@ static_assert((BM / MN_CHUNK) * MN_CHUNK_BYTES == A_BYTES && (BN / MN_CHUNK) * M
 template <bool A_MN, bool B_MN>
 __global__ void __launch_bounds__(THREADS, 1)
     gemm_kernel(const __grid_constant__ CUtensorMap tmA, const __grid_constant__ CUtensorMap tmB,
-                const bf16* __restrict__ bias, bf16* __restrict__ C, int M, int N, int K, int epi,
+                const bf16* __restrict__ bias, bf16* __restrict__ C, float* __restrict__ Cf, int M, int N, int K, int epi,
                 int mn_swap) {
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
@@ -174,7 +174,7 @@ __global__ void __launch_bounds__(THREADS, 1)
     }
     wgmma_wait<0>();
     fence_regs(acc);
-    store_fragment_bf16(acc, C, M, N, m0 + c * 64, n0, epi, bias);
+    store_fragment(acc, C, Cf, M, N, m0 + c * 64, n0, epi, bias);
   }
 }
 
@@ -200,7 +200,7 @@ static void launch_layout(const GemmProblem& p, cudaStream_t stream) {
                                : cached_tmap_kmajor_sw128(p.B, p.N, p.K, BN);
   const long tiles = (long)((p.M + BM - 1) / BM) * ((p.N + BN - 1) / BN);
   LAB_REQUIRE(tiles < (1l << 31), "too many tiles");
-  kernel<<<(unsigned)tiles, THREADS, SMEM_BYTES, stream>>>(tmA, tmB, p.bias, p.C, p.M, p.N, p.K, p.epi, mn_swap);
+  kernel<<<(unsigned)tiles, THREADS, SMEM_BYTES, stream>>>(tmA, tmB, p.bias, p.C, p.Cf, p.M, p.N, p.K, p.epi, mn_swap);
 }
 
 void launch(const GemmProblem& p, cudaStream_t stream) {

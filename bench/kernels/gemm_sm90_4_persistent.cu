@@ -83,7 +83,7 @@ struct TileMap {
 template <int CL, bool A_MN, bool B_MN>
 __global__ void __launch_bounds__(THREADS, 1)
     gemm_kernel(const __grid_constant__ CUtensorMap tmA, const __grid_constant__ CUtensorMap tmB,
-                const bf16* __restrict__ bias, bf16* __restrict__ C, int M, int N, int K, int epi,
+                const bf16* __restrict__ bias, bf16* __restrict__ C, float* __restrict__ Cf, int M, int N, int K, int epi,
                 TileMap tmap, int mn_swap) {
   static_assert(CL == 1 || CL == 2, "cluster of 1 or 2 CTAs along M");
   constexpr int B_SLICE_ROWS = BN / CL;                        // B rows (N) this CTA loads
@@ -215,7 +215,7 @@ __global__ void __launch_bounds__(THREADS, 1)
       wgmma_wait<0>();
       fence_regs(acc);
       release((it - 1) % STAGES);  // last slot of this tile: producer may refill during epilogue
-      store_fragment_bf16(acc, C, M, N, m0 + c * 64, n0, epi, bias);
+      store_fragment(acc, C, Cf, M, N, m0 + c * 64, n0, epi, bias);
     }
   }
   // no CTA may leave while a peer can still write its smem / arrive on its barriers
@@ -282,7 +282,7 @@ static void launch_cl(const GemmProblem& p, cudaStream_t stream) {
   cfg.stream = stream;
   cfg.attrs = attr;
   cfg.numAttrs = 1;
-  CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, tmA, tmB, p.bias, p.C, p.M, p.N, p.K, p.epi, tm_cached, mn_swap));
+  CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, tmA, tmB, p.bias, p.C, p.Cf, p.M, p.N, p.K, p.epi, tm_cached, mn_swap));
 }
 
 template <int CL>

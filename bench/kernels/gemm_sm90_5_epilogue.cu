@@ -73,7 +73,7 @@ struct TileMap {
 // Named barrier for one warpgroup (ids 1, 2; 0 is __syncthreads).
 __device__ __forceinline__ void wg_bar(int id) { asm volatile("bar.sync %0, 128;\n" ::"r"(id) : "memory"); }
 
-// Writes one consumer's 64x256 accumulator fragment (layout: store_fragment_bf16 in
+// Writes one consumer's 64x256 accumulator fragment (layout: store_fragment in
 // gemm_common.cuh) to C through the 16 KB staging buffer `stg`, in two 64x128 halves.
 __device__ __forceinline__ void store_tile_staged(const float (&d)[128], uint8_t* stg, int bar_id,
                                                   bf16* C, int M, int N, int row0, int col0, int epi,
@@ -123,7 +123,7 @@ __device__ __forceinline__ void store_tile_staged(const float (&d)[128], uint8_t
 template <int CL, bool A_MN, bool B_MN>
 __global__ void __launch_bounds__(THREADS, 1)
     gemm_kernel(const __grid_constant__ CUtensorMap tmA, const __grid_constant__ CUtensorMap tmB,
-                const bf16* __restrict__ bias, bf16* __restrict__ C, int M, int N, int K, int epi,
+                const bf16* __restrict__ bias, bf16* __restrict__ C, float* __restrict__ Cf, int M, int N, int K, int epi,
                 TileMap tmap, int mn_swap) {
   static_assert(CL == 1 || CL == 2, "cluster of 1 or 2 CTAs along M");
   constexpr int B_SLICE_ROWS = BN / CL;                        // B rows (N) this CTA loads
@@ -255,8 +255,11 @@ __global__ void __launch_bounds__(THREADS, 1)
       wgmma_wait<0>();
       fence_regs(acc);
       release((it - 1) % STAGES);  // last slot of this tile: producer may refill during epilogue
-      store_tile_staged(acc, smem + STG_OFFSET + c * STG_BYTES, /*bar id*/ 1 + c, C, M, N,
-                        m0 + c * 64, n0, epi, bias);
+      if (Cf)  // fp32 output: direct stores (the staging buffer is sized for bf16)
+        store_fragment(acc, C, Cf, M, N, m0 + c * 64, n0, epi, bias);
+      else
+        store_tile_staged(acc, smem + STG_OFFSET + c * STG_BYTES, /*bar id*/ 1 + c, C, M, N,
+                          m0 + c * 64, n0, epi, bias);
     }
   }
   // no CTA may leave while a peer can still write its smem / arrive on its barriers
@@ -323,7 +326,7 @@ static void launch_cl(const GemmProblem& p, cudaStream_t stream) {
   cfg.stream = stream;
   cfg.attrs = attr;
   cfg.numAttrs = 1;
-  CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, tmA, tmB, p.bias, p.C, p.M, p.N, p.K, p.epi, tm_cached, mn_swap));
+  CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, tmA, tmB, p.bias, p.C, p.Cf, p.M, p.N, p.K, p.epi, tm_cached, mn_swap));
 }
 
 template <int CL>
