@@ -795,6 +795,8 @@ static inline PFN_cuTensorMapEncodeTiled_v12000 get_tensor_map_encoder() {
 // Tensor map for a row-major bf16 matrix [rows, cols] (cols contiguous, cols % 8 == 0), loaded in
 // boxes of box_rows x 64 columns with the 128-byte swizzle (64 bf16 = 128 bytes = one swizzle row;
 // the swizzle-128B mode requires box inner extent * elemsize <= 128). Out-of-bounds -> zeros.
+// Despite the name it serves both operand kinds: K-major (rows = M or N, cols = K, box_rows = the
+// tile's M/N extent) and MN-major (rows = K, cols = M or N, box_rows = BK: one 64-wide chunk).
 static inline CUtensorMap make_tmap_kmajor_sw128(const bf16* base, int rows, int cols, int box_rows) {
   LAB_REQUIRE(cols % 8 == 0, "TMA needs the row pitch (%d elems) to be a multiple of 16 bytes", cols);
   LAB_REQUIRE(box_rows >= 1 && box_rows <= 256, "TMA box extent must be in [1,256]");
