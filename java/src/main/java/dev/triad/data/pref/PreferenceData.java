@@ -42,7 +42,7 @@ public final class PreferenceData {
   private PreferenceData() {}
 
   /** Default train pairs per trained family. */
-  public static final int TRAIN_PER_FAMILY = 200;
+  public static final int TRAIN_PER_FAMILY = 400;
   /** Default held-out pairs per trained family (= SFT's validation count). */
   public static final int HELD_OUT_PER_FAMILY = InstructionData.VALIDATION_PER_FAMILY;
   /** Default RL prompts per family, trained and held out (= SFT's evaluation count). */
