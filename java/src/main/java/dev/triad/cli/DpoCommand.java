@@ -49,6 +49,10 @@ final class DpoCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
   int checkpointEvery = 100;
 
+  @Option(names = "--eval-prompts", paramLabel = "N",
+      description = "held-out prompts whose sampled replies are rule-scored before and after; 0 skips (default: ${DEFAULT-VALUE})")
+  int evalPrompts = Dpo.EVAL_PROMPTS;
+
   @Option(names = "--pairs", paramLabel = "N", description = "embedded data: training pairs (default: ${DEFAULT-VALUE})")
   int pairs = 1000;
 
@@ -74,7 +78,7 @@ final class DpoCommand implements Callable<Integer> {
       label = data.toString();
     }
     Dpo.run(new Dpo.Options(common.out, base, common.parsedDevice(), batch, beta, train, common.resume, p.train(),
-        p.heldOut(), label));
+        p.heldOut(), label, evalPrompts));
     return 0;
   }
 }

@@ -231,7 +231,7 @@ public final class Demo {
     TrainConfig t = config(d.train(), o.rlStepCount(), o.quick() ? 1e-4f : d.train().lr(),
         o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 10), o.quick() ? 0 : o.rlStepCount() / 4, o.seed());
     Dpo.Result r = Dpo.run(new Dpo.Options(out, sft, o.device(), o.quick() ? 4 : d.batch(), d.beta(), t, false,
-        pairs.train(), pairs.heldOut(), d.data()));
+        pairs.train(), pairs.heldOut(), d.data(), o.quick() ? 4 : 24));
     if (r.before() != null) {
       summary.put("dpo.heldout_accuracy_before", finite(r.before().accuracy()));
       summary.put("dpo.margin_before", finite(r.before().margin()));

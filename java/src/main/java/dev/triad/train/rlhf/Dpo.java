@@ -40,10 +40,15 @@ public final class Dpo {
    * @param trainPairs tokenized pairs ({@link Triple}) to train on
    * @param heldOutPairs pairs for the held-out DPO loss and dpo_eval.json; may be empty
    * @param data what the pairs are, for config.json
+   * @param evalPrompts held-out RL prompts of the embedded data whose sampled replies are scored
+   *     before and after ({@link PolicyEval}); 0 skips that evaluation
    */
   public record Options(Path runDir, Path baseRun, Device device, int batch, float beta, TrainConfig train,
-      boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data) {
+      boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data, int evalPrompts) {
     public Options {
+      if (evalPrompts < 0) {
+        throw new IllegalArgumentException("dpo: eval prompts must be >= 0, got " + evalPrompts);
+      }
       if (batch < 1) {
         throw new IllegalArgumentException("dpo: batch must be >= 1, got " + batch);
       }
@@ -58,7 +63,7 @@ public final class Dpo {
     public static Options defaults(Path runDir, Path baseRun, List<Triple> train, List<Triple> heldOut, String data) {
       TrainConfig t = new TrainConfig(200, 1, 5e-5f, 0.1f, 10, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
           1.0f, 50, 0, 100, 2, 1337);
-      return new Options(runDir, baseRun, Device.best(), 8, 0.1f, t, false, train, heldOut, data);
+      return new Options(runDir, baseRun, Device.best(), 8, 0.1f, t, false, train, heldOut, data, EVAL_PROMPTS);
     }
   }
 
@@ -66,8 +71,8 @@ public final class Dpo {
   public record Result(Trainer.Result training, DpoLoss.Stats before, DpoLoss.Stats after,
       PolicyEval.Result policyBefore, PolicyEval.Result policyAfter) {}
 
-  /** Held-out RL prompts of the embedded data the policy answers before and after (never in a pair). */
-  static final int EVAL_PROMPTS = 96;
+  /** Default held-out RL prompts of the embedded data the policy answers before and after (never in a pair). */
+  public static final int EVAL_PROMPTS = 96;
   /** Reply budget of that evaluation: room for a wordy reply to finish. */
   static final int EVAL_MAX_NEW_TOKENS = 64;
 
@@ -134,7 +139,7 @@ public final class Dpo {
           model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
           o.runDir().toAbsolutePath());
       RunInfo.of("dpo", model.config, tokenizer.name(), settings).write(o.runDir());
-      List<Example> evalSet = evalPrompts(template, o.train().seed(), EVAL_PROMPTS, context);
+      List<Example> evalSet = evalPrompts(template, o.train().seed(), o.evalPrompts(), context);
       PolicyEval.Result policyBefore = o.resume() || evalSet.isEmpty() ? null
           : PolicyEval.evaluate(model, null, null, template, evalSet, EVAL_MAX_NEW_TOKENS, o.train().seed() + 1)
               .withKl(0.0);

@@ -61,21 +61,26 @@ class DpoTest {
         DpoData.triples(template, easy(split.heldOut(), 32)));
   }
 
+  /** n pairs evenly spaced over the easy ones (held-out pairs are grouped by family, weather first). */
   private static java.util.List<PreferencePair> easy(java.util.List<PreferencePair> all, int n) {
-    return all.stream().filter(p -> PreferenceData.ruleOf(p) != PreferenceData.Rule.CORRECT).limit(n).toList();
+    var easy = all.stream().filter(p -> PreferenceData.ruleOf(p) != PreferenceData.Rule.CORRECT).toList();
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> easy.get((int) ((long) i * easy.size() / n))).toList();
   }
 
   private static Dpo.Options options(Path out, int steps, int warmup, boolean resume) {
     TrainConfig t = new TrainConfig(steps, 1, 5e-4f, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f,
         0.95f, 1f, 0, 0, steps, 10, 11);
-    return new Dpo.Options(out, sft, Device.CPU, 4, 0.1f, t, resume, pairs.train(), pairs.heldOut(), "test pairs");
+    return new Dpo.Options(out, sft, Device.CPU, 4, 0.1f, t, resume, pairs.train(), pairs.heldOut(), "test pairs",
+        0);
   }
 
   @Test
   void heldOutAccuracyAndMarginRise() throws IOException {
     Path out = tmp.resolve("dpo");
     long liveBytes = Device.CPU.liveBytes();
-    Dpo.Result r = Dpo.run(options(out, 16, 2, false));
+    Dpo.Options base = options(out, 16, 2, false);
+    Dpo.Result r = Dpo.run(new Dpo.Options(base.runDir(), base.baseRun(), base.device(), base.batch(), base.beta(),
+        base.train(), false, base.trainPairs(), base.heldOutPairs(), base.data(), 8));
     assertEquals(liveBytes, Device.CPU.liveBytes(), "native memory left behind by a DPO run");
     assertNotNull(r.before());
     assertNotNull(r.after());
@@ -87,6 +92,11 @@ class DpoTest {
     assertTrue(r.after().accuracy() >= 0.9, "held-out accuracy " + r.before() + " -> " + r.after());
     assertTrue(r.after().loss() < 0.5, "held-out DPO loss " + r.before() + " -> " + r.after());
     assertTrue(r.training().lastValLoss() < r.training().firstValLoss());
+    // the policy's sampled replies to 8 held-out prompts, 4 each, rule-scored before and after
+    assertEquals(8, r.policyBefore().prompts());
+    assertEquals(8 * PolicyEval.SAMPLES, r.policyAfter().replies());
+    assertEquals(0.0, r.policyBefore().kl());
+    assertTrue(Double.isFinite(r.policyAfter().ruleScore()) && r.policyAfter().kl() >= 0, r.policyAfter().toString());
 
     JsonNode eval = JSON.readTree(out.resolve("dpo_eval.json").toFile());
     assertEquals(r.after().accuracy(), eval.get("after").get("accuracy").asDouble(), 1e-12);
@@ -153,7 +163,7 @@ class DpoTest {
     Path pre = tmp.resolve("pretrain");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Dpo.run(new Dpo.Options(tmp.resolve("bad"), pre, Device.CPU, 2, 0.1f, options(pre, 1, 0, false).train(),
-            false, pairs.train(), pairs.heldOut(), "x")));
+            false, pairs.train(), pairs.heldOut(), "x", 0)));
     assertTrue(e.getMessage().contains("not an instruction-tuned run"), e.getMessage());
   }
 
