@@ -28,8 +28,12 @@ Device& device() {
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);
     if (e != cudaSuccess) {
-      r.reason = std::string("no usable CUDA driver or device: ") + cudaGetErrorName(e) + " (" +
-                 cudaGetErrorString(e) + ")";
+      int driver = 0;
+      cudaDriverGetVersion(&driver);
+      r.reason = driver == 0 ? std::string("no NVIDIA driver found (libcuda.so.1 is not loadable)")
+                             : std::string("no usable CUDA device (driver API version ") +
+                                   std::to_string(driver) + ")";
+      r.reason += std::string(": ") + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
       cudaGetLastError();  // not sticky, but leave nothing behind
       return r;
     }

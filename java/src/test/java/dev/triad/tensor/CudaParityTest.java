@@ -15,7 +15,7 @@ import dev.triad.nativ.TriadNative;
 import dev.triad.nativ.TriadNative.Buffer;
 import dev.triad.nativ.TriadOutOfMemoryException;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,8 +40,8 @@ class CudaParityTest {
   private static final Device TARGET =
       "cpu".equals(System.getProperty("triad.parity.target")) ? Device.CPU : Device.CUDA;
 
-  @BeforeAll
-  static void requireCuda() {
+  @BeforeEach  // per test (not @BeforeAll), so each one is reported skipped with the reason
+  void requireCuda() {
     assumeTrue(TARGET.isAvailable(), () -> "CUDA is not available: " + Device.CUDA.unavailabilityCause());
   }
 
