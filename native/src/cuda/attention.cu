@@ -1,12 +1,14 @@
 // Causal multi-head attention, flash style: online softmax over key tiles, no T x T matrix, only
 // the log-sum-exp per query row saved. fp32 arithmetic on CUDA cores (a tensor-core version is
-// future work); any D up to 256, specialised for D <= 64, 128, 256.
+// the tensor-core path is attention_sm80.cu, taken for bf16 with D = 64 or 128); any D up to 256,
+// specialised for D <= 64, 128, 256.
 // Thread layout of every kernel: 128 threads = 32 rows x 4; the 4 threads of a row own the
 // interleaved dims d = j, j+4, j+8, ... and combine dot products with two shuffles.
 // Backward is two deterministic kernels (each gradient element has one owner, no atomics):
 // dK/dV per key tile walking the query tiles, dQ per query tile walking the key tiles.
 #include <cmath>
 
+#include "cuda/attention_sm80.h"
 #include "cuda/common.cuh"
 
 namespace triad::cuda {
@@ -350,6 +352,10 @@ void check_grid(int64_t B, int64_t H) {
 void attention_forward(int dt, void* out, float* lse, const void* qkv, const int32_t* doc_ids,
                        int64_t B, int64_t T, int64_t H, int64_t D) {
   check_grid(B, H);
+  if (flash_sm80_applies(dt, B, T, H, D)) {
+    flash_forward_sm80(out, lse, qkv, doc_ids, B, T, H, D);
+    return;
+  }
   const Layout L{T, H, D, H * D};
   const float scale = 1.0f / std::sqrt((float)D);
   dim3 grid((unsigned)((T + kRows - 1) / kRows), (unsigned)H, (unsigned)B);
@@ -379,6 +385,10 @@ void attention_backward(int dt, void* dqkv, const void* dout, const void* qkv, c
     attention_delta_kernel<TT><<<blocks_for(rows * 32, 256, INT32_MAX), 256, 0, stream()>>>(
         delta.as<float>(), P<TT>(dout), P<TT>(out), L, rows);
     check_launch("attention_delta_kernel");
+    if (flash_sm80_applies(dt, B, T, H, D)) {
+      flash_backward_sm80(dqkv, dout, qkv, lse, delta.as<float>(), doc_ids, B, T, H, D);
+      return;
+    }
     with_head_dim(D, [&](auto dm) {
       constexpr int DM = decltype(dm)::value;
       const size_t bytes = sizeof(float) * 2 * kRows * DM;
