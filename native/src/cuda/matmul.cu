@@ -1,7 +1,7 @@
 // Matmul with optional bias and fused epilogues, every transpose form, batched, any size.
 //   bf16: tensor cores via mma.sync m16n8k16 (sm_80+; the sm_90a build runs the same code —
 //         a wgmma/TMA path is future work), fp32 accumulation, 128x128x32 block tiles in a
-//         two-stage cp.async pipeline, fragments via ldmatrix (.trans for the transposed forms).
+//         three-stage cp.async pipeline, fragments via ldmatrix (.trans for the transposed forms).
 //   f32:  a SIMT fp32 kernel (64x64x16 tiles, 4x4 outputs per thread): exact fp32, as the CPU.
 // Epilogue per element: v = acc + bias[n]; GELU: pre = v, v = gelu(v); GELU_BACKWARD:
 // v = acc * gelu'(pre); then out = v (or out += v with accumulate).
@@ -43,8 +43,44 @@ __device__ __forceinline__ void epilogue_store(const GemmArgs<T>& p, int64_t bof
   st(p.out, idx, v);
 }
 
+// Columns n, n+1 of row m: one 4-byte bf16x2 store when both exist and the pair is aligned.
+__device__ __forceinline__ void epilogue_pair(const GemmArgs<bf16>& p, int64_t bofs, int64_t m, int64_t n, float a0,
+                                              float a1) {
+  if (m >= p.M) return;
+  const int64_t idx = bofs + m * p.N + n;
+  if (n + 1 >= p.N || (idx & 1)) {
+    epilogue_store(p, bofs, m, n, a0);
+    epilogue_store(p, bofs, m, n + 1, a1);
+    return;
+  }
+  float v[2] = {a0, a1};
+#pragma unroll
+  for (int e = 0; e < 2; ++e) {
+    if (p.bias) v[e] += ld(p.bias, n + e);
+    if (p.epilogue == kGelu) {
+      if (p.pre) st(p.pre, idx + e, v[e]);
+      v[e] = gelu_f(v[e]);
+    } else if (p.epilogue == kGeluBackward) {
+      v[e] *= gelu_grad_f(ld(p.pre, idx + e));
+    }
+  }
+  __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(p.out + idx);
+  if (p.accumulate) {
+    const float2 old = __bfloat1622float2(*o);
+    v[0] += old.x;
+    v[1] += old.y;
+  }
+  *o = __floats2bfloat162_rn(v[0], v[1]);
+}
+
 // ---------------- bf16 tensor-core kernel ----------------
-constexpr int BM = 128, BN = 128, BK = 32, kThreads = 256, kPad = 8;
+constexpr int BM = 128, BN = 128, BK = 32, kThreads = 256, kPad = 8, kStages = 3;
+
+template <bool TA, bool TB>
+constexpr size_t gemm_smem_bytes() {
+  return sizeof(bf16) * kStages *
+         ((TA ? BK * (BM + kPad) : BM * (BK + kPad)) + (TB ? BN * (BK + kPad) : BK * (BN + kPad)));
+}
 
 // Copies a ROWS x COLS tile (COLS contiguous in global memory, leading dimension ld) starting at
 // (r0, c0) into shared memory with row stride SLD, zero-filling outside [rlim) x [clim).
@@ -78,8 +114,9 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
   constexpr int A_ROWS = TA ? BK : BM, A_COLS = TA ? BM : BK, A_LD = A_COLS + kPad;
   constexpr int B_ROWS = TB ? BN : BK, B_COLS = TB ? BK : BN, B_LD = B_COLS + kPad;
   constexpr int A_ELEMS = A_ROWS * A_LD, B_ELEMS = B_ROWS * B_LD;
-  __shared__ __align__(16) bf16 smem_a[2 * A_ELEMS];
-  __shared__ __align__(16) bf16 smem_b[2 * B_ELEMS];
+  extern __shared__ __align__(16) unsigned char gemm_smem[];
+  bf16* smem_a = reinterpret_cast<bf16*>(gemm_smem);  // [kStages][A_ELEMS]
+  bf16* smem_b = smem_a + kStages * A_ELEMS;           // [kStages][B_ELEMS]
 
   const int64_t M = p.M, N = p.N, K = p.K;
   const int64_t bz = blockIdx.z;
@@ -108,21 +145,24 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
     else    load_tile<A_ROWS, A_COLS, A_LD>(sa, A, a_ld, m_blk, M, k0, K, a_vec);
     if (TB) load_tile<B_ROWS, B_COLS, B_LD>(sb, B, b_ld, n_blk, N, k0, K, b_vec);
     else    load_tile<B_ROWS, B_COLS, B_LD>(sb, B, b_ld, k0, K, n_blk, N, b_vec);
-    cp_async_commit();
   };
 
+  // kStages-deep cp.async pipeline: tile kt + kStages - 1 streams in while tile kt is multiplied.
+  // One commit group per tile (empty past the end) keeps the wait count uniform.
   const int64_t nk = (K + BK - 1) / BK;
-  load_stage(0, 0);
+#pragma unroll
+  for (int st = 0; st < kStages - 1; ++st) {
+    if (st < nk) load_stage(st, (int64_t)st * BK);
+    cp_async_commit();
+  }
   for (int64_t kt = 0; kt < nk; ++kt) {
-    if (kt + 1 < nk) {
-      load_stage((kt + 1) & 1, (kt + 1) * BK);
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
-    __syncthreads();
-    const bf16* sa = smem_a + (kt & 1) * A_ELEMS;
-    const bf16* sb = smem_b + (kt & 1) * B_ELEMS;
+    cp_async_wait<kStages - 2>();
+    __syncthreads();  // tile kt has landed for all; the stage refilled below was consumed at kt-1
+    const int64_t next = kt + kStages - 1;
+    if (next < nk) load_stage((int)(next % kStages), next * BK);
+    cp_async_commit();
+    const bf16* sa = smem_a + (kt % kStages) * A_ELEMS;
+    const bf16* sb = smem_b + (kt % kStages) * B_ELEMS;
 #pragma unroll
     for (int kk = 0; kk < BK; kk += 16) {
       uint32_t af[4][4], bfr[4][2];
@@ -150,8 +190,8 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
 #pragma unroll
         for (int ni = 0; ni < 4; ++ni) mma_bf16(acc[mi][ni], af[mi], bfr[ni][0], bfr[ni][1]);
     }
-    __syncthreads();  // this stage is refilled next iteration
   }
+  cp_async_wait<0>();  // no copy may still target shared memory when the block exits
 
   const int64_t bofs = bz * M * N;
 #pragma unroll
@@ -160,10 +200,8 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
     for (int ni = 0; ni < 4; ++ni) {
       const int64_t m = m_blk + wm * 64 + mi * 16 + (lane >> 2);
       const int64_t n = n_blk + wn * 32 + ni * 8 + (lane & 3) * 2;
-      epilogue_store(p, bofs, m, n, acc[mi][ni][0]);
-      epilogue_store(p, bofs, m, n + 1, acc[mi][ni][1]);
-      epilogue_store(p, bofs, m + 8, n, acc[mi][ni][2]);
-      epilogue_store(p, bofs, m + 8, n + 1, acc[mi][ni][3]);
+      epilogue_pair(p, bofs, m, n, acc[mi][ni][0], acc[mi][ni][1]);
+      epilogue_pair(p, bofs, m + 8, n, acc[mi][ni][2], acc[mi][ni][3]);
     }
 }
 
@@ -224,10 +262,15 @@ void launch(const GemmArgs<T>& p, int64_t batch, bool ta, bool tb) {
   if constexpr (std::is_same_v<T, bf16>) {
     dim3 grid((unsigned)((p.N + BN - 1) / BN), (unsigned)((p.M + BM - 1) / BM), (unsigned)batch);
     if (grid.y > 65535) fail(TRIAD_ERR_UNSUPPORTED, "M too large for one launch");
-    if (ta && tb) gemm_bf16_mma_kernel<true, true><<<grid, kThreads, 0, stream()>>>(p);
-    else if (ta) gemm_bf16_mma_kernel<true, false><<<grid, kThreads, 0, stream()>>>(p);
-    else if (tb) gemm_bf16_mma_kernel<false, true><<<grid, kThreads, 0, stream()>>>(p);
-    else gemm_bf16_mma_kernel<false, false><<<grid, kThreads, 0, stream()>>>(p);
+    auto go = [&](auto kernel, size_t bytes) {
+      check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes),
+            "cudaFuncSetAttribute(gemm smem)");
+      kernel<<<grid, kThreads, bytes, stream()>>>(p);
+    };
+    if (ta && tb) go(gemm_bf16_mma_kernel<true, true>, gemm_smem_bytes<true, true>());
+    else if (ta) go(gemm_bf16_mma_kernel<true, false>, gemm_smem_bytes<true, false>());
+    else if (tb) go(gemm_bf16_mma_kernel<false, true>, gemm_smem_bytes<false, true>());
+    else go(gemm_bf16_mma_kernel<false, false>, gemm_smem_bytes<false, false>());
     check_launch("gemm_bf16_mma_kernel");
   } else {
     dim3 grid((unsigned)((p.N + FN - 1) / FN), (unsigned)((p.M + FM - 1) / FM), (unsigned)batch);

@@ -82,11 +82,18 @@ Device& ready() {
 // released by the host is safe to hand out again: its next use is queued after its last one.
 class Allocator {
  public:
+  // TRIAD_CUDA_NO_CACHE=1: exact-size cudaMalloc/cudaFree per buffer, so compute-sanitizer's
+  // memcheck sees every buffer's true end (rounded cached blocks would hide small overruns).
+  Allocator() {
+    const char* v = std::getenv("TRIAD_CUDA_NO_CACHE");
+    exact_ = v && v[0] == '1';
+  }
+
   void* alloc(size_t bytes) {
-    const size_t size = round(bytes);
+    const size_t size = exact_ ? (bytes ? bytes : 1) : round(bytes);
     std::lock_guard<std::mutex> lock(mu_);
     auto it = free_.lower_bound(size);
-    if (it != free_.end() && it->first <= 2 * size) {
+    if (!exact_ && it != free_.end() && it->first <= 2 * size) {
       void* p = it->second;
       live_[p] = it->first;
       free_.erase(it);
@@ -119,7 +126,12 @@ class Allocator {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = live_.find(p);
     if (it == live_.end()) return;  // not ours: ignore rather than corrupt the cache
-    free_.emplace(it->second, p);
+    if (exact_) {
+      cudaFree(p);  // synchronizes with queued work
+      reserved_ -= it->second;
+    } else {
+      free_.emplace(it->second, p);
+    }
     live_.erase(it);
   }
 
@@ -154,6 +166,7 @@ class Allocator {
   std::multimap<size_t, void*> free_;       // size -> cached block
   std::unordered_map<void*, size_t> live_;  // handed-out block -> its size
   size_t reserved_ = 0;
+  bool exact_ = false;
 };
 
 Allocator& allocator() {
