@@ -330,8 +330,7 @@ __global__ void __launch_bounds__(kThreads) attention_decode_kernel(T* out, cons
 
 template <class K>
 void set_smem(K kernel, size_t bytes) {
-  if (bytes > 48 * 1024) check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes),
-                               "cudaFuncSetAttribute(attention smem)");
+  allow_dynamic_smem(reinterpret_cast<const void*>(kernel), bytes);
 }
 
 // Calls f(std::integral_constant<int, DM>) for the smallest DM in {64, 128, 256} >= D.

@@ -392,8 +392,7 @@ __global__ void __launch_bounds__(kThreads) flash_backward_q_kernel(bf16* dqkv, 
 
 template <class K>
 void allow_smem(K kernel, size_t bytes) {
-  check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes),
-        "cudaFuncSetAttribute(flash attention smem)");
+  allow_dynamic_smem(reinterpret_cast<const void*>(kernel), bytes);
 }
 
 template <class F>

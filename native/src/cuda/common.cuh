@@ -25,6 +25,9 @@ void check(cudaError_t status, const char* what);
 // After a launch: a configuration error (bad grid, too much shared memory) fails right here.
 inline void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
 int sm_count();
+// Raises a kernel's dynamic shared-memory limit to `bytes` (needed above 48 KiB); remembered per
+// kernel, so repeated launches make no runtime call.
+void allow_dynamic_smem(const void* kernel, size_t bytes);
 
 // ---- dtype: every kernel is a template over the storage type T of its data buffers ----
 __device__ __forceinline__ float to_f(float x) { return x; }

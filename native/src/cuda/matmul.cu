@@ -263,8 +263,7 @@ void launch(const GemmArgs<T>& p, int64_t batch, bool ta, bool tb) {
     dim3 grid((unsigned)((p.N + BN - 1) / BN), (unsigned)((p.M + BM - 1) / BM), (unsigned)batch);
     if (grid.y > 65535) fail(TRIAD_ERR_UNSUPPORTED, "M too large for one launch");
     auto go = [&](auto kernel, size_t bytes) {
-      check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes),
-            "cudaFuncSetAttribute(gemm smem)");
+      allow_dynamic_smem(reinterpret_cast<const void*>(kernel), bytes);
       kernel<<<grid, kThreads, bytes, stream()>>>(p);
     };
     if (ta && tb) go(gemm_bf16_mma_kernel<true, true>, gemm_smem_bytes<true, true>());

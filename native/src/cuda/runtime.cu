@@ -227,6 +227,18 @@ void OpScope::finish() {
   if (device().sync_each_op) check(cudaStreamSynchronize(device().stream), name_);
 }
 
+void allow_dynamic_smem(const void* kernel, size_t bytes) {
+  if (bytes <= 48 * 1024) return;
+  static std::mutex mu;
+  static std::unordered_map<const void*, size_t>* limits = new std::unordered_map<const void*, size_t>();
+  std::lock_guard<std::mutex> lock(mu);
+  size_t& cur = (*limits)[kernel];
+  if (bytes <= cur) return;
+  check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes),
+        "cudaFuncSetAttribute(MaxDynamicSharedMemorySize)");
+  cur = bytes;
+}
+
 void check_ids(const int32_t* ids, int64_t n, int64_t limit, const char* what, int32_t ignore,
                bool use_ignore) {
   Scratch flag(sizeof(unsigned long long));
