@@ -67,14 +67,18 @@ int triad_matmul_epilogue(triad_buffer* out, triad_buffer* pre, const triad_buff
     }
     std::vector<float> tmp(static_cast<size_t>(mn));
     cpu::matmul(tmp.data(), F(a), F(b), F(bias), batch, M, N, K, trans_a != 0, trans_b != 0, false);
-    if (!accumulate) cpu::fill(F(out), TRIAD_F32, mn, 0.0f);
     if (epilogue == TRIAD_EPILOGUE_GELU) {
       if (pre) std::copy(tmp.begin(), tmp.end(), F(pre));
+      if (!accumulate) {
+        cpu::gelu_forward(F(out), tmp.data(), mn);
+        return;
+      }
       std::vector<float> act(tmp.size());
       cpu::gelu_forward(act.data(), tmp.data(), mn);
       float* o = F(out);
       for (int64_t i = 0; i < mn; ++i) o[i] += act[i];
     } else {
+      if (!accumulate) cpu::fill(F(out), TRIAD_F32, mn, 0.0f);
       cpu::gelu_backward(F(out), tmp.data(), F(pre), mn);  // out += tmp * gelu'(pre)
     }
   });

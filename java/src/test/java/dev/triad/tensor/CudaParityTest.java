@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Every op of triad.h on CUDA against the CPU reference, on fresh random inputs, in f32 and bf16.
  * Inputs for the CPU are the exact values the GPU holds (bf16-rounded in bf16 mode), so the
  * errors measured are the kernels' own. Error measure: ||gpu - cpu|| / ||cpu|| over the output.
- * Tolerances: f32 1e-5 (attention, which uses fast exp, 1e-4); bf16 data outputs 1e-2 (bf16
+ * Tolerances: f32 1e-5 (attention, which uses fast exp, and layernorm's gradients, which
+ * subtract nearly equal terms, 1e-4); bf16 data outputs 1e-2, 2e-2 for sums over many bf16 terms (bf16
  * stores 8 mantissa bits, 2^-9 relative rounding per element; matmul and attention add fp32
  * accumulation order differences); f32 statistics computed from bf16 inputs 1e-4. RNG and
  * sampling must be bit-identical. Every forward output is poisoned with NaN first, so an
@@ -321,8 +322,10 @@ class CudaParityTest {
           mean.buf(), rstd.buf(), N, C));
       check(TriadNative.triad_layernorm_backward(cdx.buf(), cdw.buf(), cdb.buf(), cpu(dout).buf(), cx.buf(), cw.buf(),
           cmean.buf(), crstd.buf(), N, C));
-      close("layernorm dx " + dt, cdx, dx, 10 * tol(dt), rng);
-      close("layernorm dweight " + dt, cdw, dw, 10 * tol(dt), rng);
+      // dx and dweight subtract nearly equal terms: 1e-4 in f32; bf16 storage 2e-2
+      double tg = dt == DType.F32 ? 1e-4 : 2e-2;
+      close("layernorm dx " + dt, cdx, dx, tg, rng);
+      close("layernorm dweight " + dt, cdw, dw, tg, rng);
       close("layernorm dbias " + dt, cdb, db, tol(dt), rng);
     }
   }
