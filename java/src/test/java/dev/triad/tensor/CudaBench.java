@@ -17,7 +17,8 @@ import java.util.Locale;
  * Timing: warm-up, then the median over repeats of (k calls + triad_cuda_synchronize) on a host
  * clock; inputs are random (never zeros). FLOP conventions: GEMM 2 n^3; causal attention forward
  * 2 * 2 * B*H*T*T*D / 2, backward 2.5x forward (5 matmuls against 2), so fwd+bwd = 3.5x forward.
- * AdamW bytes: read param, grad, m, v (f32), write param, m, v (f32) = 28 bytes per element;
+ * AdamW bytes: read param, grad, m, v (f32), write param, m, v (f32) = 28 bytes per element
+ * (mixed: bf16 grad in and bf16 param copy out, 26 bytes);
  * the copy counts read + write bytes.
  */
 public final class CudaBench {
@@ -76,12 +77,15 @@ public final class CudaBench {
         Tensor b = randn(2, DType.BF16, (long) n * n);
         Tensor c = Tensor.unscoped(DType.BF16, Device.CUDA, (long) n * n)) {
       int calls = n >= 4096 ? 5 : 20;
-      for (int form = 0; form < 2; form++) {  // 0: a @ b (torch.matmul), 1: a @ b^T (a linear layer)
-        int tb = form;
-        double ms = time(() -> check(TriadNative.triad_matmul(c.buf(), a.buf(), b.buf(), null, 1, n, n, n, 0, tb, 0)),
+      // nn: a @ b (torch.matmul); nt: a @ b^T (a linear layer's forward, dx); tn: a^T @ b (dW)
+      String[] names = {"nn", "nt", "tn"};
+      int[][] forms = {{0, 0}, {0, 1}, {1, 0}};
+      for (int f = 0; f < forms.length; f++) {
+        int ta = forms[f][0], tb = forms[f][1];
+        double ms = time(() -> check(TriadNative.triad_matmul(c.buf(), a.buf(), b.buf(), null, 1, n, n, n, ta, tb, 0)),
             calls, 7);
         double tflops = 2.0 * n * n * (double) n / (ms * 1e-3) / 1e12;
-        result("gemm_bf16_" + (form == 0 ? "nn" : "nt") + "_" + n, tflops, "TFLOP/s", ms);
+        result("gemm_bf16_" + names[f] + "_" + n, tflops, "TFLOP/s", ms);
       }
     }
   }
@@ -115,6 +119,12 @@ public final class CudaBench {
       p.lr(1e-4f).beta1(0.9f).beta2(0.95f).eps(1e-8f).weight_decay(0.1f).grad_scale(1f).step(10);
       double ms = time(() -> check(TriadNative.triad_adamw_step(param.buf(), grad.buf(), m.buf(), v.buf(), n, p)), 10, 7);
       result("adamw_f32_" + n, 28.0 * n / (ms * 1e-3) / 1e9, "GB/s", ms);
+      // mixed precision: bf16 gradient in, bf16 working copy out (26 bytes per element)
+      try (Tensor grad16 = randn(7, DType.BF16, n); Tensor copy16 = Tensor.unscoped(DType.BF16, Device.CUDA, n)) {
+        double mms = time(() -> check(TriadNative.triad_adamw_step_copy(param.buf(), grad16.buf(), m.buf(), v.buf(),
+            copy16.buf(), n, p)), 10, 7);
+        result("adamw_mixed_" + n, 26.0 * n / (mms * 1e-3) / 1e9, "GB/s", mms);
+      }
       double cms = time(() -> check(TriadNative.triad_buffer_copy(copyDst.buf(), 0, param.buf(), 0, n)), 10, 7);
       result("copy_d2d_" + (4 * n), 8.0 * n / (cms * 1e-3) / 1e9, "GB/s", cms);
     }
