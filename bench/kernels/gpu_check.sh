@@ -10,6 +10,8 @@
 #   bash bench/kernels/gpu_check.sh bench      the benchmark table (run_gpu_bench.sh)
 set -uo pipefail
 out=${OUT:-/tmp}
+# the packed staging (pack_gpu.sh) unpacks here on first use
+[[ -d .gpu || ! -f .gpu.tar.xz ]] || tar -xJf .gpu.tar.xz
 mode=${1:-tests}
 shift || true
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/gpu.txt" || true
