@@ -122,7 +122,19 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
   const int64_t bz = blockIdx.z;
   const bf16* A = p.a + bz * M * K;
   const bf16* B = p.b + bz * K * N;
-  const int64_t m_blk = (int64_t)blockIdx.y * BM, n_blk = (int64_t)blockIdx.x * BN;
+  // Grouped rasterization: consecutive blocks walk kGroupM tile rows of one tile column band, so
+  // the A rows and B columns a wave of blocks touches stay in L2 (large N x K operands).
+  constexpr int kGroupM = 8;
+  int64_t m_tile, n_tile;
+  {
+    const int64_t tiles_m = gridDim.y, tiles_n = gridDim.x;
+    const int64_t id = (int64_t)blockIdx.y * tiles_n + blockIdx.x;
+    const int64_t group = id / (kGroupM * tiles_n), first_m = group * kGroupM;
+    const int64_t rows = min((int64_t)kGroupM, tiles_m - first_m);
+    m_tile = first_m + (id % (kGroupM * tiles_n)) % rows;
+    n_tile = (id % (kGroupM * tiles_n)) / rows;
+  }
+  const int64_t m_blk = m_tile * BM, n_blk = n_tile * BN;
   const int64_t a_ld = TA ? M : K, b_ld = TB ? K : N;
   const bool a_vec = a_ld % 8 == 0 && (reinterpret_cast<uintptr_t>(A) & 15) == 0;
   const bool b_vec = b_ld % 8 == 0 && (reinterpret_cast<uintptr_t>(B) & 15) == 0;
