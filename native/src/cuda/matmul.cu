@@ -86,31 +86,30 @@ constexpr size_t gemm_smem_bytes() {
 // (r0, c0) into shared memory with row stride SLD, zero-filling outside [rlim) x [clim).
 // vec: 16-byte cp.async (needs ld % 8 == 0 and a 16-byte aligned base); else element loads.
 template <int ROWS, int COLS, int SLD>
-__device__ __forceinline__ void load_tile(bf16* s, const bf16* g, int64_t ld, int64_t r0, int64_t rlim,
-                                          int64_t c0, int64_t clim, bool vec) {
+__device__ __forceinline__ void load_tile(bf16* s, const bf16* g, int ld, int r0, int rlim, int c0, int clim,
+                                          bool vec) {
   constexpr int kVecs = ROWS * COLS / 8;
   static_assert(kVecs % kThreads == 0, "tile must split evenly over the block");
 #pragma unroll
   for (int it = 0; it < kVecs / kThreads; ++it) {
     const int v = threadIdx.x + it * kThreads;
     const int r = v / (COLS / 8), c = (v % (COLS / 8)) * 8;
-    const int64_t gr = r0 + r, gc = c0 + c;
+    const int gr = r0 + r, gc = c0 + c;
     bf16* dst = s + r * SLD + c;
+    const bf16* src = g + (int64_t)gr * ld + gc;
     if (vec) {
-      int bytes = 0;
-      if (gr < rlim && gc < clim) bytes = (int)min((int64_t)8, clim - gc) * 2;
-      const bf16* src = bytes ? g + gr * ld + gc : g;
-      cp_async16(dst, src, bytes);
+      const int bytes = (gr < rlim && gc < clim) ? min(8, clim - gc) * 2 : 0;
+      cp_async16(dst, bytes ? src : g, bytes);
     } else {
 #pragma unroll
       for (int e = 0; e < 8; ++e)
-        dst[e] = (gr < rlim && gc + e < clim) ? g[gr * ld + gc + e] : __float2bfloat16_rn(0.0f);
+        dst[e] = (gr < rlim && gc + e < clim) ? src[e] : __float2bfloat16_rn(0.0f);
     }
   }
 }
 
 template <bool TA, bool TB>
-__global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> p) {
+__global__ void __launch_bounds__(kThreads, 2) gemm_bf16_mma_kernel(GemmArgs<bf16> p) {
   constexpr int A_ROWS = TA ? BK : BM, A_COLS = TA ? BM : BK, A_LD = A_COLS + kPad;
   constexpr int B_ROWS = TB ? BN : BK, B_COLS = TB ? BK : BN, B_LD = B_COLS + kPad;
   constexpr int A_ELEMS = A_ROWS * A_LD, B_ELEMS = B_ROWS * B_LD;
@@ -118,24 +117,25 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
   bf16* smem_a = reinterpret_cast<bf16*>(gemm_smem);  // [kStages][A_ELEMS]
   bf16* smem_b = smem_a + kStages * A_ELEMS;           // [kStages][B_ELEMS]
 
-  const int64_t M = p.M, N = p.N, K = p.K;
+  // dimensions fit in int (checked by the launcher); only element offsets need 64 bits
+  const int M = (int)p.M, N = (int)p.N, K = (int)p.K;
   const int64_t bz = blockIdx.z;
-  const bf16* A = p.a + bz * M * K;
-  const bf16* B = p.b + bz * K * N;
+  const bf16* A = p.a + bz * M * (int64_t)K;
+  const bf16* B = p.b + bz * K * (int64_t)N;
   // Grouped rasterization: consecutive blocks walk kGroupM tile rows of one tile column band, so
   // the A rows and B columns a wave of blocks touches stay in L2 (large N x K operands).
   constexpr int kGroupM = 8;
-  int64_t m_tile, n_tile;
+  int m_tile, n_tile;
   {
-    const int64_t tiles_m = gridDim.y, tiles_n = gridDim.x;
-    const int64_t id = (int64_t)blockIdx.y * tiles_n + blockIdx.x;
-    const int64_t group = id / (kGroupM * tiles_n), first_m = group * kGroupM;
-    const int64_t rows = min((int64_t)kGroupM, tiles_m - first_m);
+    const int tiles_m = gridDim.y, tiles_n = gridDim.x;
+    const int id = blockIdx.y * tiles_n + blockIdx.x;
+    const int group = id / (kGroupM * tiles_n), first_m = group * kGroupM;
+    const int rows = min(kGroupM, tiles_m - first_m);
     m_tile = first_m + (id % (kGroupM * tiles_n)) % rows;
     n_tile = (id % (kGroupM * tiles_n)) / rows;
   }
-  const int64_t m_blk = m_tile * BM, n_blk = n_tile * BN;
-  const int64_t a_ld = TA ? M : K, b_ld = TB ? K : N;
+  const int m_blk = m_tile * BM, n_blk = n_tile * BN;
+  const int a_ld = TA ? M : K, b_ld = TB ? K : N;
   const bool a_vec = a_ld % 8 == 0 && (reinterpret_cast<uintptr_t>(A) & 15) == 0;
   const bool b_vec = b_ld % 8 == 0 && (reinterpret_cast<uintptr_t>(B) & 15) == 0;
 
@@ -150,7 +150,7 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
 #pragma unroll
       for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;
 
-  auto load_stage = [&](int stage, int64_t k0) {
+  auto load_stage = [&](int stage, int k0) {
     bf16* sa = smem_a + stage * A_ELEMS;
     bf16* sb = smem_b + stage * B_ELEMS;
     if (TA) load_tile<A_ROWS, A_COLS, A_LD>(sa, A, a_ld, k0, K, m_blk, M, a_vec);
@@ -161,17 +161,17 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
 
   // kStages-deep cp.async pipeline: tile kt + kStages - 1 streams in while tile kt is multiplied.
   // One commit group per tile (empty past the end) keeps the wait count uniform.
-  const int64_t nk = (K + BK - 1) / BK;
+  const int nk = (K + BK - 1) / BK;
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st) {
-    if (st < nk) load_stage(st, (int64_t)st * BK);
+    if (st < nk) load_stage(st, st * BK);
     cp_async_commit();
   }
-  for (int64_t kt = 0; kt < nk; ++kt) {
+  for (int kt = 0; kt < nk; ++kt) {
     cp_async_wait<kStages - 2>();
     __syncthreads();  // tile kt has landed for all; the stage refilled below was consumed at kt-1
-    const int64_t next = kt + kStages - 1;
-    if (next < nk) load_stage((int)(next % kStages), next * BK);
+    const int next = kt + kStages - 1;
+    if (next < nk) load_stage(next % kStages, next * BK);
     cp_async_commit();
     const bf16* sa = smem_a + (kt % kStages) * A_ELEMS;
     const bf16* sb = smem_b + (kt % kStages) * B_ELEMS;
@@ -205,7 +205,7 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_mma_kernel(GemmArgs<bf16> 
   }
   cp_async_wait<0>();  // no copy may still target shared memory when the block exits
 
-  const int64_t bofs = bz * M * N;
+  const int64_t bofs = bz * M * (int64_t)N;
 #pragma unroll
   for (int mi = 0; mi < 4; ++mi)
 #pragma unroll
@@ -271,6 +271,9 @@ __global__ void __launch_bounds__(256) gemm_f32_kernel(GemmArgs<float> p) {
 template <class T>
 void launch(const GemmArgs<T>& p, int64_t batch, bool ta, bool tb) {
   if (batch > 65535) fail(TRIAD_ERR_UNSUPPORTED, "batch > 65535 is not supported on cuda");
+  if (p.M > INT32_MAX - 256 || p.N > INT32_MAX - 256 || p.K > INT32_MAX - 256) {
+    fail(TRIAD_ERR_UNSUPPORTED, "matmul dimensions must be < 2^31 on cuda");
+  }
   if constexpr (std::is_same_v<T, bf16>) {
     dim3 grid((unsigned)((p.N + BN - 1) / BN), (unsigned)((p.M + BM - 1) / BM), (unsigned)batch);
     if (grid.y > 65535) fail(TRIAD_ERR_UNSUPPORTED, "M too large for one launch");
