@@ -621,8 +621,13 @@ class CudaParityTest {
   @EnumSource(value = DType.class, names = {"F32", "BF16"})
   void adamwAndSumSquares(DType dt) {
     requireDType(dt);
+    for (long n : new long[] {200003, 65536}) {  // scalar kernel (n % 4 != 0) and the vectorized one
+      adamwAndSumSquares(dt, n);
+    }
+  }
+
+  private void adamwAndSumSquares(DType dt, long n) {
     Random rng = freshRandom();
-    long n = 200003;
     try (Scope s = Scope.open(); TriadNative.AdamWParams p = new TriadNative.AdamWParams()) {
       p.lr(1e-3f).beta1(0.9f).beta2(0.95f).eps(1e-8f).weight_decay(0.1f).grad_scale(0.7f).step(3);
       Tensor param = dev(gaussian(rng, n), DType.F32, n);
@@ -633,10 +638,10 @@ class CudaParityTest {
       Tensor cparam = cpu(param), cm = cpu(m), cv = cpu(v), cgrad = cpu(grad);
       check(TriadNative.triad_adamw_step_copy(param.buf(), grad.buf(), m.buf(), v.buf(), copy.buf(), n, p));
       check(TriadNative.triad_adamw_step(cparam.buf(), cgrad.buf(), cm.buf(), cv.buf(), n, p));
-      close("adamw param " + dt, cparam, param, 1e-6, rng);
+      close("adamw param n=" + n + " " + dt, cparam, param, 1e-6, rng);
       close("adamw m " + dt, cm, m, 1e-6, rng);
       close("adamw v " + dt, cv, v, 1e-6, rng);
-      close("adamw copy " + dt, cparam, copy, dt == DType.F32 ? 1e-6 : 1e-2, rng);
+      close("adamw copy n=" + n + " " + dt, cparam, copy, dt == DType.F32 ? 1e-6 : 1e-2, rng);
 
       Tensor acc = dev(new float[] {1.25f}, DType.F32, 1);
       Tensor cacc = cpu(acc);
