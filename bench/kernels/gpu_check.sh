@@ -21,7 +21,7 @@ case $mode in
   tests)
     junit > "$out/junit_gpu.txt" 2>&1; echo "exit $?"
     summary "$out/junit_gpu.txt"
-    TRIAD_ATTENTION_SIMT=1 junit --select-method 'dev.triad.tensor.CudaParityTest#attention(dev.triad.tensor.DType)' \
+    TRIAD_ATTENTION_SIMT=1 junit --include-methodname 'dev\.triad\.tensor\.CudaParityTest#attention' \
       > "$out/junit_attention_simt.txt" 2>&1; echo "attention on the fp32 fallback: exit $?"
     summary "$out/junit_attention_simt.txt"
     ;;
@@ -31,11 +31,10 @@ case $mode in
     echo "exit $?"; summary "$out/junit_memcheck.txt"; tail -n 5 "$out"/memcheck.*.txt
     ;;
   racecheck)
+    # junit.sh scans the class path, so methods are picked with name filters (OR-combined)
     sel=()
-    for m in 'matmulEveryForm(dev.triad.tensor.DType)' 'attention(dev.triad.tensor.DType)' \
-             'layernorm(dev.triad.tensor.DType)' 'crossEntropy(dev.triad.tensor.DType)' \
-             'biasBackward(dev.triad.tensor.DType)' 'attentionDecode(dev.triad.tensor.DType)'; do
-      sel+=(--select-method "dev.triad.tensor.CudaParityTest#$m")
+    for m in matmulEveryForm attention layernorm crossEntropy biasBackward attentionDecode sampleMatchesCpuExactly; do
+      sel+=(--include-methodname "dev\.triad\.tensor\.CudaParityTest#$m")
     done
     TRIAD_CUDA_SYNC=1 compute-sanitizer --tool racecheck --target-processes all \
       --log-file "$out/racecheck.%p.txt" bash .gpu/junit.sh --include-tag gpu "${sel[@]}" > "$out/junit_racecheck.txt" 2>&1
