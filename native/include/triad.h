@@ -7,8 +7,16 @@
  *  - Memory lives in opaque triad_buffer handles: a flat array of `numel` elements of one dtype on
  *    one device. Shapes are not stored; every op takes its dimensions explicitly and checks that
  *    each buffer is large enough, of the right dtype and on the same device.
- *  - Tensors are dense and row-major. Shape comments use [dims]; "i32" marks int32 buffers, the
- *    rest are f32 on the CPU backend (the CUDA backend adds bf16).
+ *  - Tensors are dense and row-major. Shape comments use [dims]; "i32" marks int32 buffers.
+ *  - Dtype rule. Each op's floating buffers are of two kinds:
+ *      data        activations, parameters and their gradients (x, out, a, b, bias, weight, qkv,
+ *                  logits, grad, d*): all data buffers of one call share ONE dtype, f32 or bf16.
+ *                  The CPU backend accepts f32 only; the CUDA backend f32 or bf16 (bf16 storage,
+ *                  fp32 arithmetic and accumulation inside every kernel).
+ *      statistics  layernorm mean/rstd, attention and cross-entropy lse, loss, logprob, loss
+ *                  weights and their gradients dloss/dlogprob, AdamW's param (the fp32 master
+ *                  weights) and moments m, v, the sum_squares accumulator: always f32.
+ *    Statistics are marked "f32" below; every other floating buffer is data.
  *  - Forward ops overwrite their outputs. Backward ops ADD into their gradient outputs
  *    (d* arguments), so one caller-zeroed gradient can collect the contributions of many uses.
  *    A NULL gradient output means "not needed".
@@ -54,6 +62,12 @@ int         triad_cuda_available(void);            /* 1 when a usable CUDA devic
 const char* triad_cuda_unavailable_reason(void);   /* why not, or "" when available */
 int64_t     triad_live_bytes(int device);          /* bytes held by live buffers */
 int64_t     triad_live_buffers(int device);        /* number of live buffers */
+/* CUDA only (TRIAD_ERR_UNSUPPORTED without CUDA): wait for every queued op and report the first
+ * asynchronous device error; bytes the caching device allocator holds (live + cached); return
+ * all cached, unused device blocks to the driver. */
+int         triad_cuda_synchronize(void);
+int64_t     triad_cuda_reserved_bytes(void);
+int         triad_cuda_empty_cache(void);
 /* Trivial call for measuring the cost of one JNI round trip. Returns x + 1. */
 int         triad_noop(int x);
 
@@ -82,6 +96,19 @@ int triad_cast(triad_buffer* dst, const triad_buffer* src);        /* convert dt
 int triad_matmul(triad_buffer* out, const triad_buffer* a, const triad_buffer* b,
                  const triad_buffer* bias, int64_t batch, int64_t M, int64_t N, int64_t K,
                  int trans_a, int trans_b, int accumulate);
+/* Matmul with a fused epilogue (same operands and shapes as triad_matmul; pre [batch,M,N]):
+ *   TRIAD_EPILOGUE_NONE           out (+)= a@b + bias                       (pre unused)
+ *   TRIAD_EPILOGUE_GELU           pre = a@b + bias; out (+)= gelu(pre)       (pre may be NULL)
+ *   TRIAD_EPILOGUE_GELU_BACKWARD  out (+)= (a@b + bias) * gelu'(pre)        (pre required)
+ * GELU forms a transformer MLP's fc layer (saving the pre-activation for backward) and its
+ * backward dpre = (dy W) * gelu'(pre) in one pass. pre shares the data dtype. */
+#define TRIAD_EPILOGUE_NONE          0
+#define TRIAD_EPILOGUE_GELU          1
+#define TRIAD_EPILOGUE_GELU_BACKWARD 2
+int triad_matmul_epilogue(triad_buffer* out, triad_buffer* pre, const triad_buffer* a,
+                          const triad_buffer* b, const triad_buffer* bias, int64_t batch,
+                          int64_t M, int64_t N, int64_t K, int trans_a, int trans_b,
+                          int accumulate, int epilogue);
 /* dbias[N] += column sums of dout[M,N] */
 int triad_bias_backward(triad_buffer* dbias, const triad_buffer* dout, int64_t M, int64_t N);
 
@@ -100,7 +127,8 @@ int triad_embedding_backward(triad_buffer* dwte, triad_buffer* dwpe, const triad
                              int64_t B, int64_t T, int64_t C, int64_t V, int64_t P);
 
 /* ---- layernorm over the last dimension ----
- * out[N,C] = (x - mean) * rstd * weight[C] + bias[C]; saves mean[N], rstd[N] for backward. */
+ * out[N,C] = (x - mean) * rstd * weight[C] + bias[C]; saves f32 mean[N], rstd[N] for backward.
+ * Deterministic backward (dweight, dbias: fixed-order column sums). */
 int triad_layernorm_forward(triad_buffer* out, triad_buffer* mean, triad_buffer* rstd,
                             const triad_buffer* x, const triad_buffer* weight,
                             const triad_buffer* bias, int64_t N, int64_t C, float eps);
@@ -117,7 +145,7 @@ int triad_gelu_backward(triad_buffer* dx, const triad_buffer* dout, const triad_
 
 /* ---- causal multi-head self-attention, fused ----
  * qkv [B,T,3,H,D] (the output of one [C -> 3C] linear, C = H*D); out [B,T,H,D];
- * lse [B,H,T] saves each query row's log-sum-exp of scaled scores for backward.
+ * lse f32[B,H,T] saves each query row's log-sum-exp of scaled scores for backward.
  * Query t attends key s iff s <= t and (doc_ids == NULL or doc_ids[b,s] == doc_ids[b,t]):
  * with doc_ids i32[B,T], packed documents never attend across boundaries.
  * Scores are scaled by 1/sqrt(D). No T x T matrix is kept. */
@@ -141,7 +169,8 @@ int triad_attention_decode(triad_buffer* out, triad_buffer* kcache, triad_buffer
 
 /* ---- fused classifier: softmax cross-entropy over the vocabulary ----
  * logits [N,V]; only columns [0, V_real) are real (padding columns are never predicted).
- * targets i32[N]: a class in [0,V_real) or ignore_index. weights [N] or NULL (all 1).
+ * targets i32[N]: a class in [0,V_real) or ignore_index. weights f32[N] or NULL (all 1).
+ * loss, logprob, lse, dloss, dlogprob are f32; logits and dlogits share the data dtype.
  *   logprob[n] = log softmax(logits[n])[targets[n]]   (0 where ignored)
  *   loss[n]    = -weights[n] * logprob[n]             (0 where ignored)
  *   lse[n]     = log sum exp(logits[n, :V_real])      (saved for backward)
@@ -228,10 +257,18 @@ typedef struct triad_adamw_params {
   float   grad_scale;   /* gradient multiplier applied first (e.g. the clipping factor) */
   int64_t step;         /* 1-based step number, for bias correction */
 } triad_adamw_params;
-/* Fused AdamW over n elements: param, grad, fp32 moments m and v. */
+/* Fused AdamW over n elements: f32 param (master weights), grad (data dtype: f32 or bf16),
+ * f32 moments m and v. */
 int triad_adamw_step(triad_buffer* param, const triad_buffer* grad, triad_buffer* m,
                      triad_buffer* v, int64_t n, const triad_adamw_params* params);
-/* acc[0] += sum of x[i]^2 over n elements (acc is f32[1]); for the global gradient norm */
+/* The same step, then param_copy[i] = the updated param[i] in param_copy's dtype (f32, or bf16
+ * on CUDA), in the same pass: mixed precision keeps f32 masters and trains on a bf16 copy.
+ * param_copy may be NULL (then this is triad_adamw_step). */
+int triad_adamw_step_copy(triad_buffer* param, const triad_buffer* grad, triad_buffer* m,
+                          triad_buffer* v, triad_buffer* param_copy, int64_t n,
+                          const triad_adamw_params* params);
+/* acc[0] += sum of x[i]^2 over n elements (acc is f32[1]; x data); for the global gradient norm.
+ * Deterministic: fixed-size chunks summed in double, combined in chunk order. */
 int triad_sum_squares(triad_buffer* acc, const triad_buffer* x, int64_t n);
 
 /* ---- counter-based RNG (Philox4x32-10) ----

@@ -50,22 +50,35 @@ int guard(const char* op, Body&& body) {
 // call must live on one device, which device() then reports for dispatch.
 class Args {
  public:
-  // A required float buffer with at least `need` elements.
-  Args& f(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, false, false); }
-  // An optional (NULL allowed) float buffer.
-  Args& f_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, false, true); }
+  // The dtype rule (see triad.h): the "data" buffers of one call (activations, parameters and
+  // their gradients) share one floating dtype, f32 or bf16 (bf16 on CUDA only); "statistics"
+  // (layernorm mean/rstd, log-sum-exps, losses, log-probs, loss weights, Adam state, norm
+  // accumulators) are always f32; ids are i32.
+  // A required data buffer with at least `need` elements.
+  Args& f(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kData, false); }
+  // An optional (NULL allowed) data buffer.
+  Args& f_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kData, true); }
+  // Required / optional f32 statistics buffers.
+  Args& s(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kStat, false); }
+  Args& s_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kStat, true); }
   // Required / optional int32 buffers.
-  Args& i(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, true, false); }
-  Args& i_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, true, true); }
+  Args& i(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kInt, false); }
+  Args& i_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kInt, true); }
+  // An optional floating buffer with a dtype of its own (f32, or bf16 on CUDA).
+  Args& any_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kAny, true); }
   // A dimension that must be >= minimum.
   Args& dim(int64_t value, const char* name, int64_t minimum = 1);
   // Output `out` must not share memory with input `in`.
   Args& distinct(const triad_buffer* out, const char* out_name, const triad_buffer* in, const char* in_name);
   int device() const { return device_; }
+  // The dtype shared by the data buffers (f32 when the call has none).
+  int dtype() const { return dtype_ < 0 ? TRIAD_F32 : dtype_; }
 
  private:
-  Args& buf(const triad_buffer* b, const char* name, int64_t need, bool is_int, bool optional);
+  enum Kind { kData, kStat, kInt, kAny };
+  Args& buf(const triad_buffer* b, const char* name, int64_t need, Kind kind, bool optional);
   int device_ = -1;
+  int dtype_ = -1;
 };
 
 // a * b * ... with overflow detection: element counts come from untrusted dimensions.
@@ -78,12 +91,23 @@ inline int32_t* I(triad_buffer* b) { return b ? static_cast<int32_t*>(b->data) :
 
 }  // namespace triad
 
-// The single dispatch point: the op named `fn` runs on the device its buffers live on.
-// The CUDA backend (native/src/cuda, namespace triad::cuda) plugs in here with the same names.
+// The single dispatch point: the op named `fn` runs on the device its buffers (checked by
+// `args`) live on. The CUDA backend (native/src/cuda, namespace triad::cuda) plugs in here with
+// the same names and the data dtype as an extra first argument; cuda::OpScope wraps each CUDA op
+// in an NVTX range and turns launch (and, with TRIAD_CUDA_SYNC=1, asynchronous) errors into
+// TRIAD_ERR_DEVICE.
 #ifdef TRIAD_WITH_CUDA
-#define TRIAD_DISPATCH(device, fn, ...)                                      \
-  ((device) == TRIAD_DEVICE_CUDA ? ::triad::cuda::fn(__VA_ARGS__)            \
-                                 : ::triad::cpu::fn(__VA_ARGS__))
+#include "cuda/cuda_ops.h"
+#define TRIAD_DISPATCH(args, fn, ...)                                        \
+  do {                                                                       \
+    if ((args).device() == TRIAD_DEVICE_CUDA) {                              \
+      ::triad::cuda::OpScope triad_op_scope_(#fn);                           \
+      ::triad::cuda::fn((args).dtype(), __VA_ARGS__);                        \
+      triad_op_scope_.finish();                                              \
+    } else {                                                                 \
+      ::triad::cpu::fn(__VA_ARGS__);                                         \
+    }                                                                        \
+  } while (0)
 #else
-#define TRIAD_DISPATCH(device, fn, ...) ::triad::cpu::fn(__VA_ARGS__)
+#define TRIAD_DISPATCH(args, fn, ...) ::triad::cpu::fn(__VA_ARGS__)
 #endif

@@ -1,5 +1,6 @@
 // Buffers: allocation, host transfers, copies, fill and cast. The CPU allocator is the system's
-// (64-byte aligned, zero-filled); live bytes are counted per device so tests can detect leaks.
+// (64-byte aligned, zero-filled); CUDA buffers come from the caching device allocator
+// (src/cuda/runtime.cu). Live bytes are counted per device so tests can detect leaks.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +26,18 @@ void check_region(const triad_buffer& b, const char* name, int64_t offset, int64
                                 ") is outside its " + std::to_string(b.numel) + " elements");
   }
 }
+
+bool on_cuda(const triad_buffer& b) { return b.device == TRIAD_DEVICE_CUDA; }
+
+#ifdef TRIAD_WITH_CUDA
+// Wraps a CUDA buffer operation in its NVTX range and launch check.
+template <class F>
+void cuda_op(const char* name, F&& f) {
+  cuda::OpScope scope(name);
+  f();
+  scope.finish();
+}
+#endif
 
 void require_cpu(const triad_buffer& b, const char* name) {
   if (b.device != TRIAD_DEVICE_CPU) {
@@ -62,7 +75,24 @@ int triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** out)
     if (numel < 1) fail(TRIAD_ERR_INVALID, "numel must be >= 1, got " + std::to_string(numel));
     int64_t nbytes = count({numel, dtype_size(dtype)});
     if (device == TRIAD_DEVICE_CUDA) {
+#ifdef TRIAD_WITH_CUDA
+      if (!cuda::available()) {
+        fail(TRIAD_ERR_UNSUPPORTED, std::string("cuda is not available: ") + cuda::unavailable_reason());
+      }
+      void* data = cuda::alloc(static_cast<size_t>(nbytes));
+      try {
+        cuda_op("buffer_alloc", [&] { cuda::zero(data, static_cast<size_t>(nbytes)); });
+      } catch (...) {
+        cuda::release(data);
+        throw;
+      }
+      *out = new triad_buffer{data, numel, dtype, device};
+      live_bytes[device] += nbytes;
+      live_buffers[device] += 1;
+      return;
+#else
       fail(TRIAD_ERR_UNSUPPORTED, std::string("cuda is not available: ") + triad_cuda_unavailable_reason());
+#endif
     }
     if (device != TRIAD_DEVICE_CPU) fail(TRIAD_ERR_INVALID, "unknown device code " + std::to_string(device));
     size_t rounded = (static_cast<size_t>(nbytes) + 63) & ~size_t(63);
@@ -81,6 +111,13 @@ void triad_buffer_free(triad_buffer* buf) {
   if (!buf) return;
   live_bytes[buf->device] -= buf->numel * dtype_size(buf->dtype);
   live_buffers[buf->device] -= 1;
+#ifdef TRIAD_WITH_CUDA
+  if (buf->device == TRIAD_DEVICE_CUDA) {
+    cuda::release(buf->data);  // back to the cache; never throws
+    delete buf;
+    return;
+  }
+#endif
   std::free(buf->data);
   delete buf;
 }
@@ -94,6 +131,11 @@ int triad_buffer_write(triad_buffer* dst, int64_t offset, const void* src, int64
     const triad_buffer& d = need(dst, "dst");
     if (!src && count > 0) fail(TRIAD_ERR_INVALID, "src is NULL");
     check_region(d, "dst", offset, count);
+#ifdef TRIAD_WITH_CUDA
+    if (on_cuda(d)) {
+      return cuda_op("buffer_write", [&] { cuda::copy_h2d(bytes(d, offset), src, count * dtype_size(d.dtype)); });
+    }
+#endif
     require_cpu(d, "dst");
     std::memcpy(bytes(d, offset), src, count * dtype_size(d.dtype));
   });
@@ -104,6 +146,11 @@ int triad_buffer_read(const triad_buffer* src, int64_t offset, void* dst, int64_
     const triad_buffer& s = need(src, "src");
     if (!dst && count > 0) fail(TRIAD_ERR_INVALID, "dst is NULL");
     check_region(s, "src", offset, count);
+#ifdef TRIAD_WITH_CUDA
+    if (on_cuda(s)) {
+      return cuda_op("buffer_read", [&] { cuda::copy_d2h(dst, bytes(s, offset), count * dtype_size(s.dtype)); });
+    }
+#endif
     require_cpu(s, "src");
     std::memcpy(dst, bytes(s, offset), count * dtype_size(s.dtype));
   });
@@ -120,6 +167,20 @@ int triad_buffer_copy(triad_buffer* dst, int64_t dst_offset, const triad_buffer*
     }
     check_region(d, "dst", dst_offset, count);
     check_region(s, "src", src_offset, count);
+#ifdef TRIAD_WITH_CUDA
+    if (on_cuda(d) || on_cuda(s)) {
+      const size_t n = count * dtype_size(d.dtype);
+      if (on_cuda(d) && on_cuda(s) && d.data == s.data &&
+          dst_offset < src_offset + count && src_offset < dst_offset + count && dst_offset != src_offset) {
+        fail(TRIAD_ERR_INVALID, "overlapping regions of one cuda buffer");
+      }
+      return cuda_op("buffer_copy", [&] {
+        if (!on_cuda(s)) cuda::copy_h2d(bytes(d, dst_offset), bytes(s, src_offset), n);
+        else if (!on_cuda(d)) cuda::copy_d2h(bytes(d, dst_offset), bytes(s, src_offset), n);
+        else cuda::copy_d2d(bytes(d, dst_offset), bytes(s, src_offset), n);
+      });
+    }
+#endif
     require_cpu(d, "dst");
     require_cpu(s, "src");
     std::memmove(bytes(d, dst_offset), bytes(s, src_offset), count * dtype_size(d.dtype));
@@ -129,6 +190,9 @@ int triad_buffer_copy(triad_buffer* dst, int64_t dst_offset, const triad_buffer*
 int triad_fill(triad_buffer* dst, float value) {
   return guard("fill", [&] {
     const triad_buffer& d = need(dst, "dst");
+#ifdef TRIAD_WITH_CUDA
+    if (on_cuda(d)) return cuda_op("fill", [&] { cuda::fill(d.data, d.dtype, d.numel, value); });
+#endif
     require_cpu(d, "dst");
     cpu::fill(d.data, d.dtype, d.numel, value);
   });
@@ -143,6 +207,9 @@ int triad_cast(triad_buffer* dst, const triad_buffer* src) {
                                   std::to_string(s.numel));
     }
     if (d.device != s.device) fail(TRIAD_ERR_INVALID, "dst and src are on different devices");
+#ifdef TRIAD_WITH_CUDA
+    if (on_cuda(d)) return cuda_op("cast", [&] { cuda::cast(d.data, d.dtype, s.data, s.dtype, d.numel); });
+#endif
     require_cpu(d, "dst");
     cpu::cast(d.data, d.dtype, s.data, s.dtype, d.numel);
   });

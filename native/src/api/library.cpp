@@ -59,27 +59,52 @@ Args& Args::distinct(const triad_buffer* out, const char* out_name, const triad_
   return *this;
 }
 
-Args& Args::buf(const triad_buffer* b, const char* name, int64_t need, bool is_int, bool optional) {
+Args& Args::buf(const triad_buffer* b, const char* name, int64_t need, Kind kind, bool optional) {
   if (!b) {
     if (optional) return *this;
     fail(TRIAD_ERR_INVALID, std::string(name) + " is NULL");
   }
   if (b->data == nullptr && b->numel > 0) fail(TRIAD_ERR_INVALID, std::string(name) + " is freed");
-  int want = is_int ? TRIAD_I32 : TRIAD_F32;
-  // The CPU backend computes in fp32; bf16 is a storage type there (triad_cast converts).
-  if (b->dtype != want) {
-    fail(TRIAD_ERR_UNSUPPORTED, std::string(name) + " must be " + dtype_name(want) + ", got " +
-                                    dtype_name(b->dtype));
-  }
-  if (b->numel < need) {
-    fail(TRIAD_ERR_INVALID, std::string(name) + " has " + std::to_string(b->numel) +
-                                " elements, needs " + std::to_string(need));
-  }
   if (device_ < 0) {
     device_ = b->device;
   } else if (device_ != b->device) {
     fail(TRIAD_ERR_INVALID, std::string(name) + " is on " + device_name(b->device) +
                                 " but the other arguments are on " + device_name(device_));
+  }
+  const bool floating = b->dtype == TRIAD_F32 || b->dtype == TRIAD_BF16;
+  // The CPU backend computes in fp32; bf16 is a storage type there (triad_cast converts).
+  const bool bf16_ok = b->device == TRIAD_DEVICE_CUDA;
+  switch (kind) {
+    case kInt:
+      if (b->dtype != TRIAD_I32) {
+        fail(TRIAD_ERR_UNSUPPORTED, std::string(name) + " must be i32, got " + dtype_name(b->dtype));
+      }
+      break;
+    case kStat:
+      if (b->dtype != TRIAD_F32) {
+        fail(TRIAD_ERR_UNSUPPORTED, std::string(name) + " must be f32 (statistics are always f32), got " +
+                                        dtype_name(b->dtype));
+      }
+      break;
+    case kData:
+    case kAny:
+      if (!floating || (b->dtype == TRIAD_BF16 && !bf16_ok)) {
+        fail(TRIAD_ERR_UNSUPPORTED, std::string(name) + " must be " + (bf16_ok ? "f32 or bf16" : "f32") +
+                                        " on " + device_name(b->device) + ", got " + dtype_name(b->dtype));
+      }
+      if (kind == kData) {
+        if (dtype_ < 0) {
+          dtype_ = b->dtype;
+        } else if (dtype_ != b->dtype) {
+          fail(TRIAD_ERR_INVALID, std::string(name) + " is " + dtype_name(b->dtype) +
+                                      " but the other data arguments are " + dtype_name(dtype_));
+        }
+      }
+      break;
+  }
+  if (b->numel < need) {
+    fail(TRIAD_ERR_INVALID, std::string(name) + " has " + std::to_string(b->numel) +
+                                " elements, needs " + std::to_string(need));
   }
   return *this;
 }
@@ -126,6 +151,34 @@ const char* triad_cuda_unavailable_reason(void) {
 #else
   return TRIAD_NO_CUDA_REASON;
 #endif
+}
+
+int triad_cuda_synchronize(void) {
+  return triad::guard("cuda_synchronize", [&] {
+#ifdef TRIAD_WITH_CUDA
+    triad::cuda::synchronize("cuda_synchronize");
+#else
+    triad::fail(TRIAD_ERR_UNSUPPORTED, std::string("cuda is not available: ") + TRIAD_NO_CUDA_REASON);
+#endif
+  });
+}
+
+int64_t triad_cuda_reserved_bytes(void) {
+#ifdef TRIAD_WITH_CUDA
+  return triad::cuda::reserved_bytes();
+#else
+  return 0;
+#endif
+}
+
+int triad_cuda_empty_cache(void) {
+  return triad::guard("cuda_empty_cache", [&] {
+#ifdef TRIAD_WITH_CUDA
+    triad::cuda::empty_cache();
+#else
+    triad::fail(TRIAD_ERR_UNSUPPORTED, std::string("cuda is not available: ") + TRIAD_NO_CUDA_REASON);
+#endif
+  });
 }
 
 int triad_noop(int x) { return x + 1; }

@@ -4,6 +4,9 @@
 #include "api/api.h"
 #include "cpu/cpu_ops.h"
 
+#include <algorithm>
+#include <vector>
+
 using namespace triad;
 
 namespace {
@@ -27,8 +30,57 @@ int triad_matmul(triad_buffer* out, const triad_buffer* a, const triad_buffer* b
         .f(out, "out", count({batch, M, N})).f(a, "a", count({batch, M, K}))
         .f(b, "b", count({batch, K, N})).f_opt(bias, "bias", N)
         .distinct(out, "out", a, "a").distinct(out, "out", b, "b");
-    TRIAD_DISPATCH(args.device(), matmul, F(out), F(a), F(b), F(bias), batch, M, N, K,
+    TRIAD_DISPATCH(args, matmul, F(out), F(a), F(b), F(bias), batch, M, N, K,
                    trans_a != 0, trans_b != 0, accumulate != 0);
+  });
+}
+
+int triad_matmul_epilogue(triad_buffer* out, triad_buffer* pre, const triad_buffer* a,
+                          const triad_buffer* b, const triad_buffer* bias, int64_t batch,
+                          int64_t M, int64_t N, int64_t K, int trans_a, int trans_b,
+                          int accumulate, int epilogue) {
+  return guard("matmul_epilogue", [&] {
+    check_code(epilogue, 3, "epilogue");
+    Args args;
+    const int64_t mn = count({batch, M, N});
+    args.dim(batch, "batch").dim(M, "M").dim(N, "N").dim(K, "K")
+        .f(out, "out", mn).f(a, "a", count({batch, M, K}))
+        .f(b, "b", count({batch, K, N})).f_opt(bias, "bias", N)
+        .distinct(out, "out", a, "a").distinct(out, "out", b, "b");
+    if (epilogue == TRIAD_EPILOGUE_GELU_BACKWARD) args.f(pre, "pre", mn); else args.f_opt(pre, "pre", mn);
+    if (epilogue != TRIAD_EPILOGUE_NONE) {
+      args.distinct(out, "out", pre, "pre").distinct(pre, "pre", a, "a").distinct(pre, "pre", b, "b");
+    }
+#ifdef TRIAD_WITH_CUDA
+    if (args.device() == TRIAD_DEVICE_CUDA) {
+      cuda::OpScope scope("matmul_epilogue");
+      cuda::matmul_epilogue(args.dtype(), F(out), F(pre), F(a), F(b), F(bias), batch, M, N, K,
+                            trans_a != 0, trans_b != 0, accumulate != 0, epilogue);
+      scope.finish();
+      return;
+    }
+#endif
+    // CPU: the unfused composition of the reference kernels
+    if (epilogue == TRIAD_EPILOGUE_NONE) {
+      cpu::matmul(F(out), F(a), F(b), F(bias), batch, M, N, K, trans_a != 0, trans_b != 0, accumulate != 0);
+      return;
+    }
+    std::vector<float> tmp(static_cast<size_t>(mn));
+    cpu::matmul(tmp.data(), F(a), F(b), F(bias), batch, M, N, K, trans_a != 0, trans_b != 0, false);
+    if (epilogue == TRIAD_EPILOGUE_GELU) {
+      if (pre) std::copy(tmp.begin(), tmp.end(), F(pre));
+      if (!accumulate) {
+        cpu::gelu_forward(F(out), tmp.data(), mn);
+        return;
+      }
+      std::vector<float> act(tmp.size());
+      cpu::gelu_forward(act.data(), tmp.data(), mn);
+      float* o = F(out);
+      for (int64_t i = 0; i < mn; ++i) o[i] += act[i];
+    } else {
+      if (!accumulate) cpu::fill(F(out), TRIAD_F32, mn, 0.0f);
+      cpu::gelu_backward(F(out), tmp.data(), F(pre), mn);  // out += tmp * gelu'(pre)
+    }
   });
 }
 
@@ -36,7 +88,7 @@ int triad_bias_backward(triad_buffer* dbias, const triad_buffer* dout, int64_t M
   return guard("bias_backward", [&] {
     Args args;
     args.dim(M, "M").dim(N, "N").f(dbias, "dbias", N).f(dout, "dout", count({M, N}));
-    TRIAD_DISPATCH(args.device(), bias_backward, F(dbias), F(dout), M, N);
+    TRIAD_DISPATCH(args, bias_backward, F(dbias), F(dout), M, N);
   });
 }
 
@@ -55,7 +107,7 @@ int triad_embedding_forward(triad_buffer* out, const triad_buffer* tokens,
     if (wpe && !positions && T > P) {
       fail(TRIAD_ERR_INVALID, "T=" + std::to_string(T) + " exceeds the " + std::to_string(P) + " learned positions");
     }
-    TRIAD_DISPATCH(args.device(), embedding_forward, F(out), I(tokens), I(positions), F(wte),
+    TRIAD_DISPATCH(args, embedding_forward, F(out), I(tokens), I(positions), F(wte),
                    F(wpe), B, T, C, V, P);
   });
 }
@@ -72,7 +124,7 @@ int triad_embedding_backward(triad_buffer* dwte, triad_buffer* dwpe, const triad
     if (dwpe && !positions && T > P) {
       fail(TRIAD_ERR_INVALID, "T=" + std::to_string(T) + " exceeds the " + std::to_string(P) + " learned positions");
     }
-    TRIAD_DISPATCH(args.device(), embedding_backward, F(dwte), F(dwpe), F(dout), I(tokens),
+    TRIAD_DISPATCH(args, embedding_backward, F(dwte), F(dwpe), F(dout), I(tokens),
                    I(positions), B, T, C, V, P);
   });
 }
@@ -84,11 +136,11 @@ int triad_layernorm_forward(triad_buffer* out, triad_buffer* mean, triad_buffer*
                             const triad_buffer* bias, int64_t N, int64_t C, float eps) {
   return guard("layernorm_forward", [&] {
     Args args;
-    args.dim(N, "N").dim(C, "C").f(out, "out", count({N, C})).f(mean, "mean", N)
-        .f(rstd, "rstd", N).f(x, "x", count({N, C})).f(weight, "weight", C).f(bias, "bias", C)
+    args.dim(N, "N").dim(C, "C").f(out, "out", count({N, C})).s(mean, "mean", N)
+        .s(rstd, "rstd", N).f(x, "x", count({N, C})).f(weight, "weight", C).f(bias, "bias", C)
         .distinct(out, "out", x, "x");
     if (!(eps > 0.0f)) fail(TRIAD_ERR_INVALID, "eps must be > 0");
-    TRIAD_DISPATCH(args.device(), layernorm_forward, F(out), F(mean), F(rstd), F(x), F(weight),
+    TRIAD_DISPATCH(args, layernorm_forward, F(out), F(mean), F(rstd), F(x), F(weight),
                    F(bias), N, C, eps);
   });
 }
@@ -101,8 +153,8 @@ int triad_layernorm_backward(triad_buffer* dx, triad_buffer* dweight, triad_buff
     Args args;
     args.dim(N, "N").dim(C, "C").f_opt(dx, "dx", count({N, C})).f_opt(dweight, "dweight", C)
         .f_opt(dbias, "dbias", C).f(dout, "dout", count({N, C})).f(x, "x", count({N, C}))
-        .f(weight, "weight", C).f(mean, "mean", N).f(rstd, "rstd", N);
-    TRIAD_DISPATCH(args.device(), layernorm_backward, F(dx), F(dweight), F(dbias), F(dout), F(x),
+        .f(weight, "weight", C).s(mean, "mean", N).s(rstd, "rstd", N);
+    TRIAD_DISPATCH(args, layernorm_backward, F(dx), F(dweight), F(dbias), F(dout), F(x),
                    F(weight), F(mean), F(rstd), N, C);
   });
 }
@@ -113,7 +165,7 @@ int triad_gelu_forward(triad_buffer* out, const triad_buffer* x, int64_t n) {
   return guard("gelu_forward", [&] {
     Args args;
     args.dim(n, "n").f(out, "out", n).f(x, "x", n);
-    TRIAD_DISPATCH(args.device(), gelu_forward, F(out), F(x), n);
+    TRIAD_DISPATCH(args, gelu_forward, F(out), F(x), n);
   });
 }
 
@@ -122,7 +174,7 @@ int triad_gelu_backward(triad_buffer* dx, const triad_buffer* dout, const triad_
   return guard("gelu_backward", [&] {
     Args args;
     args.dim(n, "n").f(dx, "dx", n).f(dout, "dout", n).f(x, "x", n);
-    TRIAD_DISPATCH(args.device(), gelu_backward, F(dx), F(dout), F(x), n);
+    TRIAD_DISPATCH(args, gelu_backward, F(dx), F(dout), F(x), n);
   });
 }
 
@@ -134,9 +186,9 @@ int triad_attention_forward(triad_buffer* out, triad_buffer* lse, const triad_bu
   return guard("attention_forward", [&] {
     Args args;
     args.dim(B, "B").dim(T, "T").dim(H, "H").dim(D, "D").f(out, "out", count({B, T, H, D}))
-        .f(lse, "lse", count({B, H, T})).f(qkv, "qkv", count({B, T, 3, H, D}))
+        .s(lse, "lse", count({B, H, T})).f(qkv, "qkv", count({B, T, 3, H, D}))
         .i_opt(doc_ids, "doc_ids", count({B, T})).distinct(out, "out", qkv, "qkv");
-    TRIAD_DISPATCH(args.device(), attention_forward, F(out), F(lse), F(qkv), I(doc_ids), B, T, H, D);
+    TRIAD_DISPATCH(args, attention_forward, F(out), F(lse), F(qkv), I(doc_ids), B, T, H, D);
   });
 }
 
@@ -148,9 +200,9 @@ int triad_attention_backward(triad_buffer* dqkv, const triad_buffer* dout,
     Args args;
     args.dim(B, "B").dim(T, "T").dim(H, "H").dim(D, "D").f(dqkv, "dqkv", count({B, T, 3, H, D}))
         .f(dout, "dout", count({B, T, H, D})).f(qkv, "qkv", count({B, T, 3, H, D}))
-        .f(out, "out", count({B, T, H, D})).f(lse, "lse", count({B, H, T}))
+        .f(out, "out", count({B, T, H, D})).s(lse, "lse", count({B, H, T}))
         .i_opt(doc_ids, "doc_ids", count({B, T})).distinct(dqkv, "dqkv", qkv, "qkv");
-    TRIAD_DISPATCH(args.device(), attention_backward, F(dqkv), F(dout), F(qkv), F(out), F(lse),
+    TRIAD_DISPATCH(args, attention_backward, F(dqkv), F(dout), F(qkv), F(out), F(lse),
                    I(doc_ids), B, T, H, D);
   });
 }
@@ -170,7 +222,7 @@ int triad_attention_decode(triad_buffer* out, triad_buffer* kcache, triad_buffer
       fail(TRIAD_ERR_INVALID, "past=" + std::to_string(past) + " + Tn=" + std::to_string(Tn) +
                                   " exceeds the cache length Tmax=" + std::to_string(Tmax));
     }
-    TRIAD_DISPATCH(args.device(), attention_decode, F(out), F(kcache), F(vcache), F(qkv), I(start),
+    TRIAD_DISPATCH(args, attention_decode, F(out), F(kcache), F(vcache), F(qkv), I(start),
                    B, Tn, past, Tmax, H, D);
   });
 }
@@ -183,11 +235,11 @@ int triad_cross_entropy_forward(triad_buffer* loss, triad_buffer* logprob, triad
                                 int64_t V_real, int ignore_index) {
   return guard("cross_entropy_forward", [&] {
     Args args;
-    args.dim(N, "N").dim(V, "V").dim(V_real, "V_real").f_opt(loss, "loss", N)
-        .f_opt(logprob, "logprob", N).f(lse, "lse", N).f(logits, "logits", count({N, V}))
-        .i(targets, "targets", N).f_opt(weights, "weights", N);
+    args.dim(N, "N").dim(V, "V").dim(V_real, "V_real").s_opt(loss, "loss", N)
+        .s_opt(logprob, "logprob", N).s(lse, "lse", N).f(logits, "logits", count({N, V}))
+        .i(targets, "targets", N).s_opt(weights, "weights", N);
     if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
-    TRIAD_DISPATCH(args.device(), cross_entropy_forward, F(loss), F(logprob), F(lse), F(logits),
+    TRIAD_DISPATCH(args, cross_entropy_forward, F(loss), F(logprob), F(lse), F(logits),
                    I(targets), F(weights), N, V, V_real, ignore_index);
   });
 }
@@ -200,11 +252,11 @@ int triad_cross_entropy_backward(triad_buffer* dlogits, const triad_buffer* dlos
   return guard("cross_entropy_backward", [&] {
     Args args;
     args.dim(N, "N").dim(V, "V").dim(V_real, "V_real").f(dlogits, "dlogits", count({N, V}))
-        .f_opt(dloss, "dloss", N).f_opt(dlogprob, "dlogprob", N).f(logits, "logits", count({N, V}))
-        .i(targets, "targets", N).f_opt(weights, "weights", N).f(lse, "lse", N)
+        .s_opt(dloss, "dloss", N).s_opt(dlogprob, "dlogprob", N).f(logits, "logits", count({N, V}))
+        .i(targets, "targets", N).s_opt(weights, "weights", N).s(lse, "lse", N)
         .distinct(dlogits, "dlogits", logits, "logits");
     if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
-    TRIAD_DISPATCH(args.device(), cross_entropy_backward, F(dlogits), F(dloss), F(dlogprob),
+    TRIAD_DISPATCH(args, cross_entropy_backward, F(dlogits), F(dloss), F(dlogprob),
                    F(logits), I(targets), F(weights), F(lse), N, V, V_real, ignore_index);
   });
 }
@@ -217,7 +269,7 @@ int triad_unary_forward(int op, triad_buffer* out, const triad_buffer* x, int64_
     check_code(op, TRIAD_UNARY_COUNT, "unary op");
     Args args;
     args.dim(n, "n").f(out, "out", n).f(x, "x", n);
-    TRIAD_DISPATCH(args.device(), unary_forward, op, F(out), F(x), n, p0, p1);
+    TRIAD_DISPATCH(args, unary_forward, op, F(out), F(x), n, p0, p1);
   });
 }
 
@@ -228,7 +280,7 @@ int triad_unary_backward(int op, triad_buffer* dx, const triad_buffer* dout,
     check_code(op, TRIAD_UNARY_COUNT, "unary op");
     Args args;
     args.dim(n, "n").f(dx, "dx", n).f(dout, "dout", n).f(x, "x", n).f(out, "out", n);
-    TRIAD_DISPATCH(args.device(), unary_backward, op, F(dx), F(dout), F(x), F(out), n, p0, p1);
+    TRIAD_DISPATCH(args, unary_backward, op, F(dx), F(dout), F(x), F(out), n, p0, p1);
   });
 }
 
@@ -241,7 +293,7 @@ int triad_binary_forward(int op, triad_buffer* out, const triad_buffer* a, const
     if (na % nb != 0) fail(TRIAD_ERR_INVALID, "nb=" + std::to_string(nb) + " does not divide na=" + std::to_string(na));
     // out may alias a (same indexing) but not a broadcast b, which is read again later
     if (nb != na) args.distinct(out, "out", b, "broadcast b");
-    TRIAD_DISPATCH(args.device(), binary_forward, op, F(out), F(a), F(b), na, nb);
+    TRIAD_DISPATCH(args, binary_forward, op, F(out), F(a), F(b), na, nb);
   });
 }
 
@@ -253,7 +305,7 @@ int triad_binary_backward(int op, triad_buffer* da, triad_buffer* db, const tria
     args.dim(na, "na").dim(nb, "nb").f_opt(da, "da", na).f_opt(db, "db", nb)
         .f(dout, "dout", na).f(a, "a", na).f(b, "b", nb);
     if (na % nb != 0) fail(TRIAD_ERR_INVALID, "nb=" + std::to_string(nb) + " does not divide na=" + std::to_string(na));
-    TRIAD_DISPATCH(args.device(), binary_backward, op, F(da), F(db), F(dout), F(a), F(b), na, nb);
+    TRIAD_DISPATCH(args, binary_backward, op, F(da), F(db), F(dout), F(a), F(b), na, nb);
   });
 }
 
@@ -262,7 +314,7 @@ int triad_where_forward(triad_buffer* out, const triad_buffer* cond, const triad
   return guard("where_forward", [&] {
     Args args;
     args.dim(n, "n").f(out, "out", n).f(cond, "cond", n).f(a, "a", n).f(b, "b", n);
-    TRIAD_DISPATCH(args.device(), where_forward, F(out), F(cond), F(a), F(b), n);
+    TRIAD_DISPATCH(args, where_forward, F(out), F(cond), F(a), F(b), n);
   });
 }
 
@@ -271,7 +323,7 @@ int triad_where_backward(triad_buffer* da, triad_buffer* db, const triad_buffer*
   return guard("where_backward", [&] {
     Args args;
     args.dim(n, "n").f_opt(da, "da", n).f_opt(db, "db", n).f(dout, "dout", n).f(cond, "cond", n);
-    TRIAD_DISPATCH(args.device(), where_backward, F(da), F(db), F(dout), F(cond), n);
+    TRIAD_DISPATCH(args, where_backward, F(da), F(db), F(dout), F(cond), n);
   });
 }
 
@@ -285,7 +337,7 @@ int triad_reduce_forward(int op, triad_buffer* out, const triad_buffer* x, int64
     args.dim(outer, "outer").dim(dim, "dim").dim(inner, "inner")
         .f(out, "out", count({outer, inner})).f(x, "x", count({outer, dim, inner}))
         .distinct(out, "out", x, "x");
-    TRIAD_DISPATCH(args.device(), reduce_forward, op, F(out), F(x), outer, dim, inner);
+    TRIAD_DISPATCH(args, reduce_forward, op, F(out), F(x), outer, dim, inner);
   });
 }
 
@@ -297,7 +349,7 @@ int triad_reduce_backward(int op, triad_buffer* dx, const triad_buffer* dout, in
     args.dim(outer, "outer").dim(dim, "dim").dim(inner, "inner")
         .f(dx, "dx", count({outer, dim, inner})).f(dout, "dout", count({outer, inner}))
         .distinct(dx, "dx", dout, "dout");
-    TRIAD_DISPATCH(args.device(), reduce_backward, op, F(dx), F(dout), outer, dim, inner);
+    TRIAD_DISPATCH(args, reduce_backward, op, F(dx), F(dout), outer, dim, inner);
   });
 }
 
@@ -307,7 +359,7 @@ int triad_gather_forward(triad_buffer* out, const triad_buffer* x, const triad_b
     Args args;
     args.dim(N, "N").dim(V, "V").f(out, "out", N).f(x, "x", count({N, V})).i(index, "index", N)
         .distinct(out, "out", x, "x");
-    TRIAD_DISPATCH(args.device(), gather_forward, F(out), F(x), I(index), N, V);
+    TRIAD_DISPATCH(args, gather_forward, F(out), F(x), I(index), N, V);
   });
 }
 
@@ -316,7 +368,7 @@ int triad_gather_backward(triad_buffer* dx, const triad_buffer* dout, const tria
   return guard("gather_backward", [&] {
     Args args;
     args.dim(N, "N").dim(V, "V").f(dx, "dx", count({N, V})).f(dout, "dout", N).i(index, "index", N);
-    TRIAD_DISPATCH(args.device(), gather_backward, F(dx), F(dout), I(index), N, V);
+    TRIAD_DISPATCH(args, gather_backward, F(dx), F(dout), I(index), N, V);
   });
 }
 
@@ -324,7 +376,7 @@ int triad_log_softmax_forward(triad_buffer* out, const triad_buffer* x, int64_t 
   return guard("log_softmax_forward", [&] {
     Args args;
     args.dim(N, "N").dim(V, "V").f(out, "out", count({N, V})).f(x, "x", count({N, V}));
-    TRIAD_DISPATCH(args.device(), log_softmax_forward, F(out), F(x), N, V);
+    TRIAD_DISPATCH(args, log_softmax_forward, F(out), F(x), N, V);
   });
 }
 
@@ -334,33 +386,69 @@ int triad_log_softmax_backward(triad_buffer* dx, const triad_buffer* dout,
     Args args;
     args.dim(N, "N").dim(V, "V").f(dx, "dx", count({N, V})).f(dout, "dout", count({N, V}))
         .f(out, "out", count({N, V}));
-    TRIAD_DISPATCH(args.device(), log_softmax_backward, F(dx), F(dout), F(out), N, V);
+    TRIAD_DISPATCH(args, log_softmax_backward, F(dx), F(dout), F(out), N, V);
   });
 }
 
 // ---- optimizer ----
 
+}  // extern "C"
+
+namespace {
+
+void check_adamw(const triad_adamw_params* p) {
+  if (!p) fail(TRIAD_ERR_INVALID, "params is NULL");
+  if (p->step < 1) fail(TRIAD_ERR_INVALID, "step must be >= 1, got " + std::to_string(p->step));
+  if (!(p->beta1 >= 0.0f && p->beta1 < 1.0f) || !(p->beta2 >= 0.0f && p->beta2 < 1.0f)) {
+    fail(TRIAD_ERR_INVALID, "betas must be in [0, 1)");
+  }
+  if (!(p->eps > 0.0f)) fail(TRIAD_ERR_INVALID, "eps must be > 0");
+}
+
+// param, m, v: f32 (master weights and moments); grad: the data dtype; param_copy: optional,
+// any floating dtype, receives the updated param (the bf16 working copy of mixed precision).
+void adamw(triad_buffer* param, const triad_buffer* grad, triad_buffer* m, triad_buffer* v,
+           triad_buffer* param_copy, int64_t n, const triad_adamw_params* p) {
+  check_adamw(p);
+  Args args;
+  args.dim(n, "n").s(param, "param", n).f(grad, "grad", n).s(m, "m", n).s(v, "v", n)
+      .any_opt(param_copy, "param_copy", n).distinct(param_copy, "param_copy", param, "param");
+#ifdef TRIAD_WITH_CUDA
+  if (args.device() == TRIAD_DEVICE_CUDA) {
+    cuda::OpScope scope("adamw_step");
+    cuda::adamw_step(args.dtype(), F(param), grad->data, F(m), F(v),
+                     param_copy ? param_copy->data : nullptr,
+                     param_copy ? param_copy->dtype : TRIAD_F32, n, p->lr, p->beta1, p->beta2,
+                     p->eps, p->weight_decay, p->grad_scale, p->step);
+    scope.finish();
+    return;
+  }
+#endif
+  cpu::adamw_step(F(param), F(grad), F(m), F(v), n, p->lr, p->beta1, p->beta2, p->eps,
+                  p->weight_decay, p->grad_scale, p->step);
+  if (param_copy) cpu::cast(param_copy->data, param_copy->dtype, param->data, TRIAD_F32, n);
+}
+
+}  // namespace
+
+extern "C" {
+
 int triad_adamw_step(triad_buffer* param, const triad_buffer* grad, triad_buffer* m,
                      triad_buffer* v, int64_t n, const triad_adamw_params* p) {
-  return guard("adamw_step", [&] {
-    if (!p) fail(TRIAD_ERR_INVALID, "params is NULL");
-    Args args;
-    args.dim(n, "n").f(param, "param", n).f(grad, "grad", n).f(m, "m", n).f(v, "v", n);
-    if (p->step < 1) fail(TRIAD_ERR_INVALID, "step must be >= 1, got " + std::to_string(p->step));
-    if (!(p->beta1 >= 0.0f && p->beta1 < 1.0f) || !(p->beta2 >= 0.0f && p->beta2 < 1.0f)) {
-      fail(TRIAD_ERR_INVALID, "betas must be in [0, 1)");
-    }
-    if (!(p->eps > 0.0f)) fail(TRIAD_ERR_INVALID, "eps must be > 0");
-    TRIAD_DISPATCH(args.device(), adamw_step, F(param), F(grad), F(m), F(v), n, p->lr, p->beta1,
-                   p->beta2, p->eps, p->weight_decay, p->grad_scale, p->step);
-  });
+  return guard("adamw_step", [&] { adamw(param, grad, m, v, nullptr, n, p); });
+}
+
+int triad_adamw_step_copy(triad_buffer* param, const triad_buffer* grad, triad_buffer* m,
+                          triad_buffer* v, triad_buffer* param_copy, int64_t n,
+                          const triad_adamw_params* p) {
+  return guard("adamw_step_copy", [&] { adamw(param, grad, m, v, param_copy, n, p); });
 }
 
 int triad_sum_squares(triad_buffer* acc, const triad_buffer* x, int64_t n) {
   return guard("sum_squares", [&] {
     Args args;
-    args.dim(n, "n").f(acc, "acc", 1).f(x, "x", n).distinct(acc, "acc", x, "x");
-    TRIAD_DISPATCH(args.device(), sum_squares, F(acc), F(x), n);
+    args.dim(n, "n").s(acc, "acc", 1).f(x, "x", n).distinct(acc, "acc", x, "x");
+    TRIAD_DISPATCH(args, sum_squares, F(acc), F(x), n);
   });
 }
 
@@ -371,7 +459,7 @@ int triad_rng_uniform(triad_buffer* out, int64_t n, uint64_t seed, uint64_t offs
   return guard("rng_uniform", [&] {
     Args args;
     args.dim(n, "n").f(out, "out", n);
-    TRIAD_DISPATCH(args.device(), rng_uniform, F(out), n, seed, offset, lo, hi);
+    TRIAD_DISPATCH(args, rng_uniform, F(out), n, seed, offset, lo, hi);
   });
 }
 
@@ -380,7 +468,7 @@ int triad_rng_normal(triad_buffer* out, int64_t n, uint64_t seed, uint64_t offse
   return guard("rng_normal", [&] {
     Args args;
     args.dim(n, "n").f(out, "out", n);
-    TRIAD_DISPATCH(args.device(), rng_normal, F(out), n, seed, offset, mean, std);
+    TRIAD_DISPATCH(args, rng_normal, F(out), n, seed, offset, mean, std);
   });
 }
 
@@ -393,7 +481,7 @@ int triad_sample(triad_buffer* out, const triad_buffer* logits, int64_t N, int64
         .f(logits, "logits", count({N, V}));
     if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
     if (!(top_p > 0.0f)) fail(TRIAD_ERR_INVALID, "top_p must be > 0");
-    TRIAD_DISPATCH(args.device(), sample, I(out), F(logits), N, V, V_real, temperature, top_k,
+    TRIAD_DISPATCH(args, sample, I(out), F(logits), N, V, V_real, temperature, top_k,
                    top_p, seed, offset);
   });
 }

@@ -42,6 +42,7 @@ public final class TriadNative {
       TRIAD_BINARY_DIV = 3, TRIAD_BINARY_MIN = 4, TRIAD_BINARY_MAX = 5, TRIAD_BINARY_GT = 6,
       TRIAD_BINARY_LT = 7;
   public static final int TRIAD_REDUCE_SUM = 0, TRIAD_REDUCE_MEAN = 1;
+  public static final int TRIAD_EPILOGUE_NONE = 0, TRIAD_EPILOGUE_GELU = 1, TRIAD_EPILOGUE_GELU_BACKWARD = 2;
 
   /** Opaque handle to a {@code triad_buffer}. */
   @Opaque
@@ -96,6 +97,9 @@ public final class TriadNative {
   public static native @Cast("int64_t") long triad_live_bytes(int device);
   public static native @Cast("int64_t") long triad_live_buffers(int device);
   public static native int triad_noop(int x);
+  public static native int triad_cuda_synchronize();
+  public static native @Cast("int64_t") long triad_cuda_reserved_bytes();
+  public static native int triad_cuda_empty_cache();
 
   // ---- buffers ----
   public static native int triad_buffer_alloc(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);
@@ -115,6 +119,9 @@ public final class TriadNative {
   public static native int triad_matmul(Buffer out, @Const Buffer a, @Const Buffer b, @Const Buffer bias,
       @Cast("int64_t") long batch, @Cast("int64_t") long M, @Cast("int64_t") long N, @Cast("int64_t") long K,
       int transA, int transB, int accumulate);
+  public static native int triad_matmul_epilogue(Buffer out, Buffer pre, @Const Buffer a, @Const Buffer b,
+      @Const Buffer bias, @Cast("int64_t") long batch, @Cast("int64_t") long M, @Cast("int64_t") long N,
+      @Cast("int64_t") long K, int transA, int transB, int accumulate, int epilogue);
   public static native int triad_bias_backward(Buffer dbias, @Const Buffer dout, @Cast("int64_t") long M, @Cast("int64_t") long N);
 
   // ---- embedding ----
@@ -179,6 +186,8 @@ public final class TriadNative {
   // ---- optimizer ----
   public static native int triad_adamw_step(Buffer param, @Const Buffer grad, Buffer m, Buffer v,
       @Cast("int64_t") long n, @Const AdamWParams params);
+  public static native int triad_adamw_step_copy(Buffer param, @Const Buffer grad, Buffer m, Buffer v,
+      Buffer paramCopy, @Cast("int64_t") long n, @Const AdamWParams params);
   public static native int triad_sum_squares(Buffer acc, @Const Buffer x, @Cast("int64_t") long n);
 
   // ---- RNG and sampling ----

@@ -47,6 +47,21 @@ final class Check {
     return t == null ? this : floating(t, name);
   }
 
+  /**
+   * An optional f32 "statistics" tensor (loss weights and the like): f32 on every device, by the
+   * dtype rule of triad.h, even where the data tensors are bf16.
+   */
+  Check f32OrNull(Tensor t, String name) {
+    if (t == null) {
+      return this;
+    }
+    tensor(t, name);
+    if (t.dtype() != DType.F32) {
+      throw new IllegalArgumentException(op + ": " + name + " must be f32, got " + t.describe());
+    }
+    return this;
+  }
+
   /** An i32 tensor of ids or indices. */
   Check ints(Tensor t, String name) {
     tensor(t, name);

@@ -49,6 +49,24 @@ public enum Device {
     return TriadNative.triad_cuda_unavailable_reason();
   }
 
+  /**
+   * Waits for every op queued on this device (a no-op on the CPU, whose ops are synchronous) and
+   * throws the first asynchronous device error, if any: CUDA kernels run asynchronously, so a
+   * fault surfaces at the next synchronizing call (a read, or this).
+   */
+  public void synchronize() {
+    if (this == CUDA) {
+      TriadNative.load();
+      dev.triad.nativ.Status.check(TriadNative.triad_cuda_synchronize());
+    }
+  }
+
+  /** Device bytes held by the CUDA caching allocator (live tensors plus cached blocks); 0 on CPU. */
+  public long reservedBytes() {
+    TriadNative.load();
+    return this == CUDA ? TriadNative.triad_cuda_reserved_bytes() : 0;
+  }
+
   /** Bytes currently held by live tensors on this device (for leak checks). */
   public long liveBytes() {
     TriadNative.load();

@@ -257,7 +257,7 @@ public final class Ops {
   public static CrossEntropy crossEntropy(Tensor logits, Tensor targets, Tensor weights, long vocabReal,
       int ignoreIndex) {
     Check c = new Check("crossEntropy").floating(logits, "logits").ints(targets, "targets")
-        .floatingOrNull(weights, "weights").minRank(logits, "logits", 1);
+        .f32OrNull(weights, "weights").minRank(logits, "logits", 1);
     long V = logits.size(-1);
     long[] rowShape = Shapes.dropLast(logits.shape());
     long N = Shapes.rows(logits.shape());
