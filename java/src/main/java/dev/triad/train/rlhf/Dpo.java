@@ -250,8 +250,8 @@ public final class Dpo {
     report.put("decoding", PolicyEval.SAMPLES + " samples per prompt at temperature " + PolicyEval.TEMPERATURE);
     report.put("rule_score_before", policyBefore == null ? null : policyBefore.ruleScore());
     report.put("rule_score_after", policyAfter == null ? null : policyAfter.ruleScore());
-    report.put("policy_before", policyBefore);
-    report.put("policy_after", policyAfter);
+    report.put("policy_before", policyBefore == null ? null : policyBefore.toMap());
+    report.put("policy_after", policyAfter == null ? null : policyAfter.toMap());
     Path file = o.runDir().resolve("dpo_eval.json");
     try {
       AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

@@ -210,8 +210,8 @@ public final class Grpo {
     out.put("kl_final", finite(after.kl()));
     out.put("rule_score_before", before == null ? null : finite(before.ruleScore()));
     out.put("rule_score_after", finite(after.ruleScore()));
-    out.put("before", before);
-    out.put("after", after);
+    out.put("before", before == null ? null : before.toMap());
+    out.put("after", after.toMap());
     Path file = o.runDir().resolve(REPORT);
     try {
       AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

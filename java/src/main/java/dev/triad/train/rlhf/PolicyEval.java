@@ -40,6 +40,25 @@ public final class PolicyEval {
    */
   public record Result(int prompts, int replies, double reward, double ruleScore, double kl, double exactShare,
       double harmfulShare, double meanLength, String sample) {
+    /** The figures under stable keys for a JSON report; NaN (not measured) becomes null. */
+    public java.util.Map<String, Object> toMap() {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("prompts", prompts);
+      m.put("replies", replies);
+      m.put("reward", finite(reward));
+      m.put("rule_score", finite(ruleScore));
+      m.put("kl", finite(kl));
+      m.put("exact_share", finite(exactShare));
+      m.put("harmful_share", finite(harmfulShare));
+      m.put("mean_length", finite(meanLength));
+      m.put("sample", sample);
+      return m;
+    }
+
+    private static Double finite(double v) {
+      return Double.isFinite(v) ? v : null;
+    }
+
     /** The same figures with {@code kl} replaced (e.g. 0 for a policy that still is the reference). */
     public Result withKl(double kl) {
       return new Result(prompts, replies, reward, ruleScore, kl, exactShare, harmfulShare, meanLength, sample);

@@ -586,8 +586,8 @@ public final class Ppo {
     report.put("sample_before", before == null ? null : before.sample());
     report.put("sample_after", after.sample());
     report.put("decoding", PolicyEval.SAMPLES + " samples per prompt at temperature " + PolicyEval.TEMPERATURE);
-    report.put("before", before);
-    report.put("after", after);
+    report.put("before", before == null ? null : before.toMap());
+    report.put("after", after.toMap());
     Path file = o.runDir().resolve(REPORT);
     try {
       AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
