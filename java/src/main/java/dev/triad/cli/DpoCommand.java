@@ -32,13 +32,13 @@ final class DpoCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--beta", description = "DPO temperature: strength of the pull towards the reference (default: ${DEFAULT-VALUE})")
-  float beta = 0.1f;
+  float beta = 0.2f;
 
   @Option(names = "--batch", paramLabel = "B", description = "pairs per micro-batch (default: ${DEFAULT-VALUE})")
   int batch = 8;
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = 5e-5f;
+  float lr = 2e-5f;
 
   @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
   int warmup = 10;
