@@ -1,5 +1,9 @@
 package dev.triad.data;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Locale;
+
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,7 +40,51 @@ public final class JsonlLines {
     T parse(Path file, int lineNo, String line);
   }
 
+  /** Turns one line's JSON object into a record; {@code where} ("file:line: ") starts every error. */
+  @FunctionalInterface
+  public interface ObjectParser<T> {
+    T parse(String where, JsonNode object);
+  }
+
   private JsonlLines() {}
+
+  /**
+   * The records of every non-blank line of {@code file}, each a {@link #STRICT_JSON} object.
+   *
+   * @throws IllegalArgumentException naming {@code file:line} for invalid JSON or a value that is
+   *     not an object, and {@code file: } + {@code noRecords} for a file without any record
+   */
+  public static <T> List<T> readObjects(Path file, ObjectParser<T> parser, String noRecords) throws IOException {
+    List<T> out = read(file, (f, lineNo, line) -> {
+      String where = f + ":" + lineNo + ": ";
+      JsonNode node;
+      try {
+        node = STRICT_JSON.readTree(line);
+      } catch (JacksonException e) {
+        throw new IllegalArgumentException(where + "invalid JSON: " + e.getOriginalMessage(), e);
+      }
+      if (node == null || !node.isObject()) {
+        throw new IllegalArgumentException(where + "expected a JSON object, found " + type(node));
+      }
+      return parser.parse(where, node);
+    });
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(file + ": " + noRecords);
+    }
+    return out;
+  }
+
+  /** A JSON value's type for an error message ("string", "array", ...; "nothing" for none). */
+  public static String type(JsonNode node) {
+    return node == null ? "nothing" : node.getNodeType().toString().toLowerCase(Locale.ROOT);
+  }
+
+  /** An object's field names for an error message, or "none". */
+  public static String fieldNames(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names.isEmpty() ? "none" : String.join(", ", names);
+  }
 
   /** The records of every non-blank line of {@code file}, in order (possibly none). */
   public static <T> List<T> read(Path file, LineParser<T> parser) throws IOException {

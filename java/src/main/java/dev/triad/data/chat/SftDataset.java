@@ -1,14 +1,11 @@
 package dev.triad.data.chat;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.triad.data.JsonlLines;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Reads instruction-tuning data: a JSONL file (UTF-8), one example per non-blank line, in one of
@@ -33,8 +30,6 @@ import java.util.Locale;
  * example among a hundred thousand is found at once. No line is ever skipped silently.
  */
 public final class SftDataset {
-  private static final ObjectMapper JSON = JsonlLines.STRICT_JSON;
-
   private SftDataset() {}
 
   /**
@@ -45,26 +40,12 @@ public final class SftDataset {
    *     and for a file with no example at all
    */
   public static List<Conversation> readJsonl(Path file) throws IOException {
-    List<Conversation> out = JsonlLines.read(file, SftDataset::parseLine);
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException(file + ": no examples: the file is empty or has only blank lines; expected one"
-          + " JSON object per line, {\"prompt\": ..., \"completion\": ...} or {\"messages\": [...]}");
-    }
-    return out;
+    return JsonlLines.readObjects(file, SftDataset::parse, "no examples: the file is empty or has only blank lines;"
+        + " expected one JSON object per line, {\"prompt\": ..., \"completion\": ...} or {\"messages\": [...]}");
   }
 
-  /** The conversation on line {@code lineNo} of {@code file} (both only for error messages). */
-  static Conversation parseLine(Path file, int lineNo, String line) {
-    String where = file + ":" + lineNo + ": ";
-    JsonNode node;
-    try {
-      node = JSON.readTree(line);
-    } catch (JacksonException e) {
-      throw new IllegalArgumentException(where + "invalid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException(where + "expected a JSON object, found " + type(node));
-    }
+  /** The record of one line's JSON object; {@code where} ("file:line: ") starts every error. */
+  static Conversation parse(String where, JsonNode node) {
     boolean messages = node.has("messages");
     boolean pc = node.has("prompt") || node.has("completion");
     if (messages) {
@@ -81,7 +62,7 @@ public final class SftDataset {
       return promptCompletion(where, node);
     }
     throw new IllegalArgumentException(where + "neither format: expected fields \"prompt\" and \"completion\", or"
-        + " \"messages\" (fields present: " + fieldNames(node) + ")");
+        + " \"messages\" (fields present: " + JsonlLines.fieldNames(node) + ")");
   }
 
   private static Conversation promptCompletion(String where, JsonNode node) {
@@ -100,7 +81,7 @@ public final class SftDataset {
   private static Conversation messages(String where, JsonNode array) {
     if (!array.isArray()) {
       throw new IllegalArgumentException(where + "field \"messages\" must be an array of {\"role\", \"content\"}"
-          + " objects, found " + type(array));
+          + " objects, found " + JsonlLines.type(array));
     }
     List<Message> m = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
@@ -108,7 +89,7 @@ public final class SftDataset {
       JsonNode msg = array.get(i);
       if (!msg.isObject()) {
         throw new IllegalArgumentException(where + "field \"" + field + "\" must be an object with \"role\" and"
-            + " \"content\", found " + type(msg));
+            + " \"content\", found " + JsonlLines.type(msg));
       }
       String role = string(where, msg, "role", field + ".role");
       if (!Message.ROLES.contains(role)) {
@@ -142,21 +123,14 @@ public final class SftDataset {
     JsonNode v = node.get(name);
     if (v == null) {
       throw new IllegalArgumentException(where + "field \"" + field + "\" is missing (fields present: "
-          + fieldNames(node) + ")");
+          + JsonlLines.fieldNames(node) + ")");
     }
     if (!v.isTextual()) {
-      throw new IllegalArgumentException(where + "field \"" + field + "\" must be a string, found " + type(v));
+      throw new IllegalArgumentException(where + "field \"" + field + "\" must be a string, found "
+          + JsonlLines.type(v));
     }
     return v.asText();
   }
 
-  private static String type(JsonNode node) {
-    return node == null ? "nothing" : node.getNodeType().toString().toLowerCase(Locale.ROOT);
-  }
 
-  private static String fieldNames(JsonNode node) {
-    List<String> names = new ArrayList<>();
-    node.fieldNames().forEachRemaining(names::add);
-    return names.isEmpty() ? "none" : String.join(", ", names);
-  }
 }

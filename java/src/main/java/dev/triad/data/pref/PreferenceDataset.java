@@ -1,15 +1,12 @@
 package dev.triad.data.pref;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.triad.data.JsonlLines;
 import dev.triad.data.chat.Message;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Reads preference data: a JSONL file (UTF-8), one pair per non-blank line, in either form (they may
@@ -34,8 +31,6 @@ import java.util.Locale;
  * No line is skipped silently.
  */
 public final class PreferenceDataset {
-  private static final ObjectMapper JSON = JsonlLines.STRICT_JSON;
-
   private PreferenceDataset() {}
 
   /**
@@ -46,26 +41,13 @@ public final class PreferenceDataset {
    *     and for a file with no pair at all
    */
   public static List<PreferencePair> readJsonl(Path file) throws IOException {
-    List<PreferencePair> out = JsonlLines.read(file, PreferenceDataset::parseLine);
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException(file + ": no preference pairs: the file is empty or has only blank lines;"
-          + " expected one JSON object per line, {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}");
-    }
-    return out;
+    return JsonlLines.readObjects(file, PreferenceDataset::parse,
+        "no preference pairs: the file is empty or has only blank lines;"
+        + " expected one JSON object per line, {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}");
   }
 
-  /** The pair on line {@code lineNo} of {@code file} (both only for error messages). */
-  static PreferencePair parseLine(Path file, int lineNo, String line) {
-    String where = file + ":" + lineNo + ": ";
-    JsonNode node;
-    try {
-      node = JSON.readTree(line);
-    } catch (JacksonException e) {
-      throw new IllegalArgumentException(where + "invalid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException(where + "expected a JSON object, found " + type(node));
-    }
+  /** The record of one line's JSON object; {@code where} ("file:line: ") starts every error. */
+  static PreferencePair parse(String where, JsonNode node) {
     List<Message> prompt = prompt(where, node);
     String chosen = reply(where, node, "chosen");
     String rejected = reply(where, node, "rejected");
@@ -83,7 +65,7 @@ public final class PreferenceDataset {
     }
     if (!p.isArray()) {
       throw new IllegalArgumentException(where + "field \"prompt\" must be a string or an array of {\"role\","
-          + " \"content\"} messages, found " + type(p));
+          + " \"content\"} messages, found " + JsonlLines.type(p));
     }
     if (p.isEmpty()) {
       throw new IllegalArgumentException(where + "field \"prompt\" is an empty array; it needs a user message");
@@ -94,7 +76,7 @@ public final class PreferenceDataset {
       JsonNode m = p.get(i);
       if (!m.isObject()) {
         throw new IllegalArgumentException(where + "field \"" + field + "\" must be an object with \"role\" and"
-            + " \"content\", found " + type(m));
+            + " \"content\", found " + JsonlLines.type(m));
       }
       String role = string(where, m, "role", field + ".role");
       if (!Message.ROLES.contains(role)) {
@@ -131,7 +113,7 @@ public final class PreferenceDataset {
       text = string(where, v, "content", field);
     } else {
       throw new IllegalArgumentException(where + "field \"" + name + "\" must be a string or an assistant message"
-          + " {\"role\": \"assistant\", \"content\": ...}, found " + type(v));
+          + " {\"role\": \"assistant\", \"content\": ...}, found " + JsonlLines.type(v));
     }
     if (text.isBlank()) {
       throw new IllegalArgumentException(where + "field \"" + field + "\" is "
@@ -156,7 +138,7 @@ public final class PreferenceDataset {
     JsonNode v = node.get(name);
     if (v == null || v.isNull()) {
       throw new IllegalArgumentException(where + "field \"" + field + "\" is missing (fields present: "
-          + fieldNames(node) + ")");
+          + JsonlLines.fieldNames(node) + ")");
     }
     return v;
   }
@@ -164,18 +146,11 @@ public final class PreferenceDataset {
   private static String string(String where, JsonNode node, String name, String field) {
     JsonNode v = require(where, node, name, field);
     if (!v.isTextual()) {
-      throw new IllegalArgumentException(where + "field \"" + field + "\" must be a string, found " + type(v));
+      throw new IllegalArgumentException(where + "field \"" + field + "\" must be a string, found "
+          + JsonlLines.type(v));
     }
     return v.asText();
   }
 
-  private static String type(JsonNode node) {
-    return node == null ? "nothing" : node.getNodeType().toString().toLowerCase(Locale.ROOT);
-  }
 
-  private static String fieldNames(JsonNode node) {
-    List<String> names = new ArrayList<>();
-    node.fieldNames().forEachRemaining(names::add);
-    return names.isEmpty() ? "none" : String.join(", ", names);
-  }
 }

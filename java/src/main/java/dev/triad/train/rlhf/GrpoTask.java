@@ -212,7 +212,7 @@ public final class GrpoTask implements Trainer.Task {
     }
   }
 
-  /** GRPO is evaluated by {@link Grpo} (reward and rule scores of greedy replies), not by a held-out loss. */
+  /** GRPO is evaluated by {@link Grpo} through {@link PolicyEval} (sampled replies), not by a held-out loss. */
   @Override
   public double evaluate() {
     return Double.NaN;

@@ -402,7 +402,7 @@ public final class Ppo {
     float[] lpOld = perToken(policy, p);
     float[] lpRef = perToken(reference, p);
     float[] vOld = values(critic, p);
-    double[] scores = score(rm, seqs);
+    double[] scores = GrpoTask.scores(rm, seqs, 0);
 
     // per-token rewards, GAE, whitening
     float[] mask = new float[B * T];
@@ -542,28 +542,6 @@ public final class Ppo {
   private static float[] values(RewardModel critic, SequenceLogProbs.Padded p) {
     try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
       return critic.values(Tensor.ofInts(p.tokens(), critic.device(), p.batch(), p.length()), null).toFloatArray();
-    }
-  }
-
-  /** Reward-model scores of whole sequences, read at each one's last token. */
-  static double[] score(RewardModel rm, int[][] seqs) {
-    int B = seqs.length, T = 0;
-    for (int[] s : seqs) {
-      T = Math.max(T, s.length);
-    }
-    int[] tok = new int[B * T];
-    int[] last = new int[B];
-    for (int b = 0; b < B; b++) {
-      System.arraycopy(seqs[b], 0, tok, b * T, seqs[b].length);
-      last[b] = seqs[b].length - 1;
-    }
-    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
-      float[] r = rm.rewards(Tensor.ofInts(tok, rm.device(), B, T), null, last).toFloatArray();
-      double[] out = new double[B];
-      for (int b = 0; b < B; b++) {
-        out[b] = r[b];
-      }
-      return out;
     }
   }
 
