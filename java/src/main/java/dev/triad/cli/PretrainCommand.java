@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 /** {@code triad pretrain}: phase one, next-token prediction on token shards or the embedded corpus. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
     description = {"Pretrain a GPT on next-token prediction.",
-        "Without --data it trains on the embedded synthetic corpus (weather bulletins, facts, arithmetic),"
+        "Without --data it trains on the embedded synthetic corpus (weather bulletins, facts, arithmetic,"
+            + " word games, quizzes),"
             + " tokenized byte-level into <out>/data."})
 final class PretrainCommand implements Callable<Integer> {
   @Mixin

@@ -27,7 +27,8 @@ final class TokenizeCommand implements Callable<Integer> {
   @Parameters(arity = "0..*", paramLabel = "FILE",
       description = "Corpus files: .txt (one document per file, or several separated by lines holding only "
           + "<|endoftext|>) or .jsonl (one {\"text\": \"...\"} object per line); a directory means its .txt and "
-          + ".jsonl files. None: the embedded synthetic corpus (weather bulletins, simple facts, arithmetic).")
+          + ".jsonl files. None: the embedded synthetic corpus (weather bulletins, simple facts, arithmetic, word "
+          + "games, quizzes).")
   List<Path> inputs = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR",

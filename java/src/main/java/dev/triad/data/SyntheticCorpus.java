@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The embedded default training text: a generated English corpus, so {@code triad tokenize} and
  * pretraining work on a fresh machine with no download, and so a small model has something it can
- * visibly learn in minutes. Four kinds of paragraph, each with regular, checkable structure:
+ * visibly learn in minutes. Five kinds of paragraph, each with regular, checkable structure:
  *
  * <ul>
  *   <li><b>Weather bulletins</b> for 30 invented towns. Each town has a fixed climate (coastal,
@@ -23,9 +23,15 @@ import java.util.List;
  *       "Reversed, red dog sun is sun dog red.", "In uppercase, red dog is RED DOG.", "In
  *       lowercase, RED DOG is red dog.", "The first word of red dog sun is red.", "The last word
  *       of red dog sun is sun.", "There are 3 words in red dog sun." These are the skills the
- *       instruction data ({@code dev.triad.data.instruct}) asks for; some of them only ever
- *       appear here, never in instruction tuning, which is what makes held-out instruction
- *       families answerable: tuning teaches the request format, pretraining the skill.</li>
+ *       instruction data ({@code dev.triad.data.instruct}) asks for.</li>
+ *   <li><b>Quizzes</b>: 3 to 6 questions, each on a "Q: " line followed by its answer on an
+ *       "A: " line, as a quiz sheet or FAQ page prints them: sums, word games (two phrasings
+ *       each, one of them the instruction data's), capitals, colours, legs, young animals, day and
+ *       month order. Web text is full of such question-answer pairs, and they are what lets a
+ *       tuned model answer a kind of request it was never tuned on (the held-out families of
+ *       {@code InstructionData}, open questions on capitals and on day and month order):
+ *       pretraining teaches the knowledge and that questions get answers, tuning teaches the chat
+ *       format and when to stop.</li>
  * </ul>
  *
  * <p>Exactly reproducible: the only randomness is {@link SplitMix64}, specified in this package,
@@ -61,9 +67,10 @@ public final class SyntheticCorpus {
       new Town("Dunmore Beach", Climate.COASTAL), new Town("Stone Gap", Climate.MOUNTAIN),
       new Town("Copper Wells", Climate.DESERT), new Town("Maple Lake", Climate.LAKESIDE));
 
-  private static final List<String> DAYS =
+  /** The days of the week and the months, in order (the successor facts and quizzes). */
+  public static final List<String> DAYS =
       List.of("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday");
-  private static final List<String> MONTHS = List.of("January", "February", "March", "April", "May",
+  public static final List<String> MONTHS = List.of("January", "February", "March", "April", "May",
       "June", "July", "August", "September", "October", "November", "December");
   private static final List<String> ISSUED = List.of("morning", "afternoon", "evening");
   private static final List<String> PERIODS =
@@ -191,8 +198,8 @@ public final class SyntheticCorpus {
     long bytes = 0;
     while (bytes < approxBytes) {
       double kind = rng.nextDouble();
-      String doc = kind < 0.4 ? weather(rng) : kind < 0.6 ? facts(rng) : kind < 0.8 ? arithmetic(rng)
-          : wordGames(rng);
+      String doc = kind < 0.35 ? weather(rng) : kind < 0.5 ? facts(rng) : kind < 0.65 ? arithmetic(rng)
+          : kind < 0.8 ? wordGames(rng) : quiz(rng);
       docs.add(doc);
       bytes += doc.length();
     }
@@ -337,13 +344,7 @@ public final class SyntheticCorpus {
         p.append(' ');
       }
       int n = rng.nextInt(2, 4);
-      List<String> w = new ArrayList<>(n);
-      while (w.size() < n) {
-        String word = rng.pick(WORDS);
-        if (!w.contains(word)) {
-          w.add(word);
-        }
-      }
+      List<String> w = distinctWords(rng, n);
       String words = String.join(" ", w);
       switch (rng.nextInt(6)) {
         case 0: {
@@ -372,6 +373,101 @@ public final class SyntheticCorpus {
       }
     }
     return p.toString();
+  }
+
+  /** 3 to 6 question-answer pairs, lines "Q: question" and "A: answer", no final newline. */
+  private static String quiz(SplitMix64 rng) {
+    int questions = rng.nextInt(3, 6);
+    StringBuilder p = new StringBuilder(300);
+    for (int i = 0; i < questions; i++) {
+      if (i > 0) {
+        p.append('\n');
+      }
+      String[] qa = quizQuestion(rng);
+      p.append("Q: ").append(qa[0]).append("\nA: ").append(qa[1]);
+    }
+    return p.toString();
+  }
+
+  /**
+   * One question and its answer. Word games get two phrasings each: the instruction data's
+   * ("Write in lowercase: RED DOG") and a plainer one ("What is RED DOG in lowercase?"); capitals
+   * two and day or month order three.
+   */
+  private static String[] quizQuestion(SplitMix64 rng) {
+    int kind = rng.nextInt(12);
+    boolean alt = rng.chance(0.5);
+    if (kind <= 5) {                                   // half of the questions are word games
+      List<String> w = distinctWords(rng, rng.nextInt(2, kind == 5 ? 5 : 4));
+      String words = String.join(" ", w);
+      String upper = words.toUpperCase(java.util.Locale.ROOT);
+      switch (kind) {
+        case 0: {
+          List<String> r = new ArrayList<>(w);
+          java.util.Collections.reverse(r);
+          return qa(alt ? "What is " + words + " reversed?" : "Reverse the words: " + words, String.join(" ", r));
+        }
+        case 1: return qa(alt ? "What is " + words + " in uppercase?" : "Write in uppercase: " + words, upper);
+        case 2: return qa(alt ? "What is " + upper + " in lowercase?" : "Write in lowercase: " + upper, words);
+        case 3: return qa(alt ? "Which word comes first in " + words + "?" : "What is the first word of " + words + "?",
+            w.get(0));
+        case 4: return qa(alt ? "Which word comes last in " + words + "?" : "What is the last word of " + words + "?",
+            w.get(w.size() - 1));
+        default: return qa(alt ? "How many words are in " + words + "?" : "Count the words: " + words,
+            Integer.toString(w.size()));
+      }
+    }
+    switch (kind) {
+      case 6: {
+        int op = rng.nextInt(3);
+        int a = rng.nextInt(op == 2 ? 13 : 100);
+        int b = op == 1 ? rng.nextInt(a + 1) : rng.nextInt(op == 2 ? 13 : 100);
+        int v = op == 0 ? a + b : op == 1 ? a - b : a * b;
+        return qa("What is " + a + (op == 0 ? " plus " : op == 1 ? " minus " : " times ") + b + "?",
+            Integer.toString(v));
+      }
+      case 7: {
+        String[] c = rng.pick(CAPITALS);
+        return qa((alt ? "Which city is" : "What is") + " the capital of " + c[0] + "?", c[1]);
+      }
+      case 8: {
+        String[] c = rng.pick(COLORS);
+        return qa("What color is " + c[0] + "?", c[1]);
+      }
+      case 9: {
+        String[] l = rng.pick(LEGS);
+        return qa("How many legs does " + article(l[0], false) + l[0] + " have?", l[1]);
+      }
+      case 10: {
+        String[] y = rng.pick(YOUNG);
+        return qa("What is a young " + y[0] + " called?", article(y[1], false) + y[1]);
+      }
+      default: {
+        boolean months = alt;
+        List<String> list = months ? MONTHS : DAYS;
+        String unit = months ? "month" : "day";
+        int k = rng.nextInt(list.size());
+        String[] phrasings = {"What " + unit + " comes after " + list.get(k) + "?",
+            "Which " + unit + " follows " + list.get(k) + "?", "What is the " + unit + " after " + list.get(k) + "?"};
+        return qa(phrasings[rng.nextInt(3)], list.get((k + 1) % list.size()));
+      }
+    }
+  }
+
+  private static String[] qa(String question, String answer) {
+    return new String[] {question, answer};
+  }
+
+  /** {@code n} distinct words of {@link #WORDS}. */
+  private static List<String> distinctWords(SplitMix64 rng, int n) {
+    List<String> w = new ArrayList<>(n);
+    while (w.size() < n) {
+      String word = rng.pick(WORDS);
+      if (!w.contains(word)) {
+        w.add(word);
+      }
+    }
+    return w;
   }
 
   private static String article(String noun, boolean sentenceStart) {

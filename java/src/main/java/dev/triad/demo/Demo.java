@@ -3,6 +3,7 @@ package dev.triad.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.EvenlySpaced;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.instruct.Example;
@@ -48,7 +49,7 @@ public final class Demo {
   /** The keys every summary.json holds (null where the run has no value). */
   public static final List<String> SUMMARY_KEYS = List.of("pretrain.val_loss_start", "pretrain.val_loss_end",
       "sft.accuracy_seen_before", "sft.accuracy_seen_after", "sft.accuracy_heldout_before",
-      "sft.accuracy_heldout_after", "reward.heldout_accuracy", "ppo.reward_before", "ppo.reward_after",
+      "sft.accuracy_heldout_after", "sft.accuracy_heldout_quiz_form_before", "reward.heldout_accuracy", "ppo.reward_before", "ppo.reward_after",
       "ppo.kl_final", "eval.rule_score_before", "eval.rule_score_after");
 
   /** Extra keys when DPO runs. */
@@ -155,11 +156,14 @@ public final class Demo {
     summary.put("sft.accuracy_seen_after", mean(sr.after(), false));
     summary.put("sft.accuracy_heldout_before", mean(sr.before(), true));
     summary.put("sft.accuracy_heldout_after", mean(sr.after(), true));
+    summary.put("sft.accuracy_heldout_quiz_form_before", mean(sr.quizFormBefore(), true));
     samples.put("sft", sftSamples(pre, sft, o));
     timings.put("sft", seconds(s0));
-    headline("sft", String.format("task accuracy: trained families %s -> %s, held-out families %s -> %s",
+    headline("sft", String.format("task accuracy: trained families %s -> %s, held-out families %s -> %s"
+        + " (the pretrained model asked in its corpus's quiz form: %s)",
         pct(summary.get("sft.accuracy_seen_before")), pct(summary.get("sft.accuracy_seen_after")),
-        pct(summary.get("sft.accuracy_heldout_before")), pct(summary.get("sft.accuracy_heldout_after"))));
+        pct(summary.get("sft.accuracy_heldout_before")), pct(summary.get("sft.accuracy_heldout_after")),
+        pct(summary.get("sft.accuracy_heldout_quiz_form_before"))));
 
     // phase three: reward model, then RL
     banner("3/4 reward model", o.reward() + " steps of Bradley-Terry training on preference pairs");
@@ -329,10 +333,7 @@ public final class Demo {
   /** Three held-out RL prompts answered by the SFT model and the RL policy. */
   private static List<Map<String, Object>> rlSamples(Path sft, Path rl, Options o) {
     List<Example> all = PreferenceData.defaultSplit(o.seed()).rlPrompts();
-    List<Example> picked = new ArrayList<>();
-    for (int i = 0; i < 3 && i < all.size(); i++) {
-      picked.add(all.get((int) ((long) i * all.size() / 3)));
-    }
+    List<Example> picked = EvenlySpaced.pick(all, 3);
     List<String> prompts = picked.stream().map(Example::prompt).toList();
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
     List<String> before = replies(() -> RunInfo.loadModel(sft, null, o.device()), template, prompts, o);

@@ -39,18 +39,24 @@ import java.util.regex.Pattern;
  *       of them below 100; 0-99 alone has too few distinct prompts for disjoint splits).
  *   <li>{@code yes_no_facts}: capitals, colours, sounds, legs, young animals, all facts the corpus
  *       states; exactly half "yes", half "no" (a wrong value from the same list).
+ *   <li>{@code lowercase}: "Write in lowercase: RED DOG SUN" &rarr; "red dog sun" (2-4 words) and
+ *       {@code last_word}: "What is the last word of red dog sun?" &rarr; "sun" (2-4 words).
  * </ul>
  *
- * <p><b>Held-out families</b> (evaluation only; never in train or validation). Their skills are
- * stated in the pretraining corpus's word-game paragraphs ("In lowercase, RED DOG is red dog.",
- * "The last word of red dog sun is sun.") but never asked for in instruction form, so they measure
- * whether tuning on other requests teaches the model to follow a request it has never seen by
- * drawing on what pretraining taught it. The trained word families (reverse, uppercase, count) have
- * their own statements in the same paragraphs, which is the link tuning can learn.
+ * <p><b>Held-out families</b> (evaluation only; never in train or validation): open questions,
+ * where every trained family either transforms text given in the prompt, reads a bulletin, does
+ * arithmetic or answers yes or no. The knowledge they need is in the pretraining corpus, stated
+ * ("The capital of Kenya is Nairobi.", "The day after Monday is Tuesday.") and asked in its quiz
+ * paragraphs ("Q: What is the capital of Kenya?" / "A: Nairobi"), but no instruction ever asks an
+ * open factual question, so they measure whether tuning on other requests teaches the model to
+ * answer a kind of request it was never tuned on from what pretraining taught it.
  *
  * <ul>
- *   <li>{@code lowercase}: "Write in lowercase: RED DOG SUN" &rarr; "red dog sun" (2-4 words).
- *   <li>{@code last_word}: "What is the last word of red dog sun?" &rarr; "sun" (2-4 words).
+ *   <li>{@code capital_city}: "What is the capital of Kenya?" or "Which city is the capital of
+ *       Kenya?" &rarr; "Nairobi" (35 countries).
+ *   <li>{@code next_in_order}: "What day comes after Monday?", "Which month follows March?", "What
+ *       is the day after Sunday?" &rarr; "Tuesday", "April", "Monday" (7 days, 12 months, three
+ *       phrasings).
  * </ul>
  *
  * <p>Every prompt plus its answer is at most {@link #MAX_BYTES} bytes (ASCII). A bulletin is
@@ -85,10 +91,14 @@ public final class InstructionData {
   public static final String YES_NO_FACTS = "yes_no_facts";
   public static final String LOWERCASE = "lowercase";
   public static final String LAST_WORD = "last_word";
+  public static final String CAPITAL_CITY = "capital_city";
+  public static final String NEXT_IN_ORDER = "next_in_order";
 
   private static final List<String> TRAINED = List.of(WEATHER_CITY, WEATHER_DAY, WEATHER_HIGH, ADDITION,
-      SUBTRACTION, REVERSE_WORDS, UPPERCASE, COUNT_WORDS, NUMBER_WORDS, YES_NO_FACTS);
-  private static final List<String> HELD_OUT = List.of(LOWERCASE, LAST_WORD);
+      SUBTRACTION, REVERSE_WORDS, UPPERCASE, COUNT_WORDS, NUMBER_WORDS, YES_NO_FACTS, LOWERCASE, LAST_WORD);
+  private static final List<String> HELD_OUT = List.of(CAPITAL_CITY, NEXT_IN_ORDER);
+  /** Families whose reply is a word or name, scored ignoring case and a final period or "!". */
+  private static final Set<String> LENIENT = Set.of(YES_NO_FACTS, CAPITAL_CITY, NEXT_IN_ORDER);
   /** Families whose reply is an integer, scored as integers. */
   private static final Set<String> NUMERIC = Set.of(WEATHER_HIGH, ADDITION, SUBTRACTION, COUNT_WORDS,
       NUMBER_WORDS);
@@ -267,6 +277,20 @@ public final class InstructionData {
         List<String> w = words(rng, 2, 4);
         return new Example(family, "What is the last word of " + String.join(" ", w) + "?", w.get(w.size() - 1));
       }
+      case CAPITAL_CITY: {
+        String[] c = rng.pick(Vocabulary.CAPITALS);
+        return new Example(family, (rng.chance(0.5) ? "Which city is" : "What is") + " the capital of " + c[0] + "?",
+            c[1]);
+      }
+      case NEXT_IN_ORDER: {
+        boolean months = rng.chance(12.0 / 19);           // every day and month equally likely
+        List<String> list = months ? Vocabulary.MONTHS : Vocabulary.DAYS;
+        String unit = months ? "month" : "day";
+        int k = rng.nextInt(list.size());
+        String[] phrasings = {"What " + unit + " comes after " + list.get(k) + "?",
+            "Which " + unit + " follows " + list.get(k) + "?", "What is the " + unit + " after " + list.get(k) + "?"};
+        return new Example(family, phrasings[rng.nextInt(3)], list.get((k + 1) % list.size()));
+      }
       default: throw new IllegalArgumentException("unknown instruction family '" + family + "'");
     }
   }
@@ -442,7 +466,8 @@ public final class InstructionData {
    * Whether {@code produced} (the model's reply) answers {@code e}. Replies are trimmed of
    * whitespace. Numeric families (weather_high, addition, subtraction, count_words, number_words)
    * compare as integers and tolerate one trailing period ("042." matches "42");
-   * yes_no_facts compares case-insensitively and tolerates a trailing period or "!"; every other
+   * yes_no_facts, capital_city and next_in_order compare case-insensitively and tolerate a trailing
+   * period or "!"; every other
    * family (and any family not known here) needs the exact answer.
    */
   public static boolean score(Example e, String produced) {
@@ -458,7 +483,7 @@ public final class InstructionData {
       }
       return Integer.parseInt(p) == Integer.parseInt(want);
     }
-    if (e.family().equals(YES_NO_FACTS)) {
+    if (LENIENT.contains(e.family())) {
       return dropLast(dropLast(p, "."), "!").strip().equalsIgnoreCase(want);
     }
     return p.equals(want);

@@ -33,8 +33,8 @@ final class Vocabulary {
       new Town("Dunmore Beach", Climate.COASTAL), new Town("Stone Gap", Climate.MOUNTAIN),
       new Town("Copper Wells", Climate.DESERT), new Town("Maple Lake", Climate.LAKESIDE));
 
-  static final List<String> DAYS =
-      List.of("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday");
+  static final List<String> DAYS = dev.triad.data.SyntheticCorpus.DAYS;
+  static final List<String> MONTHS = dev.triad.data.SyntheticCorpus.MONTHS;
   static final List<String> ISSUED = List.of("morning", "afternoon", "evening");
   static final List<String> SKIES = List.of("sunny", "partly cloudy", "cloudy", "clear");
 

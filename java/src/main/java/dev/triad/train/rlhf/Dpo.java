@@ -2,6 +2,7 @@ package dev.triad.train.rlhf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.EvenlySpaced;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.instruct.Example;
@@ -91,12 +92,7 @@ public final class Dpo {
         fit.add(rl.get(i));
       }
     }
-    List<Example> out = new ArrayList<>();
-    int k = Math.min(n, fit.size());
-    for (int j = 0; j < k; j++) {
-      out.add(fit.get((int) ((long) j * fit.size() / k)));
-    }
-    return out;
+    return EvenlySpaced.pick(fit, n);
   }
 
   public static Result run(Options o) {

@@ -1,5 +1,6 @@
 package dev.triad.train.rlhf;
 
+import dev.triad.data.EvenlySpaced;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.pref.PreferenceData;
 import dev.triad.data.pref.PreferenceDataset;
@@ -34,12 +35,8 @@ public final class DpoData {
           + heldOutPairs + " held-out pairs; there are 1 to " + split.train().size() + " and 0 to "
           + split.heldOut().size());
     }
-    List<PreferencePair> heldOut = new ArrayList<>();
-    List<PreferencePair> all = split.heldOut();
-    for (int i = 0; i < heldOutPairs; i++) {
-      heldOut.add(all.get((int) ((long) i * all.size() / heldOutPairs)));
-    }
-    return new Pairs(triples(template, split.train().subList(0, trainPairs)), triples(template, heldOut));
+    return new Pairs(triples(template, split.train().subList(0, trainPairs)),
+        triples(template, EvenlySpaced.pick(split.heldOut(), heldOutPairs)));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.triad.train.rlhf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.EvenlySpaced;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.instruct.Example;
@@ -113,11 +114,7 @@ public final class Grpo {
         trainPrompts.add(tokens);
       }
     }
-    List<Example> evalSet = new ArrayList<>();
-    int ne = Math.min(o.evalPrompts(), evalAll.size());
-    for (int j = 0; j < ne; j++) {
-      evalSet.add(evalAll.get((int) ((long) j * evalAll.size() / ne)));
-    }
+    List<Example> evalSet = EvenlySpaced.pick(evalAll, o.evalPrompts());
     if (trainPrompts.isEmpty() || evalSet.isEmpty()) {
       throw new IllegalArgumentException("grpo: no RL prompt fits the model's context of " + context + " tokens");
     }

@@ -49,7 +49,13 @@ public final class Sft {
   }
 
   /** What a run measured. */
-  public record Result(Trainer.Result training, Map<String, TaskEval.Score> before, Map<String, TaskEval.Score> after) {}
+  /**
+   * A finished run: training figures and task accuracy per family before and after tuning (chat
+   * template), and {@code quizFormBefore}, the pretrained model asked in the corpus's quiz form
+   * (empty when there is no evaluation set or the run resumed).
+   */
+  public record Result(Trainer.Result training, Map<String, TaskEval.Score> before, Map<String, TaskEval.Score> after,
+      Map<String, TaskEval.Score> quizFormBefore) {}
 
   /** The data of one SFT run: conversations to train on and to validate with, and evaluation tasks. */
   private record Data(List<Conversation> train, List<Conversation> val, List<Example> eval, List<String> heldOut) {}
@@ -98,9 +104,17 @@ public final class Sft {
     settings.put("packing", o.pack() ? "best-fit" : "padded");
     settings.put("train", o.train());
 
+    HashSet<String> heldOut = new HashSet<>(data.heldOut());
     Gpt pretrained = RunInfo.loadModel(o.baseRun(), null, o.device());
     Gpt model;
+    Map<String, TaskEval.Score> quizForm = Map.of();
     try {
+      if (!data.eval().isEmpty() && !o.resume() && o.dataFile() == null) {
+        // the skills as the pretraining corpus asks for them, before the chat format exists
+        quizForm = TaskEval.evaluateQuizForm(pretrained, tokenizer, data.eval(), heldOut, 64, 48);
+        System.out.printf("sft: the pretrained model asked in the corpus's quiz form: trained families %.1f%%, "
+            + "held-out families %.1f%%%n", 100 * TaskEval.mean(quizForm, false), 100 * TaskEval.mean(quizForm, true));
+      }
       model = Gpt.withVocabulary(pretrained, template.vocabSize());
     } finally {
       pretrained.close();
@@ -109,7 +123,6 @@ public final class Sft {
     try (model) {
       System.out.printf("sft: %s from %s, %,d parameters, on %s; run directory %s%n", model.config.name(),
           o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
-      HashSet<String> heldOut = new HashSet<>(data.heldOut());
       Map<String, TaskEval.Score> before = Map.of();
       if (!data.eval().isEmpty() && !o.resume()) {
         before = TaskEval.evaluate(model, template, data.eval(), heldOut, 64, 48);
@@ -126,12 +139,12 @@ public final class Sft {
       Map<String, TaskEval.Score> after = Map.of();
       if (!data.eval().isEmpty()) {
         after = TaskEval.evaluate(model, template, data.eval(), heldOut, 64, 48);
-        printTable(before, after);
-        writeReport(o.runDir(), before, after);
+        printTable(quizForm, before, after);
+        writeReport(o.runDir(), quizForm, before, after);
       }
       System.out.printf("sft: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n", r.firstLoss(),
           r.lastLoss(), r.firstValLoss(), r.lastValLoss(), o.runDir().resolve("checkpoints").toAbsolutePath());
-      return new Result(r, before, after);
+      return new Result(r, before, after, quizForm);
     }
   }
 
@@ -207,33 +220,49 @@ public final class Sft {
     return out;
   }
 
-  private static void printTable(Map<String, TaskEval.Score> before, Map<String, TaskEval.Score> after) {
-    System.out.println("sft: task accuracy by family (greedy replies, exact answers)");
-    System.out.printf("  %-24s %-9s %8s %8s%n", "family", "kind", "before", "after");
+  private static void printTable(Map<String, TaskEval.Score> quizForm, Map<String, TaskEval.Score> before,
+      Map<String, TaskEval.Score> after) {
+    System.out.println("sft: task accuracy by family (greedy replies, exact answers; \"quiz form\": the pretrained"
+        + " model asked \"Q: ...\\nA:\" as its corpus asks)");
+    System.out.printf("  %-24s %-9s %9s %8s %8s%n", "family", "kind", "quiz form", "before", "after");
     for (TaskEval.Score a : after.values()) {
-      TaskEval.Score b = before.get(a.family());
-      System.out.printf("  %-24s %-9s %7s %7.1f%%%n", a.family(), a.heldOut() ? "held-out" : "trained",
-          b == null ? "-" : String.format("%.1f%%", 100 * b.accuracy()), 100 * a.accuracy());
+      System.out.printf("  %-24s %-9s %9s %8s %7.1f%%%n", a.family(), a.heldOut() ? "held-out" : "trained",
+          percent(quizForm.get(a.family())), percent(before.get(a.family())), 100 * a.accuracy());
     }
-    System.out.printf("  %-24s %-9s %7s %7.1f%%%n", "mean", "trained",
-        before.isEmpty() ? "-" : String.format("%.1f%%", 100 * TaskEval.mean(before, false)), 100 * TaskEval.mean(after, false));
-    System.out.printf("  %-24s %-9s %7s %7.1f%%%n", "mean", "held-out",
-        before.isEmpty() ? "-" : String.format("%.1f%%", 100 * TaskEval.mean(before, true)), 100 * TaskEval.mean(after, true));
+    for (boolean held : new boolean[] {false, true}) {
+      System.out.printf("  %-24s %-9s %9s %8s %7.1f%%%n", "mean", held ? "held-out" : "trained", meanPercent(quizForm, held),
+          meanPercent(before, held), 100 * TaskEval.mean(after, held));
+    }
   }
 
-  /** {@code <run>/eval.json}: accuracy per family before and after, and which families were held out. */
-  private static void writeReport(Path runDir, Map<String, TaskEval.Score> before, Map<String, TaskEval.Score> after) {
+  private static String percent(TaskEval.Score s) {
+    return s == null ? "-" : String.format("%.1f%%", 100 * s.accuracy());
+  }
+
+  private static String meanPercent(Map<String, TaskEval.Score> scores, boolean heldOut) {
+    return scores.isEmpty() ? "-" : String.format("%.1f%%", 100 * TaskEval.mean(scores, heldOut));
+  }
+
+  /**
+   * {@code <run>/eval.json}: accuracy per family before and after (and in quiz form before, where
+   * measured), and which families were held out.
+   */
+  private static void writeReport(Path runDir, Map<String, TaskEval.Score> quizForm, Map<String, TaskEval.Score> before,
+      Map<String, TaskEval.Score> after) {
     Map<String, Object> report = new LinkedHashMap<>();
     Map<String, Object> families = new LinkedHashMap<>();
     for (TaskEval.Score a : after.values()) {
       Map<String, Object> f = new LinkedHashMap<>();
       f.put("held_out", a.heldOut());
-      f.put("accuracy_before", before.containsKey(a.family()) ? before.get(a.family()).accuracy() : null);
+      f.put("accuracy_quiz_form_before", accuracy(quizForm.get(a.family())));
+      f.put("accuracy_before", accuracy(before.get(a.family())));
       f.put("accuracy_after", a.accuracy());
       f.put("examples", a.total());
       families.put(a.family(), f);
     }
     report.put("families", families);
+    report.put("accuracy_seen_quiz_form_before", quizForm.isEmpty() ? null : TaskEval.mean(quizForm, false));
+    report.put("accuracy_heldout_quiz_form_before", quizForm.isEmpty() ? null : TaskEval.mean(quizForm, true));
     report.put("accuracy_seen_before", before.isEmpty() ? null : TaskEval.mean(before, false));
     report.put("accuracy_seen_after", TaskEval.mean(after, false));
     report.put("accuracy_heldout_before", before.isEmpty() ? null : TaskEval.mean(before, true));
@@ -244,5 +273,9 @@ public final class Sft {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + runDir.resolve("eval.json"), e);
     }
+  }
+
+  private static Double accuracy(TaskEval.Score s) {
+    return s == null ? null : s.accuracy();
   }
 }

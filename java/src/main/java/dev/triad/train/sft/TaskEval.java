@@ -1,5 +1,6 @@
 package dev.triad.train.sft;
 
+import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.chat.Message;
 import dev.triad.data.instruct.Example;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Task accuracy by generation: each example's prompt goes through the chat template, the model
@@ -50,14 +52,58 @@ public final class TaskEval {
     return replies;
   }
 
-  /** Accuracy per family, in the order families first appear in {@code examples}. */
+  /**
+   * The pretrained model's greedy answers when asked in the embedded corpus's own quiz form,
+   * "Q: prompt" then "A:" on the next line, up to the end of the answer's line (leading and
+   * trailing space stripped). A pretrained model has no chat format yet; this shows whether a skill
+   * is already in it before tuning makes it reachable through the chat template.
+   */
+  public static List<String> quizReply(Gpt model, Tokenizer tokenizer, List<String> prompts, int maxNewTokens) {
+    int[][] inputs = new int[prompts.size()][];
+    int longest = 0;
+    for (int i = 0; i < inputs.length; i++) {
+      int[] text = tokenizer.encode("Q: " + prompts.get(i) + "\nA:");
+      inputs[i] = new int[text.length + 1];
+      inputs[i][0] = tokenizer.eotToken();             // as every pretraining document starts
+      System.arraycopy(text, 0, inputs[i], 1, text.length);
+      longest = Math.max(longest, inputs[i].length);
+    }
+    int budget = Math.min(maxNewTokens, model.config.blockSize() - longest);
+    if (budget < 1) {
+      throw new IllegalArgumentException("a prompt of " + longest + " tokens fills the model's context of "
+          + model.config.blockSize());
+    }
+    int[] newline = tokenizer.encode("\n");
+    int[] stop = newline.length == 1 ? newline : new int[] {tokenizer.eotToken()};
+    int[][] out = Generator.generate(model, inputs, new SamplingConfig(budget, 0f, 0, 1f, stop, 0));
+    List<String> replies = new ArrayList<>();
+    for (int[] o : out) {
+      String text = tokenizer.decode(o);
+      int eol = text.indexOf('\n');
+      replies.add((eol < 0 ? text : text.substring(0, eol)).strip());
+    }
+    return replies;
+  }
+
+  /** Accuracy per family of chat replies, in the order families first appear in {@code examples}. */
   public static Map<String, Score> evaluate(Gpt model, ChatTemplate template, List<Example> examples,
       Set<String> heldOut, int batchSize, int maxNewTokens) {
+    return evaluate(examples, heldOut, batchSize, prompts -> reply(model, template, prompts, maxNewTokens));
+  }
+
+  /** Accuracy per family of {@link #quizReply quiz-form} answers (for a model without chat tuning). */
+  public static Map<String, Score> evaluateQuizForm(Gpt model, Tokenizer tokenizer, List<Example> examples,
+      Set<String> heldOut, int batchSize, int maxNewTokens) {
+    return evaluate(examples, heldOut, batchSize, prompts -> quizReply(model, tokenizer, prompts, maxNewTokens));
+  }
+
+  /** Accuracy per family of {@code answer}'s replies, asked {@code batchSize} prompts at a time. */
+  private static Map<String, Score> evaluate(List<Example> examples, Set<String> heldOut, int batchSize,
+      Function<List<String>, List<String>> answer) {
     Map<String, int[]> counts = new LinkedHashMap<>();
     for (int i = 0; i < examples.size(); i += batchSize) {
       List<Example> chunk = examples.subList(i, Math.min(examples.size(), i + batchSize));
-      List<String> prompts = chunk.stream().map(Example::prompt).toList();
-      List<String> replies = reply(model, template, prompts, maxNewTokens);
+      List<String> replies = answer.apply(chunk.stream().map(Example::prompt).toList());
       for (int j = 0; j < chunk.size(); j++) {
         int[] c = counts.computeIfAbsent(chunk.get(j).family(), f -> new int[2]);
         c[0] += InstructionData.score(chunk.get(j), replies.get(j)) ? 1 : 0;

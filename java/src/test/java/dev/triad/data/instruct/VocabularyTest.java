@@ -25,7 +25,7 @@ class VocabularyTest {
   private static String corpus;
   /** "town|sentence with DAY and # placeholders" for every bulletin sentence of the corpus. */
   private static Set<String> townSentences;
-  /** For each normalized sentence, the smallest and largest number the corpus puts in it. */
+  /** For each normalized sentence (skies pooled), the smallest and largest number the corpus puts in it. */
   private static Map<String, int[]> ranges;
 
   @BeforeAll
@@ -46,7 +46,7 @@ class VocabularyTest {
         Matcher n = NUMBER.matcher(sentence);
         if (n.find()) {
           int v = Integer.parseInt(n.group());
-          int[] r = ranges.computeIfAbsent(norm, k -> new int[] {v, v});
+          int[] r = ranges.computeIfAbsent(rangeKey(norm), k -> new int[] {v, v});
           r[0] = Math.min(r[0], v);
           r[1] = Math.max(r[1], v);
         }
@@ -57,6 +57,11 @@ class VocabularyTest {
   private static String normalize(String sentence) {
     return NUMBER.matcher(DAY.matcher(sentence).replaceAll("DAY")).replaceAll("#")
         .replaceAll("# (inch|degree|mile|foot)\\b", "# UNIT").replaceAll("# (inches|degrees|miles|feet)\\b", "# UNIT");
+  }
+
+  /** The sky does not bound the high, and pooling skies keeps the observed ranges from being sparse. */
+  private static String rangeKey(String norm) {
+    return norm.replaceAll(" is (sunny|partly cloudy|cloudy|clear) with", " is SKY with");
   }
 
   @Test
@@ -72,7 +77,7 @@ class VocabularyTest {
           Matcher n = NUMBER.matcher(sentence);
           if (n.find()) {
             int v = Integer.parseInt(n.group());
-            int[] r = ranges.get(norm);
+            int[] r = ranges.get(rangeKey(norm));
             assertTrue(v >= r[0] && v <= r[1], v + " outside the corpus range " + r[0] + "-" + r[1] + ": " + sentence);
           }
           sentences++;

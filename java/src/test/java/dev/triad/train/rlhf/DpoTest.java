@@ -64,7 +64,7 @@ class DpoTest {
   /** n pairs evenly spaced over the easy ones (held-out pairs are grouped by family, weather first). */
   private static java.util.List<PreferencePair> easy(java.util.List<PreferencePair> all, int n) {
     var easy = all.stream().filter(p -> PreferenceData.ruleOf(p) != PreferenceData.Rule.CORRECT).toList();
-    return java.util.stream.IntStream.range(0, n).mapToObj(i -> easy.get((int) ((long) i * easy.size() / n))).toList();
+    return dev.triad.data.EvenlySpaced.pick(easy, n);
   }
 
   private static Dpo.Options options(Path out, int steps, int warmup, boolean resume) {

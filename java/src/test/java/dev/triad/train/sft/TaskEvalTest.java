@@ -104,6 +104,35 @@ class TaskEvalTest {
   }
 
   @Test
+  void quizFormRepliesAreOneLineAndIndependentOfTheBatch() {
+    Tokenizer bytes = Tokenizer.byName("byte");
+    List<String> prompts = List.of("What is the last word of red dog sun?", "Write in lowercase: RED DOG", "hello");
+    List<String> replies = TaskEval.quizReply(model, bytes, prompts, MAX_NEW);
+    assertEquals(prompts.size(), replies.size(), "one reply per prompt");
+    for (int i = 0; i < prompts.size(); i++) {
+      String r = replies.get(i);
+      assertFalse(r.contains("\n"), "a quiz answer ends at its line: '" + r + "'");
+      assertEquals(r.strip(), r, "stripped");
+      assertTrue(r.length() <= MAX_NEW, "reply longer than " + MAX_NEW + " tokens: '" + r + "'");
+      assertEquals(r, TaskEval.quizReply(model, bytes, List.of(prompts.get(i)), MAX_NEW).get(0),
+          "prompt " + i + " alone vs in a batch");
+    }
+    Map<String, TaskEval.Score> scores = TaskEval.evaluateQuizForm(model, bytes, examples, heldOut, 7, MAX_NEW);
+    assertEquals(InstructionData.allFamilies(), new ArrayList<>(scores.keySet()));
+    List<String> all = TaskEval.quizReply(model, bytes, examples.stream().map(Example::prompt).toList(), MAX_NEW);
+    for (TaskEval.Score s : scores.values()) {
+      int correct = 0;
+      for (int i = 0; i < examples.size(); i++) {
+        if (examples.get(i).family().equals(s.family()) && InstructionData.score(examples.get(i), all.get(i))) {
+          correct++;
+        }
+      }
+      assertEquals(correct, s.correct(), s.family());
+      assertEquals(PER_FAMILY, s.total(), s.family());
+    }
+  }
+
+  @Test
   void aPromptThatFillsTheContextIsRejected() {
     String longPrompt = "x".repeat(model.config.blockSize());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
