@@ -235,10 +235,13 @@ class SftCliTest {
     assertTrue(r.out().contains("evaluation examples are longer than 128 tokens"), r.toString());
     JsonNode report = JSON.readTree(run.resolve("eval.json").toFile());
     JsonNode families = report.get("families");
-    assertTrue(families.has(InstructionData.ADDITION) && families.has(InstructionData.LAST_WORD),
+    assertTrue(families.has(InstructionData.ADDITION) && families.has(InstructionData.CAPITAL_CITY),
         report.toString());
     assertFalse(families.has(InstructionData.WEATHER_CITY), "weather prompts do not fit: " + report);
-    assertTrue(families.get(InstructionData.LAST_WORD).get("held_out").asBoolean(), report.toString());
+    assertTrue(families.get(InstructionData.CAPITAL_CITY).get("held_out").asBoolean(), report.toString());
+    // the pretrained model was also asked in the corpus's quiz form
+    assertTrue(families.get(InstructionData.CAPITAL_CITY).get("accuracy_quiz_form_before").isNumber(), report.toString());
+    assertTrue(report.get("accuracy_heldout_quiz_form_before").isNumber(), report.toString());
     assertFalse(families.get(InstructionData.ADDITION).get("held_out").asBoolean(), report.toString());
     families.forEach(f -> assertEquals(1, f.get("examples").asInt(), report.toString()));
   }

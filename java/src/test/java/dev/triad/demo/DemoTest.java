@@ -25,7 +25,7 @@ class DemoTest {
   /** Keys a quick run must fill with finite numbers (the rest may be null). */
   private static final List<String> ALWAYS_NUMERIC = List.of("pretrain.val_loss_start", "pretrain.val_loss_end",
       "sft.accuracy_seen_before", "sft.accuracy_seen_after", "sft.accuracy_heldout_before",
-      "sft.accuracy_heldout_after", "reward.heldout_accuracy");
+      "sft.accuracy_heldout_after", "sft.accuracy_heldout_quiz_form_before", "reward.heldout_accuracy");
 
   private static JsonNode checkRun(Path dir, String rl, List<String> extraKeys, List<String> numericKeys)
       throws IOException {
