@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** {@code triad sft}: phase two, instruction tuning with the loss on assistant tokens only. */
 @Command(name = "sft", mixinStandardHelpOptions = true,
     description = {"Instruction-tune a pretrained run on chat data (loss on the assistant's tokens only).",
-        "Without --data it uses the embedded instruction data (10 task families trained, 2 held out) and reports"
+        "Without --data it uses the embedded instruction data (12 task families trained, 2 held out) and reports"
             + " task accuracy per family before and after."})
 final class SftCommand implements Callable<Integer> {
   @Mixin

@@ -312,7 +312,7 @@ public final class Demo {
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
     List<String> before = replies(() -> {
       try (Gpt base = RunInfo.loadModel(pre, null, o.device())) {
-        return Gpt.withVocabulary(base, template.vocabSize());
+        return Gpt.withVocabulary(base, template.vocabSize(), template.embeddingSeeds());
       }
     }, template, prompts, o);
     List<String> after = replies(() -> RunInfo.loadModel(sft, null, o.device()), template, prompts, o);

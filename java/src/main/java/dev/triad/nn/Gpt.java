@@ -47,34 +47,68 @@ public final class Gpt extends Module {
    * so new tokens begin with unremarkable logits instead of random ones.
    */
   public static Gpt withVocabulary(Gpt base, int vocabSize) {
+    return withVocabulary(base, vocabSize, List.of());
+  }
+
+  /**
+   * As {@link #withVocabulary(Gpt, int)}, but new token {@code base.vocabSize() + k} starts at the
+   * mean embedding of the existing ids {@code seeds.get(k)} when that entry is present and non-empty
+   * (a new token that plays the part of some text starts out meaning that text); the rest start at
+   * the mean of all rows. The classifier is tied, so a seeded token's logit starts equal to its seeds'
+   * mean logit.
+   *
+   * @throws IllegalArgumentException if {@code vocabSize} shrinks the vocabulary, there are more seeds
+   *     than new tokens, or a seed id is not an existing token
+   */
+  public static Gpt withVocabulary(Gpt base, int vocabSize, List<int[]> seeds) {
     GptConfig c = base.config;
     if (vocabSize < c.vocabSize()) {
       throw new IllegalArgumentException("withVocabulary: " + vocabSize + " is smaller than the current " + c.vocabSize());
+    }
+    if (seeds.size() > vocabSize - c.vocabSize()) {
+      throw new IllegalArgumentException("withVocabulary: " + seeds.size() + " seeds for " + (vocabSize - c.vocabSize())
+          + " new tokens");
+    }
+    for (int[] ids : seeds) {
+      for (int id : ids == null ? new int[0] : ids) {
+        if (id < 0 || id >= c.vocabSize()) {
+          throw new IllegalArgumentException("withVocabulary: seed id " + id + " is not one of the " + c.vocabSize()
+              + " existing tokens");
+        }
+      }
     }
     Gpt out = new Gpt(new GptConfig(c.name(), c.nLayer(), c.nHead(), c.nEmbd(), vocabSize, c.blockSize()), base.device, 0);
     for (java.util.Map.Entry<String, Tensor> e : base.namedParameters().entrySet()) {
       Tensor target = out.namedParameters().get(e.getKey());
       float[] v = e.getValue().toFloatArray();
       if (e.getKey().equals("wte.weight")) {
-        int C = c.nEmbd();
-        float[] grown = new float[(int) target.numel()];
-        System.arraycopy(v, 0, grown, 0, c.vocabSize() * C);
-        double[] mean = new double[C];
-        for (int r = 0; r < c.vocabSize(); r++) {
-          for (int j = 0; j < C; j++) {
-            mean[j] += v[r * C + j];
-          }
-        }
-        for (int r = c.vocabSize(); r < vocabSize; r++) {
-          for (int j = 0; j < C; j++) {
-            grown[r * C + j] = (float) (mean[j] / c.vocabSize());
-          }
-        }
-        v = grown;
+        v = grownEmbedding(v, c.vocabSize(), vocabSize, c.nEmbd(), seeds);
       }
       target.write(v);
     }
     return out;
+  }
+
+  /** wte [V,C] grown to [newV,C]: new rows at their seeds' mean, else at the mean of all rows. */
+  private static float[] grownEmbedding(float[] wte, int V, int newV, int C, List<int[]> seeds) {
+    float[] grown = new float[newV * C];
+    System.arraycopy(wte, 0, grown, 0, V * C);
+    for (int r = V; r < newV; r++) {
+      int k = r - V;
+      int[] ids = k < seeds.size() && seeds.get(k) != null && seeds.get(k).length > 0 ? seeds.get(k) : null;
+      int count = ids == null ? V : ids.length;
+      double[] sum = new double[C];
+      for (int i = 0; i < count; i++) {
+        int row = ids == null ? i : ids[i];
+        for (int j = 0; j < C; j++) {
+          sum[j] += wte[row * C + j];
+        }
+      }
+      for (int j = 0; j < C; j++) {
+        grown[r * C + j] = (float) (sum[j] / count);
+      }
+    }
+    return grown;
   }
 
   private void checkTokens(Tensor tokens, Tensor positions) {

@@ -1,6 +1,7 @@
 package dev.triad.data.chat;
 
 import dev.triad.data.Tokenizer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -59,6 +60,27 @@ public final class ChatTemplate {
     this.user = v + 1;
     this.assistant = v + 2;
     this.end = v + 3;
+  }
+
+  /**
+   * The text each special token plays the part of in the embedded corpus's quiz layout ("Q: ..."
+   * line, answer after "A:", a newline ending each line), in id order; null where there is none
+   * (system). A user turn opens like "Q: ", the answer follows the colon of "A:", and end-of-turn
+   * is the line break.
+   */
+  public static final List<String> SEED_TEXTS = Arrays.asList(null, "Q: ", ":", "\n");
+
+  /**
+   * For each special token in id order, the base ids of its {@link #SEED_TEXTS} (empty for none):
+   * a tuned model's new embeddings start there ({@code Gpt.withVocabulary}), so a pretrained model
+   * reads a chat prompt much as it reads a quiz question from its first tuning step.
+   */
+  public List<int[]> embeddingSeeds() {
+    List<int[]> seeds = new ArrayList<>();
+    for (String text : SEED_TEXTS) {
+      seeds.add(text == null ? new int[0] : base.encode(text));
+    }
+    return seeds;
   }
 
   /** The base tokenizer that encodes message text. */

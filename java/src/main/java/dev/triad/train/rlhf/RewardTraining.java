@@ -144,7 +144,7 @@ public final class RewardTraining {
       if (v == template.base().vocabSize()) {
         System.out.println("reward: note: " + baseRun + " has no chat tokens (not an SFT run); growing its vocabulary"
             + " by the chat template's " + ChatTemplate.SPECIAL_TOKENS + " special tokens");
-        return Gpt.withVocabulary(loaded, template.vocabSize());
+        return Gpt.withVocabulary(loaded, template.vocabSize(), template.embeddingSeeds());
       }
       throw new IllegalArgumentException(baseRun + ": vocabulary of " + v + " tokens fits neither the chat template ("
           + template.vocabSize() + ") nor its base tokenizer (" + template.base().vocabSize() + ")");

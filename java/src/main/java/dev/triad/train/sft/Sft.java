@@ -115,7 +115,7 @@ public final class Sft {
         System.out.printf("sft: the pretrained model asked in the corpus's quiz form: trained families %.1f%%, "
             + "held-out families %.1f%%%n", 100 * TaskEval.mean(quizForm, false), 100 * TaskEval.mean(quizForm, true));
       }
-      model = Gpt.withVocabulary(pretrained, template.vocabSize());
+      model = Gpt.withVocabulary(pretrained, template.vocabSize(), template.embeddingSeeds());
     } finally {
       pretrained.close();
     }

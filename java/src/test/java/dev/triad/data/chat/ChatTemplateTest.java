@@ -26,6 +26,18 @@ class ChatTemplateTest {
   private static final boolean T = true;
 
   @Test
+  void embeddingSeedsAreTheQuizLayoutsText() {
+    List<int[]> seeds = BYTE.embeddingSeeds();
+    assertEquals(ChatTemplate.SPECIAL_TOKENS, seeds.size(), "one per special token, in id order");
+    assertArrayEquals(new int[0], seeds.get(SYS - 257), "system: no counterpart");
+    assertArrayEquals(new int[] {'Q', ':', ' '}, seeds.get(USR - 257), "user: like a \"Q: \" line");
+    assertArrayEquals(new int[] {':'}, seeds.get(AST - 257), "assistant: the answer follows \"A:\"");
+    assertArrayEquals(new int[] {'\n'}, seeds.get(END - 257), "end of turn: the line break");
+    ChatTemplate gpt2 = new ChatTemplate(Gpt2Tokenizer.get());
+    assertArrayEquals(Gpt2Tokenizer.get().encode("\n"), gpt2.embeddingSeeds().get(3));
+  }
+
+  @Test
   void specialTokensFollowTheBaseVocabulary() {
     assertEquals(261, BYTE.vocabSize());
     assertEquals(SYS, BYTE.systemToken());
