@@ -46,20 +46,23 @@ class SyntheticCorpusTest {
     assertThrows(IllegalArgumentException.class, () -> SyntheticCorpus.documents(1, 0));
   }
 
+  /** "plus", "minus" or "times" applied to a and b. */
+  private static long apply(String op, long a, long b) {
+    return switch (op) {
+      case "plus" -> a + b;
+      case "minus" -> a - b;
+      default -> a * b;
+    };
+  }
+
   @Test
   void arithmeticIsCorrect() {
     Pattern p = Pattern.compile("(\\d+) (plus|minus|times) (\\d+) is (-?\\d+)\\.");
     Matcher m = p.matcher(joined(SyntheticCorpus.documents(11, 300_000)));
     int count = 0;
     while (m.find()) {
-      long a = Long.parseLong(m.group(1));
-      long b = Long.parseLong(m.group(3));
       long c = Long.parseLong(m.group(4));
-      long want = switch (m.group(2)) {
-        case "plus" -> a + b;
-        case "minus" -> a - b;
-        default -> a * b;
-      };
+      long want = apply(m.group(2), Long.parseLong(m.group(1)), Long.parseLong(m.group(3)));
       assertEquals(want, c, m.group());
       assertTrue(c >= 0, m.group());
       count++;
@@ -179,13 +182,7 @@ class SyntheticCorpusTest {
           case 4 -> assertEquals(w.get(w.size() - 1), a, q);
           case 5 -> assertEquals(Integer.toString(w.size()), a, q);
           case 6 -> {
-            long x = Long.parseLong(m.group(1));
-            long y = Long.parseLong(m.group(3));
-            long want = switch (m.group(2)) {
-              case "plus" -> x + y;
-              case "minus" -> x - y;
-              default -> x * y;
-            };
+            long want = apply(m.group(2), Long.parseLong(m.group(1)), Long.parseLong(m.group(3)));
             assertEquals(Long.toString(want), a, q);
             assertTrue(want >= 0, q);
           }
