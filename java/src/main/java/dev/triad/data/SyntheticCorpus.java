@@ -445,13 +445,20 @@ public final class SyntheticCorpus {
       default: {
         boolean months = alt;
         List<String> list = months ? MONTHS : DAYS;
-        String unit = months ? "month" : "day";
         int k = rng.nextInt(list.size());
-        String[] phrasings = {"What " + unit + " comes after " + list.get(k) + "?",
-            "Which " + unit + " follows " + list.get(k) + "?", "What is the " + unit + " after " + list.get(k) + "?"};
-        return qa(phrasings[rng.nextInt(3)], list.get((k + 1) % list.size()));
+        List<String> phrasings = successorQuestions(months ? "month" : "day", list.get(k));
+        return qa(phrasings.get(rng.nextInt(phrasings.size())), list.get((k + 1) % list.size()));
       }
     }
+  }
+
+  /**
+   * The three ways quizzes ask for the day or month after {@code item} ({@code unit} is "day" or
+   * "month"); the instruction data asks its held-out next_in_order questions the same ways.
+   */
+  public static List<String> successorQuestions(String unit, String item) {
+    return List.of("What " + unit + " comes after " + item + "?", "Which " + unit + " follows " + item + "?",
+        "What is the " + unit + " after " + item + "?");
   }
 
   private static String[] qa(String question, String answer) {

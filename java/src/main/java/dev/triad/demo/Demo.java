@@ -49,8 +49,8 @@ public final class Demo {
   /** The keys every summary.json holds (null where the run has no value). */
   public static final List<String> SUMMARY_KEYS = List.of("pretrain.val_loss_start", "pretrain.val_loss_end",
       "sft.accuracy_seen_before", "sft.accuracy_seen_after", "sft.accuracy_heldout_before",
-      "sft.accuracy_heldout_after", "sft.accuracy_heldout_quiz_form_before", "reward.heldout_accuracy", "ppo.reward_before", "ppo.reward_after",
-      "ppo.kl_final", "eval.rule_score_before", "eval.rule_score_after");
+      "sft.accuracy_heldout_after", "sft.accuracy_heldout_quiz_form_before", "reward.heldout_accuracy",
+      "ppo.reward_before", "ppo.reward_after", "ppo.kl_final", "eval.rule_score_before", "eval.rule_score_after");
 
   /** Extra keys when DPO runs. */
   public static final List<String> DPO_KEYS = List.of("dpo.heldout_accuracy_before", "dpo.heldout_accuracy",

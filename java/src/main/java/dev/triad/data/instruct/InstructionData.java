@@ -1,6 +1,7 @@
 package dev.triad.data.instruct;
 
 import dev.triad.data.SplitMix64;
+import dev.triad.data.SyntheticCorpus;
 import dev.triad.data.instruct.Vocabulary.Hazard;
 import dev.triad.data.instruct.Vocabulary.Town;
 import dev.triad.io.AtomicFiles;
@@ -285,11 +286,9 @@ public final class InstructionData {
       case NEXT_IN_ORDER: {
         boolean months = rng.chance(12.0 / 19);           // every day and month equally likely
         List<String> list = months ? Vocabulary.MONTHS : Vocabulary.DAYS;
-        String unit = months ? "month" : "day";
         int k = rng.nextInt(list.size());
-        String[] phrasings = {"What " + unit + " comes after " + list.get(k) + "?",
-            "Which " + unit + " follows " + list.get(k) + "?", "What is the " + unit + " after " + list.get(k) + "?"};
-        return new Example(family, phrasings[rng.nextInt(3)], list.get((k + 1) % list.size()));
+        List<String> phrasings = SyntheticCorpus.successorQuestions(months ? "month" : "day", list.get(k));
+        return new Example(family, phrasings.get(rng.nextInt(phrasings.size())), list.get((k + 1) % list.size()));
       }
       default: throw new IllegalArgumentException("unknown instruction family '" + family + "'");
     }
@@ -467,8 +466,7 @@ public final class InstructionData {
    * whitespace. Numeric families (weather_high, addition, subtraction, count_words, number_words)
    * compare as integers and tolerate one trailing period ("042." matches "42");
    * yes_no_facts, capital_city and next_in_order compare case-insensitively and tolerate a trailing
-   * period or "!"; every other
-   * family (and any family not known here) needs the exact answer.
+   * period or "!"; every other family (and any family not known here) needs the exact answer.
    */
   public static boolean score(Example e, String produced) {
     if (produced == null) {

@@ -48,7 +48,6 @@ public final class Sft {
     }
   }
 
-  /** What a run measured. */
   /**
    * A finished run: training figures and task accuracy per family before and after tuning (chat
    * template), and {@code quizFormBefore}, the pretrained model asked in the corpus's quiz form
@@ -109,7 +108,7 @@ public final class Sft {
     Gpt model;
     Map<String, TaskEval.Score> quizForm = Map.of();
     try {
-      if (!data.eval().isEmpty() && !o.resume() && o.dataFile() == null) {
+      if (!data.eval().isEmpty() && !o.resume()) {
         // the skills as the pretraining corpus asks for them, before the chat format exists
         quizForm = TaskEval.evaluateQuizForm(pretrained, tokenizer, data.eval(), heldOut, 64, 48);
         System.out.printf("sft: the pretrained model asked in the corpus's quiz form: trained families %.1f%%, "

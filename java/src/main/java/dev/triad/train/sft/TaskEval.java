@@ -33,18 +33,10 @@ public final class TaskEval {
   /** The assistant's greedy reply to a single user prompt, decoded (end-of-turn excluded). */
   public static List<String> reply(Gpt model, ChatTemplate template, List<String> prompts, int maxNewTokens) {
     int[][] inputs = new int[prompts.size()][];
-    int longest = 0;
     for (int i = 0; i < inputs.length; i++) {
       inputs[i] = template.renderPrompt(List.of(new Message("user", prompts.get(i))));
-      longest = Math.max(longest, inputs[i].length);
     }
-    int budget = Math.min(maxNewTokens, model.config.blockSize() - longest);
-    if (budget < 1) {
-      throw new IllegalArgumentException("a prompt of " + longest + " tokens fills the model's context of "
-          + model.config.blockSize());
-    }
-    int[][] out = Generator.generate(model, inputs,
-        new SamplingConfig(budget, 0f, 0, 1f, new int[] {template.endToken()}, 0));
+    int[][] out = greedy(model, inputs, maxNewTokens, new int[] {template.endToken()});
     List<String> replies = new ArrayList<>();
     for (int[] o : out) {
       replies.add(template.decodeText(o));
@@ -60,22 +52,15 @@ public final class TaskEval {
    */
   public static List<String> quizReply(Gpt model, Tokenizer tokenizer, List<String> prompts, int maxNewTokens) {
     int[][] inputs = new int[prompts.size()][];
-    int longest = 0;
     for (int i = 0; i < inputs.length; i++) {
       int[] text = tokenizer.encode("Q: " + prompts.get(i) + "\nA:");
       inputs[i] = new int[text.length + 1];
       inputs[i][0] = tokenizer.eotToken();             // as every pretraining document starts
       System.arraycopy(text, 0, inputs[i], 1, text.length);
-      longest = Math.max(longest, inputs[i].length);
-    }
-    int budget = Math.min(maxNewTokens, model.config.blockSize() - longest);
-    if (budget < 1) {
-      throw new IllegalArgumentException("a prompt of " + longest + " tokens fills the model's context of "
-          + model.config.blockSize());
     }
     int[] newline = tokenizer.encode("\n");
     int[] stop = newline.length == 1 ? newline : new int[] {tokenizer.eotToken()};
-    int[][] out = Generator.generate(model, inputs, new SamplingConfig(budget, 0f, 0, 1f, stop, 0));
+    int[][] out = greedy(model, inputs, maxNewTokens, stop);
     List<String> replies = new ArrayList<>();
     for (int[] o : out) {
       String text = tokenizer.decode(o);
@@ -83,6 +68,25 @@ public final class TaskEval {
       replies.add((eol < 0 ? text : text.substring(0, eol)).strip());
     }
     return replies;
+  }
+
+  /**
+   * Greedy continuations of {@code inputs} (stop token excluded), at most {@code maxNewTokens} and
+   * no more than the longest prompt leaves of the model's context.
+   *
+   * @throws IllegalArgumentException when the longest prompt fills the context
+   */
+  private static int[][] greedy(Gpt model, int[][] inputs, int maxNewTokens, int[] stop) {
+    int longest = 0;
+    for (int[] in : inputs) {
+      longest = Math.max(longest, in.length);
+    }
+    int budget = Math.min(maxNewTokens, model.config.blockSize() - longest);
+    if (budget < 1) {
+      throw new IllegalArgumentException("a prompt of " + longest + " tokens fills the model's context of "
+          + model.config.blockSize());
+    }
+    return Generator.generate(model, inputs, new SamplingConfig(budget, 0f, 0, 1f, stop, 0));
   }
 
   /** Accuracy per family of chat replies, in the order families first appear in {@code examples}. */
