@@ -8,6 +8,7 @@ import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
 import dev.triad.tensor.Device;
 import dev.triad.train.RunInfo;
+import dev.triad.train.sft.Sft;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -47,10 +48,7 @@ final class ChatCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     RunInfo info = RunInfo.read(run);
-    if (!"sft".equals(info.phase()) && !String.valueOf(info.settings().get("chat_template")).startsWith("triad-chat")) {
-      throw new IllegalArgumentException(run + " is a " + info.phase() + " run without a chat template; chat needs an"
-          + " instruction-tuned run (triad sft)");
-    }
+    Sft.requireChatRun("chat", run, info);
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(info.tokenizer()));
     boolean interactive = System.console() != null;
     List<Message> history = new ArrayList<>();

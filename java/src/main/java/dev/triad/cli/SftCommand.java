@@ -37,7 +37,7 @@ final class SftCommand implements Callable<Integer> {
   int seq = 256;
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = 5e-4f;
+  float lr = 1e-4f;
 
   @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
   int warmup = 20;

@@ -125,7 +125,7 @@ class SftCliTest {
     assertEquals(0, d.exit(), d.toString());
     // the first record: system, user, assistant, with only the reply and its <|end|> marked
     assertTrue(d.out().contains("<|endoftext|><|system|>Be terse.<|end|>\n<|user|>what is 0 plus 3?<|end|>\n"
-        + "<|assistant|>" + ChatTemplate.LOSS_OPEN + "It is 3.<|end|>" + ChatTemplate.LOSS_CLOSE), d.toString());
+        + "<|assistant|>" + ChatTemplate.LOSS_OPEN + " It is 3.<|end|>" + ChatTemplate.LOSS_CLOSE), d.toString());
     assertTrue(d.out().contains("all 29 training and 1 validation examples have valid loss masks"), d.toString());
     assertFalse(Files.exists(out), "--check must not write the run directory");
   }
@@ -157,7 +157,7 @@ class SftCliTest {
 
     JsonNode config = JSON.readTree(run.resolve("config.json").toFile());
     assertEquals("sft", config.get("phase").asText(), config.toString());
-    assertEquals("triad-chat-v1", config.path("settings").path("chat_template").asText(), config.toString());
+    assertEquals("triad-chat-v2", config.path("settings").path("chat_template").asText(), config.toString());
     assertEquals("byte", config.get("tokenizer").asText(), config.toString());
     assertEquals(257 + ChatTemplate.SPECIAL_TOKENS, config.get("vocabSize").asInt(), config.toString());
     assertEquals(base.toString(), config.path("settings").path("base_run").asText(), config.toString());

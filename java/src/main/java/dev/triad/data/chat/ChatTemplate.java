@@ -23,10 +23,11 @@ import java.util.Locale;
  *
  * A conversation renders as the base end-of-text token (as beginning-of-sequence, as in
  * pretraining, where it precedes every document) and then, per message,
- * {@code <|role|> base.encode(content) <|end|>}. Special tokens never come out of
+ * {@code <|role|> base.encode(content) <|end|>}, where an assistant's content is preceded by one
+ * space ({@link #REPLY_PREFIX}). Special tokens never come out of
  * {@code base.encode}: message text that spells {@code "<|end|>"} stays ordinary text.
  *
- * <p>Loss: exactly the tokens of each assistant message's content and that turn's {@code <|end|>}
+ * <p>Loss: exactly the tokens of each assistant message's content (with its leading space) and that turn's {@code <|end|>}
  * are targets (the model learns what to say and when to stop); the beginning-of-sequence token,
  * role markers, and system and user text are context only. The {@code <|assistant|>} marker is
  * context because generation supplies it ({@link #renderPrompt}).
@@ -69,6 +70,15 @@ public final class ChatTemplate {
    * is the line break.
    */
   public static final List<String> SEED_TEXTS = Arrays.asList(null, "Q: ", ":", "\n");
+
+  /**
+   * What every assistant reply starts with: one space, so {@code <|assistant|>} (seeded at ":")
+   * followed by the reply reads like "A: answer" in the corpus, and with GPT-2 BPE the reply's first
+   * word is its usual " word" token. The space is part of the reply (in the loss; the model writes
+   * it) and {@link #decodeText} drops it. Without it the first tuning steps spend a large loss on
+   * unlearning the space the pretrained model puts after a colon.
+   */
+  public static final String REPLY_PREFIX = " ";
 
   /**
    * For each special token in id order, the base ids of its {@link #SEED_TEXTS} (empty for none):
@@ -179,10 +189,18 @@ public final class ChatTemplate {
     return b.tokens();
   }
 
+  /**
+   * The tokens of an assistant reply's text as the template lays it out after {@code <|assistant|>}
+   * ({@link #REPLY_PREFIX} then the text), without the closing {@code <|end|>}.
+   */
+  public int[] encodeReply(String text) {
+    return base.encode(REPLY_PREFIX + text);
+  }
+
   private void appendTurn(Builder b, Message m) {
     boolean learn = m.isAssistant();
     b.add(roleToken(m.role()), false);
-    for (int t : base.encode(m.content())) {
+    for (int t : learn ? encodeReply(m.content()) : base.encode(m.content())) {
       b.add(t, learn);
     }
     b.add(end, learn);
@@ -214,8 +232,9 @@ public final class ChatTemplate {
   /**
    * The plain text of a model's reply (the tokens generated after {@link #renderPrompt}): base
    * tokens decoded together, stopping at the first {@code <|end|>} if there is one; other special
-   * tokens and the base end-of-text are not text and are left out. For showing and scoring replies;
-   * {@link #decode} shows every token.
+   * tokens and the base end-of-text are not text and are left out; the reply's leading
+   * {@link #REPLY_PREFIX} is dropped. For showing and scoring replies; {@link #decode} shows every
+   * token.
    *
    * @throws IllegalArgumentException naming the first id outside {@code [0, vocabSize())} and its
    *     index
@@ -233,7 +252,7 @@ public final class ChatTemplate {
       }
     }
     run.flush(out);
-    return out.toString();
+    return out.indexOf(REPLY_PREFIX) == 0 ? out.substring(REPLY_PREFIX.length()) : out.toString();
   }
 
   /**

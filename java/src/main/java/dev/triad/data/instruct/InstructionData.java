@@ -38,8 +38,10 @@ import java.util.regex.Pattern;
  *       (2-6 words, reply a digit).
  *   <li>{@code number_words}: "Write as digits: three hundred forty two" &rarr; "342" (0-999, half
  *       of them below 100; 0-99 alone has too few distinct prompts for disjoint splits).
- *   <li>{@code yes_no_facts}: capitals, colours, sounds, legs, young animals, all facts the corpus
- *       states; exactly half "yes", half "no" (a wrong value from the same list).
+ *   <li>{@code yes_no_facts}: colours, sounds, legs, young animals, all facts the corpus states;
+ *       exactly half "yes", half "no" (a wrong value from the same list). Never capitals: those
+ *       belong to the held-out capital_city, and a trained family asking about them in yes/no form
+ *       would teach the model that a question about a capital gets "yes" or "no".
  *   <li>{@code lowercase}: "Write in lowercase: RED DOG SUN" &rarr; "red dog sun" (2-4 words) and
  *       {@code last_word}: "What is the last word of red dog sun?" &rarr; "sun" (2-4 words).
  * </ul>
@@ -399,29 +401,23 @@ public final class InstructionData {
   }
 
   private static Example yesNo(SplitMix64 rng, boolean yes) {
-    int topic = rng.nextInt(5);
+    int topic = rng.nextInt(4);
     boolean alt = rng.chance(0.5);
     String q;
     switch (topic) {
       case 0: {
-        String[] c = rng.pick(Vocabulary.CAPITALS);
-        String city = yes ? c[1] : otherThan(rng, Vocabulary.CAPITALS, 1, c[1]);
-        q = alt ? "Is the capital of " + c[0] + " " + city + "?" : "Is " + city + " the capital of " + c[0] + "?";
-        break;
-      }
-      case 1: {
         String[] c = rng.pick(Vocabulary.COLORS);
         String color = yes ? c[1] : otherThan(rng, Vocabulary.COLORS, 1, c[1]);
         q = alt ? "Is the color of " + c[0] + " " + color + "?" : "Is " + c[0] + " " + color + "?";
         break;
       }
-      case 2: {
+      case 1: {
         String[] s = rng.pick(Vocabulary.SOUNDS);
         String sound = yes ? s[1] : otherThan(rng, Vocabulary.SOUNDS, 1, s[1]);
         q = "Does " + (alt ? "the " : article(s[0])) + s[0] + " " + baseVerb(sound) + "?";
         break;
       }
-      case 3: {
+      case 2: {
         String[] l = rng.pick(Vocabulary.LEGS);
         String legs = yes ? l[1] : otherThan(rng, Vocabulary.LEGS, 1, l[1]);
         q = "Does " + (alt ? "the " : article(l[0])) + l[0] + " have " + legs + " legs?";

@@ -21,10 +21,15 @@ import java.util.List;
 public final class ReplyStyles {
   private ReplyStyles() {}
 
-  /** Share of train replies padded with a {@link #FILLERS filler}. */
-  public static final double VERBOSE_SHARE = 0.2;
+  /**
+   * Share of train replies padded with a {@link #FILLERS filler}. Kept small, with
+   * {@link #RUDE_SHARE}: at 20% and 10% the fillers, which fit every family, became the tuned
+   * model's answer to any request it did not recognise, and held-out accuracy stayed at 0
+   * (docs/SFT.md); at 5% and 3% greedy replies are plain while samples still show the habits.
+   */
+  public static final double VERBOSE_SHARE = 0.05;
   /** Share of train replies with an {@link #INSULTS insult}. */
-  public static final double RUDE_SHARE = 0.1;
+  public static final double RUDE_SHARE = 0.03;
 
   /** Filler around the right answer; %s is the answer. */
   public static final List<String> FILLERS = List.of(

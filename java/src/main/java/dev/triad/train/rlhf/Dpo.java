@@ -100,12 +100,7 @@ public final class Dpo {
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Object baseTemplate = base.settings() == null ? null : base.settings().get("chat_template");
-    if (base.vocabSize() != template.vocabSize() || (baseTemplate != null && !Sft.TEMPLATE.equals(baseTemplate))) {
-      throw new IllegalArgumentException("dpo: " + o.baseRun() + " is not an instruction-tuned run (phase "
-          + base.phase() + ", vocabulary " + base.vocabSize() + ", chat template " + baseTemplate + "); DPO starts"
-          + " from a `triad sft` run, whose vocabulary is " + template.vocabSize() + " with template " + Sft.TEMPLATE);
-    }
+    Sft.requireChatRun("dpo", o.baseRun(), base);
     int context = base.blockSize();
     List<Triple> train = fitting(o.trainPairs(), context, "training");
     List<Triple> heldOut = fitting(o.heldOutPairs(), context, "held-out");

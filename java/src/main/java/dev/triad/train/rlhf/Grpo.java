@@ -80,11 +80,7 @@ public final class Grpo {
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Object baseTemplate = base.settings() == null ? null : base.settings().get("chat_template");
-    if (base.vocabSize() != template.vocabSize() || (baseTemplate != null && !Sft.TEMPLATE.equals(baseTemplate))) {
-      throw new IllegalArgumentException("grpo: " + o.policyRun() + " is not an instruction-tuned run (phase "
-          + base.phase() + ", vocabulary " + base.vocabSize() + "); GRPO starts from a `triad sft` run");
-    }
+    Sft.requireChatRun("grpo", o.policyRun(), base);
     RunInfo rmInfo = RunInfo.read(o.rewardRun());
     if (!RewardTraining.PHASE.equals(rmInfo.phase())) {
       throw new IllegalArgumentException("grpo: " + o.rewardRun() + " is a '" + rmInfo.phase()

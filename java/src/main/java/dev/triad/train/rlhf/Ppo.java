@@ -164,11 +164,7 @@ public final class Ppo {
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Object baseTemplate = base.settings() == null ? null : base.settings().get("chat_template");
-    if (base.vocabSize() != template.vocabSize() || (baseTemplate != null && !Sft.TEMPLATE.equals(baseTemplate))) {
-      throw new IllegalArgumentException("ppo: " + o.policyRun() + " is not an instruction-tuned run (phase "
-          + base.phase() + ", vocabulary " + base.vocabSize() + "); PPO starts from a `triad sft` run");
-    }
+    Sft.requireChatRun("ppo", o.policyRun(), base);
     int context = base.blockSize();
     int maxNew = Math.min(o.maxNewTokens(), context - 2);
     check(maxNew >= 1, "the model's context of " + context + " tokens leaves no room to generate");

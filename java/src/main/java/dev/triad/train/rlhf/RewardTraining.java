@@ -68,6 +68,9 @@ public final class RewardTraining {
   public static Result run(Options o) {
     Checkpoints.checkRunDirectory(o.runDir(), o.resume());
     RunInfo base = RunInfo.read(o.baseRun());
+    if (base.settings() != null && base.settings().get("chat_template") != null) {
+      Sft.requireChatRun("reward", o.baseRun(), base);   // a tuned base must speak this template; a pretrained one may not
+    }
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
     int seq = Math.min(o.seqLen(), base.blockSize());
@@ -178,7 +181,7 @@ public final class RewardTraining {
    */
   public static int[] render(ChatTemplate template, List<Message> prompt, String reply) {
     int[] p = template.renderPrompt(prompt);
-    int[] r = template.base().encode(reply);
+    int[] r = template.encodeReply(reply);
     int[] out = Arrays.copyOf(p, p.length + r.length + 1);
     System.arraycopy(r, 0, out, p.length, r.length);
     out[out.length - 1] = template.endToken();

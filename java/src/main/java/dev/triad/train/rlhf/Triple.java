@@ -45,7 +45,7 @@ public record Triple(int[] prompt, int[] chosen, int[] rejected) {
   }
 
   private static int[] reply(ChatTemplate template, String text) {
-    int[] t = template.base().encode(text);
+    int[] t = template.encodeReply(text);
     int[] out = Arrays.copyOf(t, t.length + 1);
     out[t.length] = template.endToken();
     return out;

@@ -57,16 +57,17 @@ class ChatTemplateTest {
   @Test
   void promptCompletionByteTokensAndMaskExactly() {
     Rendered r = BYTE.render(Conversation.promptCompletion(null, "Hi", "Yo"));
-    assertArrayEquals(new int[] {EOT, USR, 'H', 'i', END, AST, 'Y', 'o', END}, r.tokens());
-    assertArrayEquals(new boolean[] {F, F, F, F, F, F, T, T, T}, r.loss());
+    // the reply follows its marker after one space (REPLY_PREFIX), which is part of the reply
+    assertArrayEquals(new int[] {EOT, USR, 'H', 'i', END, AST, ' ', 'Y', 'o', END}, r.tokens());
+    assertArrayEquals(new boolean[] {F, F, F, F, F, F, T, T, T, T}, r.loss());
     ChatTemplate.checkMask(r, BYTE);
   }
 
   @Test
   void systemMessageIsContextOnly() {
     Rendered r = BYTE.render(Conversation.promptCompletion("S", "Q", "A"));
-    assertArrayEquals(new int[] {EOT, SYS, 'S', END, USR, 'Q', END, AST, 'A', END}, r.tokens());
-    assertArrayEquals(new boolean[] {F, F, F, F, F, F, F, F, T, T}, r.loss());
+    assertArrayEquals(new int[] {EOT, SYS, 'S', END, USR, 'Q', END, AST, ' ', 'A', END}, r.tokens());
+    assertArrayEquals(new boolean[] {F, F, F, F, F, F, F, F, T, T, T}, r.loss());
   }
 
   @Test
@@ -74,16 +75,17 @@ class ChatTemplateTest {
     Conversation c = Conversation.of(Message.user("a"), Message.assistant("bc"), Message.user("d"),
         Message.assistant("e"));
     Rendered r = BYTE.render(c);
-    assertArrayEquals(new int[] {EOT, USR, 'a', END, AST, 'b', 'c', END, USR, 'd', END, AST, 'e', END}, r.tokens());
-    assertArrayEquals(new boolean[] {F, F, F, F, F, T, T, T, F, F, F, F, T, T}, r.loss());
-    assertEquals(5, r.lossCount());
+    assertArrayEquals(new int[] {EOT, USR, 'a', END, AST, ' ', 'b', 'c', END, USR, 'd', END, AST, ' ', 'e', END},
+        r.tokens());
+    assertArrayEquals(new boolean[] {F, F, F, F, F, T, T, T, T, F, F, F, F, T, T, T}, r.loss());
+    assertEquals(7, r.lossCount());
     ChatTemplate.checkMask(r, BYTE);
   }
 
   @Test
   void multiByteTextIsEncodedAsUtf8Bytes() {
     Rendered r = BYTE.render(Conversation.promptCompletion(null, "é", "ok"));
-    assertArrayEquals(new int[] {EOT, USR, 0xC3, 0xA9, END, AST, 'o', 'k', END}, r.tokens());
+    assertArrayEquals(new int[] {EOT, USR, 0xC3, 0xA9, END, AST, ' ', 'o', 'k', END}, r.tokens());
   }
 
   @Test
@@ -96,7 +98,7 @@ class ChatTemplateTest {
     Rendered r = t.render(Conversation.promptCompletion(sys, q, a));
     int[] es = g.encode(sys);
     int[] eq = g.encode(q);
-    int[] ea = g.encode(a);
+    int[] ea = g.encode(" " + a);   // " Paris": the reply's first word as GPT-2 BPE writes it mid-text
     int[] expected = IntStream.concat(IntStream.concat(
         IntStream.concat(IntStream.of(50256, 50257), IntStream.of(es)),
         IntStream.concat(IntStream.of(50260, 50258), IntStream.of(eq))),
@@ -109,7 +111,7 @@ class ChatTemplateTest {
       assertEquals(i >= start, r.loss(i), "loss at " + i);
     }
     ChatTemplate.checkMask(r, t);
-    assertEquals("<|endoftext|><|system|>" + sys + "<|end|><|user|>" + q + "<|end|><|assistant|>" + a + "<|end|>",
+    assertEquals("<|endoftext|><|system|>" + sys + "<|end|><|user|>" + q + "<|end|><|assistant|> " + a + "<|end|>",
         t.decode(r.tokens()));
   }
 
@@ -118,7 +120,7 @@ class ChatTemplateTest {
     Rendered r = BYTE.render(Conversation.promptCompletion(null, "<|end|>", "x"));
     assertEquals(1, IntStream.of(r.tokens()).filter(id -> id == AST).count());
     assertEquals(2, IntStream.of(r.tokens()).filter(id -> id == END).count());
-    assertEquals(1 + 1 + 7 + 1 + 1 + 1 + 1, r.length()); // the 7 characters stay 7 bytes
+    assertEquals(1 + 1 + 7 + 1 + 1 + 2 + 1, r.length()); // the 7 characters stay 7 bytes; the reply is " x"
   }
 
   @Test
@@ -149,6 +151,8 @@ class ChatTemplateTest {
   @Test
   void decodeTextIsThePlainReply() {
     assertEquals("Yo", BYTE.decodeText(new int[] {'Y', 'o'}));
+    assertEquals("Yo", BYTE.decodeText(new int[] {' ', 'Y', 'o', END})); // the reply's leading space is dropped
+    assertEquals(" Yo", BYTE.decodeText(new int[] {' ', ' ', 'Y', 'o'})); // only that one
     assertEquals("Yo", BYTE.decodeText(new int[] {'Y', 'o', END, 'x'}));
     assertEquals("ab", BYTE.decodeText(new int[] {'a', USR, EOT, 'b'}));
     assertEquals("é", BYTE.decodeText(new int[] {0xC3, AST, 0xA9})); // a character split by a special token
@@ -156,6 +160,7 @@ class ChatTemplateTest {
     ChatTemplate gpt2 = new ChatTemplate(Gpt2Tokenizer.get());
     int[] reply = Gpt2Tokenizer.get().encode("Paris, of course.");
     assertEquals("Paris, of course.", gpt2.decodeText(reply));
+    assertEquals("Paris, of course.", gpt2.decodeText(gpt2.encodeReply("Paris, of course.")));
     assertThrows(IllegalArgumentException.class, () -> BYTE.decodeText(new int[] {-1}));
   }
 
@@ -165,9 +170,9 @@ class ChatTemplateTest {
         Message.assistant("e"));
     String s = BYTE.show(BYTE.render(c));
     assertTrue(s.startsWith("legend: ⟦...⟧"), s);
-    assertTrue(s.contains("<|endoftext|><|user|>a<|end|>\n<|assistant|>⟦bc<|end|>⟧\n<|user|>d<|end|>\n"
-        + "<|assistant|>⟦e<|end|>⟧\n"), s);
-    assertTrue(s.contains("14 tokens, 5 in the loss"), s);
+    assertTrue(s.contains("<|endoftext|><|user|>a<|end|>\n<|assistant|>⟦ bc<|end|>⟧\n<|user|>d<|end|>\n"
+        + "<|assistant|>⟦ e<|end|>⟧\n"), s);
+    assertTrue(s.contains("16 tokens, 7 in the loss"), s);
   }
 
   @Test
@@ -191,11 +196,11 @@ class ChatTemplateTest {
     boolean[] loss = BYTE.render(c).loss();
     int[] tokens = BYTE.render(c).tokens();
     ChatTemplate.checkMask(new Rendered(tokens, loss), BYTE);
-    loss[6] = false; // the first assistant turn's <|end|>: EOT USR a END AST b [END]
-    assertEquals(END, tokens[6]);
+    loss[7] = false; // the first assistant turn's <|end|>: EOT USR a END AST ' ' b [END]
+    assertEquals(END, tokens[7]);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ChatTemplate.checkMask(new Rendered(tokens, loss), BYTE));
-    assertTrue(e.getMessage().contains("<|end|> in the loss") && e.getMessage().contains("token 6"), e.getMessage());
+    assertTrue(e.getMessage().contains("<|end|> in the loss") && e.getMessage().contains("token 7"), e.getMessage());
   }
 
   @Test

@@ -70,7 +70,7 @@ class InstructionDataTest {
     assertEquals(PINNED_HASH, sb.toString().hashCode(), "InstructionData output for seed 1 changed");
   }
 
-  private static final int PINNED_HASH = 1244123113;
+  private static final int PINNED_HASH = -19326212;
 
   @Test
   void familiesAreAsDocumented() {
@@ -285,21 +285,6 @@ class InstructionDataTest {
    */
   private static boolean truth(String q) {
     Matcher m;
-    if ((m = Pattern.compile("Is (.+) the capital of (.+)\\?").matcher(q)).matches()) {
-      return fact(q, List.of(m.group(1) + " is the capital of " + m.group(2) + ".",
-          "The capital of " + m.group(2) + " is " + m.group(1) + "."), "The capital of " + m.group(2) + " is ");
-    }
-    if ((m = Pattern.compile("Is the capital of (.+)\\?").matcher(q)).matches()) {
-      String[] w = m.group(1).split(" ");
-      List<String> statements = new ArrayList<>();
-      for (int k = 1; k < w.length; k++) {
-        String country = String.join(" ", Arrays.copyOfRange(w, 0, k));
-        String city = String.join(" ", Arrays.copyOfRange(w, k, w.length));
-        statements.add("The capital of " + country + " is " + city + ".");
-        statements.add(city + " is the capital of " + country + ".");
-      }
-      return fact(q, statements, "The capital of " + w[0]);
-    }
     if ((m = Pattern.compile("Is a young (\\w+) called an? (\\w+)\\?").matcher(q)).matches()
         || (m = Pattern.compile("Is the young of an? (\\w+) called an? (\\w+)\\?").matcher(q)).matches()) {
       String animal = m.group(1);
@@ -356,6 +341,8 @@ class InstructionDataTest {
     // no tuned request is an open factual question (the held-out kind): none asks for a capital or a successor
     for (Example e : concat(split.train(), split.validation())) {
       assertFalse(e.prompt().matches("(?s).*(What is|Which city is) the capital of.*"), e.toString());
+      // nor does any trained family touch capitals at all (a yes/no question on them taught "yes" or "no")
+      assertFalse(e.prompt().contains("capital"), e.toString());
       assertFalse(e.prompt().matches("(?s).*(comes after|follows|is the (day|month) after) .*"), e.toString());
     }
     for (String f : InstructionData.heldOutFamilies()) {

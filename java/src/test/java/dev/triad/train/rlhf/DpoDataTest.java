@@ -28,8 +28,8 @@ class DpoDataTest {
   @Test
   void tripleIsTheTemplateLayout() {
     Triple t = Triple.of(T, List.of(Message.user("Hi")), "Yo", "Hello there");
-    // docs/CHAT_TEMPLATE.md: {"prompt": "Hi", "completion": "Yo"} renders [256, 258, 72, 105, 260, 259, 89, 111, 260]
-    assertArrayEquals(new int[] {256, 258, 72, 105, 260, 259, 89, 111, 260}, t.chosenSequence());
+    // docs/CHAT_TEMPLATE.md: {"prompt": "Hi", "completion": "Yo"} renders [256, 258, 72, 105, 260, 259, 32, 89, 111, 260]
+    assertArrayEquals(new int[] {256, 258, 72, 105, 260, 259, 32, 89, 111, 260}, t.chosenSequence());
     boolean[] m = t.chosenMask();
     for (int i = 0; i < m.length; i++) {
       assertEquals(i >= 6, m[i], "mask at " + i);
@@ -40,7 +40,7 @@ class DpoDataTest {
       assertEquals(rendered.loss(i), m[i], "same mask as SFT's loss at " + i);
     }
     assertEquals(T.endToken(), t.rejected()[t.rejected().length - 1]);
-    assertEquals(6 + 12, t.maxLength());
+    assertEquals(6 + 13, t.maxLength()); // " Hello there" and <|end|>
     assertThrows(IllegalArgumentException.class, () -> Triple.of(T, List.of(Message.user("Hi")), " ", "x"));
   }
 
