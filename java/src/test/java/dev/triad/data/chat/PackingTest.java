@@ -92,18 +92,18 @@ class PackingTest {
   void smallExampleExactly() {
     ChatTemplate tpl = new ChatTemplate(ByteTokenizer.INSTANCE);
     Rendered r = tpl.render(Conversation.promptCompletion(null, "Hi", "Yo"));
-    // tokens EOT USR H i END AST Y o END; loss on Y o END
+    // tokens EOT USR H i END AST ' ' Y o END; loss on ' ' Y o END (the reply starts with one space)
     Packing.Packed p = Packing.padded(List.of(r), 12, tpl.endToken());
     assertEquals(1, p.rows().size());
     Packing.Row row = p.rows().get(0);
-    assertArrayEquals(new int[] {256, 258, 'H', 'i', 260, 259, 'Y', 'o', 260, 260, 260, 260}, row.tokens());
-    assertArrayEquals(new int[] {-1, -1, -1, -1, -1, 'Y', 'o', 260, -1, -1, -1, -1}, row.targets());
-    assertArrayEquals(new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1}, row.docIds());
-    assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0}, row.positions());
-    assertEquals(3, p.lossTokens());
-    assertEquals(9, p.realTokens());
-    assertEquals(0.75, p.usefulShare(), 1e-12);
-    assertEquals(0.25, p.lossShare(), 1e-12);
+    assertArrayEquals(new int[] {256, 258, 'H', 'i', 260, 259, ' ', 'Y', 'o', 260, 260, 260}, row.tokens());
+    assertArrayEquals(new int[] {-1, -1, -1, -1, -1, ' ', 'Y', 'o', 260, -1, -1, -1}, row.targets());
+    assertArrayEquals(new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1}, row.docIds());
+    assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0}, row.positions());
+    assertEquals(4, p.lossTokens());
+    assertEquals(10, p.realTokens());
+    assertEquals(10.0 / 12, p.usefulShare(), 1e-12);
+    assertEquals(4.0 / 12, p.lossShare(), 1e-12);
   }
 
   @Test
