@@ -44,19 +44,20 @@ public final class Sft {
    * before {@code command} builds on it: its vocabulary holds the template's special tokens, and the
    * template version it records (if any) is {@link #TEMPLATE}, so prompts render as it was tuned.
    *
-   * @throws IllegalArgumentException naming the command, the run and what differs
+   * @throws IllegalArgumentException naming the run, what differs and the command (the CLI prefixes
+   *     "triad COMMAND:" itself)
    */
   public static void requireChatRun(String command, Path dir, RunInfo run) {
     int vocab = new ChatTemplate(Tokenizer.byName(run.tokenizer())).vocabSize();
     Object used = run.settings() == null ? null : run.settings().get("chat_template");
     if (run.vocabSize() != vocab) {
-      throw new IllegalArgumentException(command + ": " + dir + " is not an instruction-tuned run: a " + run.phase()
+      throw new IllegalArgumentException(dir + " is not an instruction-tuned run: a " + run.phase()
           + " run" + (used == null ? " without a chat template" : "") + " (vocabulary " + run.vocabSize() + "); "
           + command + " needs a `triad sft` run, whose vocabulary is " + vocab + " with template " + TEMPLATE);
     }
     if (used != null && !TEMPLATE.equals(used)) {
-      throw new IllegalArgumentException(command + ": " + dir + " was tuned with chat template " + used + ", and this"
-          + " Triad renders " + TEMPLATE + " (docs/CHAT_TEMPLATE.md); tune it again with `triad sft`");
+      throw new IllegalArgumentException(dir + " was tuned with chat template " + used + ", and this Triad renders "
+          + TEMPLATE + " (docs/CHAT_TEMPLATE.md); tune it again with `triad sft` before " + command);
     }
   }
 

@@ -27,7 +27,8 @@ class RequireChatRunTest {
   void aPretrainingRunIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Sft.requireChatRun("chat", DIR, run("pretrain", 257, Map.of())));
-    assertTrue(e.getMessage().startsWith("chat: " + DIR) && e.getMessage().contains("pretrain run without a chat template")
+    assertTrue(e.getMessage().startsWith(DIR + " is not an instruction-tuned run")
+        && e.getMessage().contains("pretrain run without a chat template") && e.getMessage().contains("chat needs")
         && e.getMessage().contains("257") && e.getMessage().contains("261"), e.getMessage());
   }
 
@@ -36,6 +37,6 @@ class RequireChatRunTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Sft.requireChatRun("dpo", DIR, run("sft", 261, Map.of("chat_template", "triad-chat-v1"))));
     assertTrue(e.getMessage().contains("triad-chat-v1") && e.getMessage().contains(Sft.TEMPLATE)
-        && e.getMessage().contains("triad sft"), e.getMessage());
+        && e.getMessage().contains("triad sft") && e.getMessage().endsWith("before dpo"), e.getMessage());
   }
 }
