@@ -252,7 +252,8 @@ public final class ChatTemplate {
       }
     }
     run.flush(out);
-    return out.indexOf(REPLY_PREFIX) == 0 ? out.substring(REPLY_PREFIX.length()) : out.toString();
+    String text = out.toString();
+    return text.startsWith(REPLY_PREFIX) ? text.substring(REPLY_PREFIX.length()) : text;
   }
 
   /**

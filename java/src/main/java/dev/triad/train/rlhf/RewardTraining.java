@@ -68,9 +68,7 @@ public final class RewardTraining {
   public static Result run(Options o) {
     Checkpoints.checkRunDirectory(o.runDir(), o.resume());
     RunInfo base = RunInfo.read(o.baseRun());
-    if (base.settings() != null && base.settings().get("chat_template") != null) {
-      Sft.requireChatRun("reward", o.baseRun(), base);   // a tuned base must speak this template; a pretrained one may not
-    }
+    Sft.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
     int seq = Math.min(o.seqLen(), base.blockSize());

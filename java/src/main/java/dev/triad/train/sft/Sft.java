@@ -41,24 +41,38 @@ public final class Sft {
 
   /**
    * Checks that {@code run} (read from {@code dir}) is instruction-tuned in this Triad's chat template,
-   * before {@code command} builds on it: its vocabulary holds the template's special tokens, and the
-   * template version it records (if any) is {@link #TEMPLATE}, so prompts render as it was tuned.
+   * before {@code command} builds on it: its vocabulary holds the template's special tokens, and
+   * {@link #requireCurrentTemplate its template version} is this one.
    *
    * @throws IllegalArgumentException naming the run, what differs and the command (the CLI prefixes
    *     "triad COMMAND:" itself)
    */
   public static void requireChatRun(String command, Path dir, RunInfo run) {
     int vocab = new ChatTemplate(Tokenizer.byName(run.tokenizer())).vocabSize();
-    Object used = run.settings() == null ? null : run.settings().get("chat_template");
     if (run.vocabSize() != vocab) {
       throw new IllegalArgumentException(dir + " is not an instruction-tuned run: a " + run.phase()
-          + " run" + (used == null ? " without a chat template" : "") + " (vocabulary " + run.vocabSize() + "); "
-          + command + " needs a `triad sft` run, whose vocabulary is " + vocab + " with template " + TEMPLATE);
+          + " run" + (templateOf(run) == null ? " without a chat template" : "") + " (vocabulary " + run.vocabSize()
+          + "); " + command + " needs a `triad sft` run, whose vocabulary is " + vocab + " with template " + TEMPLATE);
     }
+    requireCurrentTemplate(command, dir, run);
+  }
+
+  /**
+   * Checks that the chat template version {@code run} records, if it records one, is {@link #TEMPLATE},
+   * so prompts render as it was tuned; a run without one (a pretrained base) passes.
+   *
+   * @throws IllegalArgumentException naming the run, both versions and the command
+   */
+  public static void requireCurrentTemplate(String command, Path dir, RunInfo run) {
+    Object used = templateOf(run);
     if (used != null && !TEMPLATE.equals(used)) {
       throw new IllegalArgumentException(dir + " was tuned with chat template " + used + ", and this Triad renders "
           + TEMPLATE + " (docs/CHAT_TEMPLATE.md); tune it again with `triad sft` before " + command);
     }
+  }
+
+  private static Object templateOf(RunInfo run) {
+    return run.settings() == null ? null : run.settings().get("chat_template");
   }
 
   public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, boolean pack,

@@ -39,4 +39,14 @@ class RequireChatRunTest {
     assertTrue(e.getMessage().contains("triad-chat-v1") && e.getMessage().contains(Sft.TEMPLATE)
         && e.getMessage().contains("triad sft") && e.getMessage().endsWith("before dpo"), e.getMessage());
   }
+
+  @Test
+  void theTemplateVersionAloneAcceptsAPretrainedBase() {
+    assertDoesNotThrow(() -> Sft.requireCurrentTemplate("reward", DIR, run("pretrain", 257, Map.of())));
+    assertDoesNotThrow(
+        () -> Sft.requireCurrentTemplate("reward", DIR, run("sft", 261, Map.of("chat_template", Sft.TEMPLATE))));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Sft.requireCurrentTemplate("reward", DIR, run("sft", 261, Map.of("chat_template", "triad-chat-v1"))));
+    assertTrue(e.getMessage().contains("triad-chat-v1") && e.getMessage().endsWith("before reward"), e.getMessage());
+  }
 }
