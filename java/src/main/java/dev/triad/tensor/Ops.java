@@ -284,12 +284,41 @@ public final class Ops {
     return new CrossEntropy(loss, logprob);
   }
 
-  /** Mean cross-entropy over the non-ignored tokens of a batch: the pretraining loss. */
-  public static Tensor crossEntropyMean(Tensor logits, Tensor targets, int ignoreIndex) {
-    int[] ids = targets.toIntArray();
-    long counted = Arrays.stream(ids).filter(t -> t != ignoreIndex).count();
-    CrossEntropy ce = crossEntropy(logits, targets, null, logits.size(-1), ignoreIndex);
+  /**
+   * Mean cross-entropy over the non-ignored tokens of a batch: the pretraining loss. vocabReal is
+   * the real vocabulary (columns >= vocabReal of a padded LM head are never predicted);
+   * {@code counted} is the number of targets that are not ignoreIndex, which the caller knows from
+   * the host-side targets it built (no device read).
+   */
+  public static Tensor crossEntropyMean(Tensor logits, Tensor targets, long vocabReal, int ignoreIndex,
+      long counted) {
+    if (counted < 0 || counted > targets.numel()) {
+      throw new IllegalArgumentException("crossEntropyMean: counted " + counted + " is not in [0, "
+          + targets.numel() + "]");
+    }
+    CrossEntropy ce = crossEntropy(logits, targets, null, vocabReal, ignoreIndex);
     return mulScalar(sum(ce.loss.reshape(-1), 0), 1.0f / Math.max(1, counted));
+  }
+
+  /** Mean cross-entropy with every column real (logits without padding); counts the targets by reading them back. */
+  public static Tensor crossEntropyMean(Tensor logits, Tensor targets, int ignoreIndex) {
+    return crossEntropyMean(logits, targets, logits.size(-1), ignoreIndex);
+  }
+
+  /** As above, counting the non-ignored targets by reading them back (a device sync on CUDA). */
+  public static Tensor crossEntropyMean(Tensor logits, Tensor targets, long vocabReal, int ignoreIndex) {
+    return crossEntropyMean(logits, targets, vocabReal, ignoreIndex, countNotIgnored(targets.toIntArray(), ignoreIndex));
+  }
+
+  /** Number of targets that are not ignoreIndex. */
+  public static long countNotIgnored(int[] targets, int ignoreIndex) {
+    long n = 0;
+    for (int t : targets) {
+      if (t != ignoreIndex) {
+        n++;
+      }
+    }
+    return n;
   }
 
   // =============================================================================================

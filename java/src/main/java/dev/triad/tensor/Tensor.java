@@ -80,6 +80,31 @@ public final class Tensor implements AutoCloseable {
     return device == Device.CPU ? t : t.moveTo(device);
   }
 
+  /**
+   * An i32 tensor of ids, each checked on the host to lie in [0, limit) (the CUDA kernels do not
+   * read ids back to validate them): token ids, positions, document ids.
+   */
+  public static Tensor ofIds(int[] data, long limit, Device device, long... shape) {
+    checkIds("id", data, limit, null);
+    return ofInts(data, device, shape);
+  }
+
+  /** Next-token targets: each in [0, limit) or equal to ignoreIndex, checked on the host. */
+  public static Tensor ofTargets(int[] data, long limit, int ignoreIndex, Device device, long... shape) {
+    checkIds("target", data, limit, ignoreIndex);
+    return ofInts(data, device, shape);
+  }
+
+  private static void checkIds(String what, int[] data, long limit, Integer ignore) {
+    for (int i = 0; i < data.length; i++) {
+      int v = data[i];
+      if ((v < 0 || v >= limit) && (ignore == null || v != ignore)) {
+        throw new IllegalArgumentException(what + " " + v + " at index " + i + " is out of range [0, " + limit + ")"
+            + (ignore == null ? "" : " and is not the ignore index " + ignore));
+      }
+    }
+  }
+
   /** A scalar (rank-0) f32 tensor. */
   public static Tensor scalar(float value) {
     return of(new float[] {value});
