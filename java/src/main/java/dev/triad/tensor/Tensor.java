@@ -42,6 +42,15 @@ public final class Tensor implements AutoCloseable {
     return new Tensor(new Storage(device, dtype, Shapes.numel(s)), s);
   }
 
+  /**
+   * An uninitialised tensor: its contents are undefined until written. For outputs that an op
+   * overwrites completely (no zero fill: one device memset saved per output on CUDA).
+   */
+  public static Tensor empty(DType dtype, Device device, long... shape) {
+    long[] s = Shapes.validate(shape);
+    return new Tensor(new Storage(device, dtype, Shapes.numel(s), false), s);
+  }
+
   /** A zero-filled f32 tensor on the CPU. */
   public static Tensor zeros(long... shape) {
     return zeros(DType.F32, Device.CPU, shape);
@@ -62,9 +71,9 @@ public final class Tensor implements AutoCloseable {
   public static Tensor of(float[] data, Device device, long... shape) {
     long[] s = Shapes.validate(shape);
     Shapes.requireLength(data.length, s);
-    Tensor t = zeros(DType.F32, Device.CPU, s);
+    Tensor t = empty(DType.F32, device, s);  // written straight to the device (no staging tensor)
     Status.check(TriadNative.triad_buffer_write(t.buf(), 0, data, data.length));
-    return device == Device.CPU ? t : t.moveTo(device);
+    return t;
   }
 
   /** An i32 tensor holding {@code data} (row-major) with the given shape. */
@@ -75,9 +84,9 @@ public final class Tensor implements AutoCloseable {
   public static Tensor ofInts(int[] data, Device device, long... shape) {
     long[] s = Shapes.validate(shape);
     Shapes.requireLength(data.length, s);
-    Tensor t = zeros(DType.I32, Device.CPU, s);
+    Tensor t = empty(DType.I32, device, s);  // written straight to the device (no staging tensor)
     Status.check(TriadNative.triad_buffer_write(t.buf(), 0, data, data.length));
-    return device == Device.CPU ? t : t.moveTo(device);
+    return t;
   }
 
   /**
@@ -220,22 +229,16 @@ public final class Tensor implements AutoCloseable {
 
   /** A copy on {@code device} (a new tensor even when already there). Not differentiable. */
   public Tensor to(Device device) {
-    Tensor out = zeros(dtype(), device, shape);
+    Tensor out = empty(dtype(), device, shape);
     Status.check(TriadNative.triad_buffer_copy(out.buf(), 0, buf(), 0, numel));
     return out;
   }
 
   /** A copy converted to {@code dtype}. Not differentiable. */
   public Tensor to(DType dtype) {
-    Tensor out = zeros(dtype, device(), shape);
+    Tensor out = empty(dtype, device(), shape);
     Status.check(TriadNative.triad_cast(out.buf(), buf()));
     return out;
-  }
-
-  private Tensor moveTo(Device device) {
-    try (Tensor self = this) {
-      return self.to(device);
-    }
   }
 
   private Tensor toHostDType(DType want) {
@@ -350,6 +353,13 @@ public final class Tensor implements AutoCloseable {
   public static Tensor unscoped(DType dtype, Device device, long... shape) {
     try (Scope detached = Scope.open()) {
       return detached.keep(zeros(dtype, device, shape));
+    }
+  }
+
+  /** An uninitialised tensor no scope owns (saved statistics an op overwrites completely). */
+  static Tensor unscopedEmpty(DType dtype, Device device, long... shape) {
+    try (Scope detached = Scope.open()) {
+      return detached.keep(empty(dtype, device, shape));
     }
   }
 
