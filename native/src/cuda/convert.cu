@@ -36,7 +36,7 @@ class Staging {
     while (n < spans_.size() && (overlaps(spans_[n], at, size) || (wrap && spans_[n].begin >= head_))) ++n;
     if (n > 0) {
       cudaEvent_t last = spans_[n - 1].event;  // events pass in order: the last covers the rest
-      if (cudaEventQuery(last) != cudaSuccess) {
+      if (!passed(last)) {
         count_sync();
         check(cudaEventSynchronize(last), "cudaEventSynchronize(staging)");
       }
@@ -63,13 +63,25 @@ class Staging {
     size_t begin, size;
     cudaEvent_t event;
   };
+  // true once the device has passed the event. cudaEventQuery's "not ready" may be left as the
+  // runtime's last error, which the next launch check would report: clear it.
+  static bool passed(cudaEvent_t ev) {
+    const cudaError_t e = cudaEventQuery(ev);
+    if (e == cudaSuccess) return true;
+    if (e == cudaErrorNotReady) {
+      cudaGetLastError();
+      return false;
+    }
+    check(e, "cudaEventQuery(staging)");
+    return false;
+  }
   static bool overlaps(const Span& s, size_t at, size_t size) {
     return s.begin < at + size && at < s.begin + s.size;
   }
   // Drops the oldest spans whose copies have completed (a query, never a wait).
   void retire_passed() {
     size_t n = 0;
-    while (n < spans_.size() && cudaEventQuery(spans_[n].event) == cudaSuccess) ++n;
+    while (n < spans_.size() && passed(spans_[n].event)) ++n;
     for (size_t k = 0; k < n; ++k) events_.push_back(spans_[k].event);
     spans_.erase(spans_.begin(), spans_.begin() + (std::ptrdiff_t)n);
   }

@@ -112,10 +112,12 @@ class MultiTensorTest {
         for (int i = 0; i < SIZES.length; i++) {
           p.weight_decay(wd[i]).grad_scale(factor);
           Status.check(TriadNative.triad_adamw_step_copy(p1.get(i).buf(), grads.get(i).buf(), m1.get(i).buf(),
-              v1.get(i).buf(), withCopies ? c1.get(i).buf() : null, SIZES[i], p));
+              v1.get(i).buf(), withCopies && i != 1 ? c1.get(i).buf() : null, SIZES[i], p));
         }
         p.weight_decay(123f).grad_scale(1f);  // per-tensor decays replace it
-        MultiTensor.adamwStep(p2, grads, m2, v2, withCopies ? c2 : null, wd, p, normSq, maxNorm);
+        List<Tensor> someCopies = new ArrayList<>(c2);
+        someCopies.set(1, null);  // a null entry: that tensor writes no copy
+        MultiTensor.adamwStep(p2, grads, m2, v2, withCopies ? someCopies : null, wd, p, normSq, maxNorm);
       }
       for (int i = 0; i < SIZES.length; i++) {
         assertBits(p1.get(i), p2.get(i), "param " + i, exact);
@@ -123,6 +125,11 @@ class MultiTensorTest {
         assertBits(v1.get(i), v2.get(i), "v " + i, exact);
         if (withCopies) {
           assertBits(c1.get(i), c2.get(i), "copy " + i, exact);
+        }
+        if (withCopies && i == 1) {
+          assertEquals(-7f, c2.get(i).toFloatArray()[0], 0f, "copy 1 had a null entry and stays untouched");
+        } else if (withCopies) {
+          assertBits(p2.get(i), c2.get(i), "copy " + i + " equals the updated param", true);
         }
       }
     }
