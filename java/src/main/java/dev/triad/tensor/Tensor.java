@@ -255,8 +255,14 @@ public final class Tensor implements AutoCloseable {
   }
 
   private Tensor detachedCopyOnCpu() {
-    Tensor out = unscoped(dtype(), Device.CPU, shape);
-    Status.check(TriadNative.triad_buffer_copy(out.buf(), 0, buf(), 0, numel));
+    Tensor out = unscopedEmpty(dtype(), Device.CPU, shape);
+    try {
+      // a read is where CUDA reports asynchronous errors (a bad id): do not leak the copy then
+      Status.check(TriadNative.triad_buffer_copy(out.buf(), 0, buf(), 0, numel));
+    } catch (RuntimeException e) {
+      out.close();
+      throw e;
+    }
     return out;
   }
 
