@@ -69,11 +69,20 @@ int64_t     triad_live_buffers(int device);        /* number of live buffers */
 int         triad_cuda_synchronize(void);
 int64_t     triad_cuda_reserved_bytes(void);
 int         triad_cuda_empty_cache(void);
+/* CUDA host-overhead counters since the library loaded, for profiling a step (differences of two
+ * reads): out[0] host synchronizations (stream syncs and blocking waits: every buffer read and
+ * triad_cuda_synchronize is one), out[1] cudaMalloc/cudaMallocHost calls (the caching allocator's
+ * misses), out[2] device work items queued (kernel launches, memsets, copies; a library sort
+ * counts as one). out is int64_t[3]. Without CUDA: zeros and TRIAD_ERR_UNSUPPORTED. */
+int         triad_cuda_counters(int64_t* out);
 /* Trivial call for measuring the cost of one JNI round trip. Returns x + 1. */
 int         triad_noop(int x);
 
 /* ---- buffers ---- */
 int     triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** out); /* zero-filled */
+/* The same without the zero fill (contents undefined until written): for outputs an op
+ * overwrites completely, which saves a memset per output on CUDA. */
+int     triad_buffer_alloc_uninit(int device, int dtype, int64_t numel, triad_buffer** out);
 void    triad_buffer_free(triad_buffer* buf);                                         /* NULL is fine */
 int64_t triad_buffer_numel(const triad_buffer* buf);
 int     triad_buffer_dtype(const triad_buffer* buf);
@@ -116,7 +125,10 @@ int triad_bias_backward(triad_buffer* dbias, const triad_buffer* dout, int64_t M
 /* ---- embedding: token + learned position ----
  * out[B,T,C] = wte[tokens[b,t]] + wpe[pos[b,t]]
  * tokens i32[B,T] in [0,V); positions i32[B,T] in [0,P) or NULL for pos = t; wpe [P,C] or NULL
- * (token embedding only). Out-of-range ids fail with TRIAD_ERR_INVALID. */
+ * (token embedding only). Out-of-range ids fail with TRIAD_ERR_INVALID: at once on the CPU; on
+ * CUDA (which never reads ids back) the kernel skips them and the error is reported by the next
+ * synchronizing call (a buffer read, triad_cuda_synchronize). The same holds for every id below
+ * (targets, gather indices, decode start). */
 int triad_embedding_forward(triad_buffer* out, const triad_buffer* tokens,
                             const triad_buffer* positions, const triad_buffer* wte,
                             const triad_buffer* wpe, int64_t B, int64_t T, int64_t C, int64_t V,
@@ -271,6 +283,26 @@ int triad_adamw_step_copy(triad_buffer* param, const triad_buffer* grad, triad_b
 /* acc[0] += sum of x[i]^2 over n elements (acc is f32[1]; x data); for the global gradient norm.
  * Deterministic: fixed-size chunks summed in double, combined in chunk order. */
 int triad_sum_squares(triad_buffer* acc, const triad_buffer* x, int64_t n);
+
+/* ---- multi-tensor forms (every parameter of a model in a few launches) ----
+ * acc[0] += sum of xs[i][j]^2 for i < count, j < ns[i]: bit-identical to count calls of
+ * triad_sum_squares in order (on each backend). xs share one data dtype. */
+int triad_sum_squares_multi(triad_buffer* acc, int count, const triad_buffer* const* xs,
+                            const int64_t* ns);
+/* triad_adamw_step_copy over count tensors: params[i], m[i], v[i] f32, grads[i] data (one dtype for
+ * all), param_copies NULL or an array whose entries are NULL or buffers of one floating dtype;
+ * ns[i] elements; weight_decays[i] replaces p->weight_decay for tensor i.
+ * norm_sq (f32[1], e.g. the triad_sum_squares_multi accumulator) or NULL: when given and
+ * max_norm > 0 the gradient scale is p->grad_scale times the clip factor
+ *   norm = sqrt(norm_sq[0]) (in double); factor = norm > max_norm ? max_norm / (norm + 1e-6) : 1,
+ * computed where the data lives, so clipping needs no read of the norm. Bit-identical to the
+ * per-tensor calls with grad_scale = p->grad_scale * factor, on the CPU; on CUDA the same
+ * per-element arithmetic. */
+int triad_adamw_step_multi(int count, triad_buffer* const* params, const triad_buffer* const* grads,
+                           triad_buffer* const* m, triad_buffer* const* v,
+                           triad_buffer* const* param_copies, const int64_t* ns,
+                           const float* weight_decays, const triad_adamw_params* p,
+                           const triad_buffer* norm_sq, double max_norm);
 
 /* ---- counter-based RNG (Philox4x32-10) ----
  * Element i of the stream (seed, offset) depends only on (seed, offset + i): the same values on

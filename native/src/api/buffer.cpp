@@ -50,23 +50,9 @@ char* bytes(const triad_buffer& b, int64_t element_offset) {
   return static_cast<char*>(b.data) + element_offset * dtype_size(b.dtype);
 }
 
-}  // namespace
-}  // namespace triad
-
-using namespace triad;
-
-extern "C" {
-
-int64_t triad_live_bytes(int device) {
-  return device == 0 || device == 1 ? live_bytes[device].load() : 0;
-}
-
-int64_t triad_live_buffers(int device) {
-  return device == 0 || device == 1 ? live_buffers[device].load() : 0;
-}
-
-int triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** out) {
-  return guard("buffer_alloc", [&] {
+// Allocation with (zero) or without a zero fill; `op` names the C function for errors.
+int alloc_buffer(const char* op, int device, int dtype, int64_t numel, triad_buffer** out, bool zero) {
+  return guard(op, [&] {
     if (!out) fail(TRIAD_ERR_INVALID, "out is NULL");
     *out = nullptr;
     if (dtype != TRIAD_F32 && dtype != TRIAD_BF16 && dtype != TRIAD_I32) {
@@ -81,7 +67,7 @@ int triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** out)
       }
       void* data = cuda::alloc(static_cast<size_t>(nbytes));
       try {
-        cuda_op("buffer_alloc", [&] { cuda::zero(data, static_cast<size_t>(nbytes)); });
+        if (zero) cuda_op("buffer_alloc", [&] { cuda::zero(data, static_cast<size_t>(nbytes)); });
       } catch (...) {
         cuda::release(data);
         throw;
@@ -100,11 +86,34 @@ int triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** out)
     if (!data) {
       fail(TRIAD_ERR_OOM, "out of memory on cpu: requested " + std::to_string(nbytes) + " bytes");
     }
-    std::memset(data, 0, rounded);
+    if (zero) std::memset(data, 0, rounded);
     *out = new triad_buffer{data, numel, dtype, device};
     live_bytes[device] += nbytes;
     live_buffers[device] += 1;
   });
+}
+
+}  // namespace
+}  // namespace triad
+
+using namespace triad;
+
+extern "C" {
+
+int64_t triad_live_bytes(int device) {
+  return device == 0 || device == 1 ? live_bytes[device].load() : 0;
+}
+
+int64_t triad_live_buffers(int device) {
+  return device == 0 || device == 1 ? live_buffers[device].load() : 0;
+}
+
+int triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** out) {
+  return alloc_buffer("buffer_alloc", device, dtype, numel, out, true);
+}
+
+int triad_buffer_alloc_uninit(int device, int dtype, int64_t numel, triad_buffer** out) {
+  return alloc_buffer("buffer_alloc_uninit", device, dtype, numel, out, false);
 }
 
 void triad_buffer_free(triad_buffer* buf) {

@@ -178,6 +178,21 @@ int triad_cuda_empty_cache(void) {
   });
 }
 
+int triad_cuda_counters(int64_t* out) {
+  return triad::guard("cuda_counters", [&] {
+    if (!out) triad::fail(TRIAD_ERR_INVALID, "out is NULL");
+    out[0] = out[1] = out[2] = 0;
+#ifdef TRIAD_WITH_CUDA
+    const triad::cuda::Counters c = triad::cuda::counters();
+    out[0] = c.syncs;
+    out[1] = c.mallocs;
+    out[2] = c.launches;
+#else
+    triad::fail(TRIAD_ERR_UNSUPPORTED, std::string("cuda is not available: ") + TRIAD_NO_CUDA_REASON);
+#endif
+  });
+}
+
 int triad_noop(int x) { return x + 1; }
 
 }  // extern "C"

@@ -6,6 +6,8 @@
 #include "cpu/cpu_ops.h"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 #include <vector>
 
 using namespace triad;
@@ -521,6 +523,113 @@ int triad_sum_squares(triad_buffer* acc, const triad_buffer* x, int64_t n) {
     args.dim(n, "n").s(acc, "acc", 1).f(x, "x", n).distinct(acc, "acc", x, "x");
     Bf16Staging st(args);
     TRIAD_DISPATCH(args, sum_squares, F(acc), st.in(x, n), n);
+  });
+}
+
+}  // extern "C"
+
+// ---- multi-tensor forms: every parameter in a few launches (see triad.h) ----
+
+namespace {
+
+std::string nth(const char* name, int i) { return std::string(name) + "[" + std::to_string(i) + "]"; }
+
+// The host-side clip factor, as GradClip.clipFactor and the CUDA kernel compute it.
+float clip_factor(const triad_buffer* norm_sq, double max_norm) {
+  if (!norm_sq || !(max_norm > 0.0)) return 1.0f;
+  const double norm = std::sqrt((double)F(norm_sq)[0]);
+  return norm > max_norm ? (float)(max_norm / (norm + 1e-6)) : 1.0f;
+}
+
+}  // namespace
+
+extern "C" {
+
+int triad_sum_squares_multi(triad_buffer* acc, int count, const triad_buffer* const* xs, const int64_t* ns) {
+  return guard("sum_squares_multi", [&] {
+    if (count < 0) fail(TRIAD_ERR_INVALID, "count must be >= 0, got " + std::to_string(count));
+    if (count > 0 && (!xs || !ns)) fail(TRIAD_ERR_INVALID, "xs and ns must not be NULL");
+    Args args;
+    args.s(acc, "acc", 1);
+    for (int i = 0; i < count; ++i) {
+      const std::string x = nth("xs", i), n = nth("ns", i);
+      args.dim(ns[i], n.c_str()).f(xs[i], x.c_str(), ns[i]).distinct(acc, "acc", xs[i], x.c_str());
+    }
+    if (count == 0) return;
+#ifdef TRIAD_WITH_CUDA
+    if (args.device() == TRIAD_DEVICE_CUDA) {
+      std::vector<const void*> ptrs((size_t)count);
+      for (int i = 0; i < count; ++i) ptrs[(size_t)i] = xs[i]->data;
+      cuda::OpScope scope("sum_squares_multi");
+      cuda::sum_squares_multi(args.dtype(), F(acc), count, ptrs.data(), ns);
+      scope.finish();
+      return;
+    }
+#endif
+    // the per-tensor calls in order: bit-identical to calling triad_sum_squares count times
+    for (int i = 0; i < count; ++i) cpu::sum_squares(F(acc), F(xs[i]), ns[i]);
+  });
+}
+
+int triad_adamw_step_multi(int count, triad_buffer* const* params, const triad_buffer* const* grads,
+                           triad_buffer* const* m, triad_buffer* const* v,
+                           triad_buffer* const* param_copies, const int64_t* ns,
+                           const float* weight_decays, const triad_adamw_params* p,
+                           const triad_buffer* norm_sq, double max_norm) {
+  return guard("adamw_step_multi", [&] {
+    check_adamw(p);
+    if (count < 0) fail(TRIAD_ERR_INVALID, "count must be >= 0, got " + std::to_string(count));
+    if (count > 0 && (!params || !grads || !m || !v || !ns || !weight_decays)) {
+      fail(TRIAD_ERR_INVALID, "params, grads, m, v, ns and weight_decays must not be NULL");
+    }
+    Args args;
+    args.s_opt(norm_sq, "norm_sq", 1);
+    int copy_dtype = -1;
+    for (int i = 0; i < count; ++i) {
+      const std::string pn = nth("params", i), gn = nth("grads", i), mn = nth("m", i), vn = nth("v", i),
+                        cn = nth("param_copies", i), nn = nth("ns", i);
+      const int64_t n = ns[i];
+      triad_buffer* copy = param_copies ? param_copies[i] : nullptr;
+      args.dim(n, nn.c_str()).s(params[i], pn.c_str(), n).f(grads[i], gn.c_str(), n).s(m[i], mn.c_str(), n)
+          .s(v[i], vn.c_str(), n).any_opt(copy, cn.c_str(), n).distinct(copy, cn.c_str(), params[i], pn.c_str());
+      if (copy) {
+        if (copy_dtype >= 0 && copy->dtype != copy_dtype) {
+          fail(TRIAD_ERR_INVALID, cn + " is " + dtype_name(copy->dtype) + " but an earlier copy is " +
+                                      dtype_name(copy_dtype) + ": all copies share one dtype");
+        }
+        copy_dtype = copy->dtype;
+      }
+    }
+    if (count == 0) return;
+#ifdef TRIAD_WITH_CUDA
+    if (args.device() == TRIAD_DEVICE_CUDA) {
+      std::vector<float*> pp((size_t)count), mp((size_t)count), vp((size_t)count);
+      std::vector<const void*> gp((size_t)count);
+      std::vector<void*> cp((size_t)count, nullptr);
+      for (int i = 0; i < count; ++i) {
+        pp[(size_t)i] = F(params[i]);
+        gp[(size_t)i] = grads[i]->data;
+        mp[(size_t)i] = F(m[i]);
+        vp[(size_t)i] = F(v[i]);
+        if (param_copies && param_copies[i]) cp[(size_t)i] = param_copies[i]->data;
+      }
+      cuda::OpScope scope("adamw_step_multi");
+      cuda::adamw_step_multi(args.dtype(), count, pp.data(), gp.data(), mp.data(), vp.data(),
+                             copy_dtype >= 0 ? cp.data() : nullptr, copy_dtype >= 0 ? copy_dtype : TRIAD_F32, ns,
+                             weight_decays, p->lr, p->beta1, p->beta2, p->eps, p->grad_scale, p->step,
+                             norm_sq ? F(norm_sq) : nullptr, max_norm);
+      scope.finish();
+      return;
+    }
+#endif
+    // the per-tensor step in order, with the clip factor folded into grad_scale: bit-identical
+    // to calling triad_adamw_step(_copy) per tensor with grad_scale = the factor
+    triad_adamw_params each = *p;
+    each.grad_scale = p->grad_scale * clip_factor(norm_sq, max_norm);
+    for (int i = 0; i < count; ++i) {
+      each.weight_decay = weight_decays[i];
+      adamw(params[i], grads[i], m[i], v[i], param_copies ? param_copies[i] : nullptr, ns[i], &each);
+    }
   });
 }
 

@@ -280,7 +280,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads) attention_decode_kernel(T* out, const T* kcache, const T* vcache,
                                                                     const T* qkv, const int32_t* start, int64_t Tn,
                                                                     int64_t past, int64_t Tmax, int64_t H, int64_t D,
-                                                                    float scale) {
+                                                                    float scale, IdError* bad) {
   extern __shared__ float smem[];
   float* q = smem;          // [D]
   float* p = q + D;         // [128]
@@ -290,7 +290,9 @@ __global__ void __launch_bounds__(kThreads) attention_decode_kernel(T* out, cons
   constexpr int kMaxD = 4;  // dims per thread: D <= 512
   float o[kMaxD] = {0.0f, 0.0f, 0.0f, 0.0f};
   float m = -INFINITY, l = 0.0f;
-  const int64_t first = start ? start[b] : 0, last = past + i;
+  const int64_t last = past + i;
+  int64_t first = start ? start[b] : 0;
+  if (start && !id_ok(bad, kAttentionDecodeStart, b, start[b], past + Tn)) first = 0;  // reported; stay in bounds
   __syncthreads();
   for (int64_t s0 = first; s0 <= last; s0 += kThreads) {
     const int64_t s = s0 + threadIdx.x;
@@ -409,7 +411,7 @@ void attention_decode(int dt, void* out, void* kcache, void* vcache, const void*
   check_grid(B, H);
   if (D > 4 * kThreads) fail(TRIAD_ERR_UNSUPPORTED, "head dim D > 512 is not supported by attention_decode on cuda");
   if (Tn > 65535) fail(TRIAD_ERR_UNSUPPORTED, "Tn > 65535 is not supported on cuda");
-  if (start) check_ids(start, B, past + Tn, "start");
+  IdError* bad = id_error();
   const float scale = 1.0f / std::sqrt((float)D);
   with_dtype(dt, [&](auto t) {
     using TT = decltype(t);
@@ -419,7 +421,7 @@ void attention_decode(int dt, void* out, void* kcache, void* vcache, const void*
     const size_t bytes = sizeof(float) * (D + kThreads);
     dim3 grid((unsigned)Tn, (unsigned)H, (unsigned)B);
     attention_decode_kernel<TT><<<grid, kThreads, bytes, stream()>>>(P<TT>(out), P<TT>(kcache), P<TT>(vcache),
-                                                                     P<TT>(qkv), start, Tn, past, Tmax, H, D, scale);
+                                                                     P<TT>(qkv), start, Tn, past, Tmax, H, D, scale, bad);
     check_launch("attention_decode_kernel");
   });
 }

@@ -1,6 +1,8 @@
 // Fused softmax cross-entropy over the vocabulary: one block per row streams the logits once for
 // the forward (online max + sum of exponentials, never storing probabilities) and once for the
 // backward (softmax recomputed from the saved lse). Padding columns [V_real, V) get nothing.
+// A target outside [0, V_real) that is not ignore_index is recorded (IdError, reported at the
+// next sync) and its row treated as ignored: no read out of bounds, no host round trip.
 #include "cuda/common.cuh"
 
 namespace triad::cuda {
@@ -13,7 +15,7 @@ constexpr int kThreads = 512;
 template <class T>
 __global__ void ce_forward_kernel(float* loss, float* logprob, float* lse, const T* logits,
                                   const int32_t* targets, const float* weights, int64_t V,
-                                  int64_t V_real, int ignore_index) {
+                                  int64_t V_real, int ignore_index, IdError* bad) {
   __shared__ float red_m[32];
   __shared__ float red_s[32];
   const int64_t n = blockIdx.x;
@@ -35,7 +37,7 @@ __global__ void ce_forward_kernel(float* loss, float* logprob, float* lse, const
     const double l = (double)M + log((double)S);
     lse[n] = (float)l;
     const int32_t t = targets[n];
-    const bool ignored = t == ignore_index;
+    const bool ignored = t == ignore_index || !id_ok(bad, kCrossEntropyForwardTarget, n, t, V_real);
     const double lp = ignored ? 0.0 : (double)ld(x, t) - l;
     if (logprob) logprob[n] = (float)lp;
     if (loss) loss[n] = ignored ? 0.0f : (float)(-(weights ? weights[n] : 1.0f) * lp);
@@ -46,10 +48,15 @@ __global__ void ce_forward_kernel(float* loss, float* logprob, float* lse, const
 template <class T>
 __global__ void ce_backward_kernel(T* dlogits, const float* dloss, const float* dlogprob,
                                    const T* logits, const int32_t* targets, const float* weights,
-                                   const float* lse, int64_t V, int64_t V_real, int ignore_index) {
+                                   const float* lse, int64_t V, int64_t V_real, int ignore_index,
+                                   IdError* bad) {
   const int64_t n = blockIdx.x;
   const int32_t t = targets[n];
   if (t == ignore_index) return;
+  if (t < 0 || t >= V_real) {
+    if (threadIdx.x == 0) report_bad_id(bad, kCrossEntropyBackwardTarget, n, t, V_real);
+    return;
+  }
   const float g = (dlogprob ? dlogprob[n] : 0.0f) - (weights ? weights[n] : 1.0f) * (dloss ? dloss[n] : 0.0f);
   const T* x = logits + n * V;
   T* d = dlogits + n * V;
@@ -65,11 +72,11 @@ __global__ void ce_backward_kernel(T* dlogits, const float* dloss, const float* 
 void cross_entropy_forward(int dt, float* loss, float* logprob, float* lse, const void* logits,
                            const int32_t* targets, const float* weights, int64_t N, int64_t V,
                            int64_t V_real, int ignore_index) {
-  check_ids(targets, N, V_real, "target", ignore_index, true);
+  IdError* bad = id_error();
   with_dtype(dt, [&](auto tt) {
     using T = decltype(tt);
     ce_forward_kernel<T><<<(unsigned)N, kThreads, 0, stream()>>>(loss, logprob, lse, P<T>(logits), targets,
-                                                                 weights, V, V_real, ignore_index);
+                                                                 weights, V, V_real, ignore_index, bad);
   });
   check_launch("ce_forward_kernel");
 }
@@ -78,12 +85,12 @@ void cross_entropy_backward(int dt, void* dlogits, const float* dloss, const flo
                             const void* logits, const int32_t* targets, const float* weights,
                             const float* lse, int64_t N, int64_t V, int64_t V_real,
                             int ignore_index) {
-  check_ids(targets, N, V_real, "target", ignore_index, true);
   if (!dloss && !dlogprob) return;
+  IdError* bad = id_error();
   with_dtype(dt, [&](auto tt) {
     using T = decltype(tt);
     ce_backward_kernel<T><<<(unsigned)N, kThreads, 0, stream()>>>(P<T>(dlogits), dloss, dlogprob, P<T>(logits),
-                                                                  targets, weights, lse, V, V_real, ignore_index);
+                                                                  targets, weights, lse, V, V_real, ignore_index, bad);
   });
   check_launch("ce_backward_kernel");
 }

@@ -1,6 +1,7 @@
 // Device-side helpers shared by the kernels: dtype load/store (bf16 storage, fp32 math), the
 // dtype switch for host launchers, launch checks, warp/block reductions, index validation and
 // stream-ordered scratch memory from the caching allocator.
+// (ids: see IdError below; no op reads ids back to the host.)
 #pragma once
 
 #include <cuda_bf16.h>
@@ -22,8 +23,15 @@ using bf16 = __nv_bfloat16;
 cudaStream_t stream();  // the one stream every op is queued on
 // Throws TRIAD_ERR_DEVICE (TRIAD_ERR_OOM for cudaErrorMemoryAllocation) naming `what`.
 void check(cudaError_t status, const char* what);
-// After a launch: a configuration error (bad grid, too much shared memory) fails right here.
-inline void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
+// After each kernel launch (every launch site calls it once): counts the launch, and a
+// configuration error (bad grid, too much shared memory) fails right here.
+void count_launch();
+void count_sync();    // a host wait on the device (stream sync, blocking event wait)
+void count_malloc();  // a cudaMalloc / cudaMallocHost call
+inline void check_launch(const char* kernel) {
+  count_launch();
+  check(cudaGetLastError(), kernel);
+}
 int sm_count();
 // Raises a kernel's dynamic shared-memory limit to `bytes` (needed above 48 KiB); remembered per
 // kernel, so repeated launches make no runtime call.
@@ -110,11 +118,46 @@ class Scratch {
   void* ptr_;
 };
 
-// Checks ids[i] in [0, limit) for i < n on the device; on the first bad one fails with
-// TRIAD_ERR_INVALID "<what> <value> at index <i> is out of range [0, limit)" as the CPU does.
-// Synchronizes (it must read the verdict back).
-void check_ids(const int32_t* ids, int64_t n, int64_t limit, const char* what,
-               int32_t ignore = INT32_MIN, bool use_ignore = false);
+// ---- ids: validated without a host round trip ----
+// A kernel that meets an id outside its range never reads or writes out of bounds with it (it
+// skips the row or uses a safe value) and records it here; the first one recorded is reported at
+// the next synchronizing call (a buffer read, triad_cuda_synchronize, or every op with
+// TRIAD_CUDA_SYNC=1) as TRIAD_ERR_INVALID naming the op and the id. The host validates ids where
+// it creates them, so this is the safety net, not the check.
+enum IdSite : int {
+  kIdNone = 0,
+  kEmbeddingForwardToken,
+  kEmbeddingForwardPosition,
+  kEmbeddingBackwardToken,
+  kEmbeddingBackwardPosition,
+  kGatherForwardIndex,
+  kGatherBackwardIndex,
+  kCrossEntropyForwardTarget,
+  kCrossEntropyBackwardTarget,
+  kAttentionDecodeStart,
+  kIdSiteCount
+};
+struct IdError {
+  int site;       // IdSite of the first bad id, kIdNone when none
+  int32_t value;  // the bad id
+  int64_t index;  // its element index in the ids buffer
+  int64_t limit;  // the valid range was [0, limit)
+};
+IdError* id_error();  // the device-resident record (allocated once per process)
+
+__device__ __forceinline__ void report_bad_id(IdError* e, int site, int64_t index, int32_t value, int64_t limit) {
+  if (atomicCAS(&e->site, 0, site) == 0) {  // the first reporter fills in the rest
+    e->value = value;
+    e->index = index;
+    e->limit = limit;
+  }
+}
+// true when 0 <= id < limit; otherwise records it and returns false
+__device__ __forceinline__ bool id_ok(IdError* e, int site, int64_t index, int32_t id, int64_t limit) {
+  if (id >= 0 && id < limit) return true;
+  report_bad_id(e, site, index, id, limit);
+  return false;
+}
 
 // ---- deterministic column sums: out[j] (+)= sum_r f(r, j) over r < rows, j < cols ----
 // Pass 1: blocks of 32 columns x kColSplit row slices write fp32 partials [kColSplit, cols];

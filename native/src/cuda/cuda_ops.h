@@ -18,7 +18,18 @@ void* alloc(size_t bytes);        // from the caching allocator; throws TRIAD_ER
 void release(void* ptr);          // back to the cache (never throws)
 int64_t reserved_bytes();         // bytes held by the allocator (live + cached)
 void empty_cache();               // cudaFree every cached block
-void synchronize(const char* what);  // stream sync; a pending error becomes TRIAD_ERR_DEVICE
+// Stream sync; a pending error becomes TRIAD_ERR_DEVICE, a bad id a kernel recorded since the
+// last sync TRIAD_ERR_INVALID naming the op and the id.
+void synchronize(const char* what);
+// Counters since the library loaded: host synchronizations (stream syncs, blocking waits),
+// cudaMalloc/cudaMallocHost calls, and device work items queued (kernel launches, memsets,
+// device-to-device and host-to-device copies).
+struct Counters {
+  int64_t syncs;
+  int64_t mallocs;
+  int64_t launches;
+};
+Counters counters();
 
 // Brackets one op: an NVTX range for its lifetime; finish() checks for a launch error and, when
 // TRIAD_CUDA_SYNC=1 is set, synchronizes so that asynchronous faults name the op that caused them.
@@ -35,7 +46,9 @@ class OpScope {
 };
 
 // ---- convert.cu: transfers and conversions (the buffer API) ----
-void copy_h2d(void* dst, const void* src, size_t bytes);   // synchronous w.r.t. the host buffer
+// Returns once src may be reused; small copies go through a pinned staging ring and do not
+// wait for the device (no sync), larger ones synchronize.
+void copy_h2d(void* dst, const void* src, size_t bytes);
 void copy_d2h(void* dst, const void* src, size_t bytes);   // waits for queued work first
 void copy_d2d(void* dst, const void* src, size_t bytes);   // stream-ordered
 void zero(void* dst, size_t bytes);
@@ -119,6 +132,16 @@ void adamw_step(int dt, float* param, const void* grad, float* m, float* v, void
                 int copy_dt, int64_t n, float lr, float beta1, float beta2, float eps,
                 float weight_decay, float grad_scale, int64_t step);
 void sum_squares(int dt, float* acc, const void* x, int64_t n);
+// Over `count` tensors in a few launches, with results bit-identical to the per-tensor calls in
+// tensor order. Arrays are host arrays of device pointers. copy may be NULL (no copies) and
+// entries NULL; copy_dt is the copies' dtype. norm_sq (device f32[1]) or NULL: when given and
+// max_norm > 0, grad_scale is multiplied by the clip factor computed on the device from
+// sqrt(norm_sq[0]) (1 when the norm is <= max_norm, else max_norm / (norm + 1e-6)).
+void sum_squares_multi(int dt, float* acc, int count, const void* const* xs, const int64_t* ns);
+void adamw_step_multi(int dt, int count, float* const* param, const void* const* grad, float* const* m,
+                      float* const* v, void* const* copy, int copy_dt, const int64_t* ns,
+                      const float* weight_decay, float lr, float beta1, float beta2, float eps,
+                      float grad_scale, int64_t step, const float* norm_sq, double max_norm);
 
 // ---- rng.cu ----
 void rng_uniform(int dt, void* out, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi);

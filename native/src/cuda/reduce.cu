@@ -44,14 +44,19 @@ __global__ void reduce_backward_kernel(T* dx, const T* dout, int64_t outer, int6
 }
 
 template <class T>
-__global__ void gather_forward_kernel(T* out, const T* x, const int32_t* index, int64_t N, int64_t V) {
-  for (int64_t n = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; n < N; n += (int64_t)gridDim.x * blockDim.x)
-    out[n] = x[n * V + index[n]];
+__global__ void gather_forward_kernel(T* out, const T* x, const int32_t* index, int64_t N, int64_t V,
+                                      IdError* bad) {
+  for (int64_t n = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; n < N; n += (int64_t)gridDim.x * blockDim.x) {
+    const int32_t j = index[n];
+    out[n] = id_ok(bad, kGatherForwardIndex, n, j, V) ? x[n * V + j] : from_f<T>(0.0f);  // bad: 0, reported
+  }
 }
 
 template <class T>
-__global__ void gather_backward_kernel(T* dx, const T* dout, const int32_t* index, int64_t N, int64_t V) {
+__global__ void gather_backward_kernel(T* dx, const T* dout, const int32_t* index, int64_t N, int64_t V,
+                                       IdError* bad) {
   for (int64_t n = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; n < N; n += (int64_t)gridDim.x * blockDim.x) {
+    if (!id_ok(bad, kGatherBackwardIndex, n, index[n], V)) continue;  // skipped, reported
     const int64_t k = n * V + index[n];
     st(dx, k, ld(dx, k) + ld(dout, n));
   }
@@ -118,19 +123,19 @@ void reduce_backward(int dt, int op, void* dx, const void* dout, int64_t outer, 
 }
 
 void gather_forward(int dt, void* out, const void* x, const int32_t* index, int64_t N, int64_t V) {
-  check_ids(index, N, V, "gather index");
+  IdError* bad = id_error();
   with_dtype(dt, [&](auto t) {
     using T = decltype(t);
-    gather_forward_kernel<T><<<blocks_for(N, 256), 256, 0, stream()>>>(P<T>(out), P<T>(x), index, N, V);
+    gather_forward_kernel<T><<<blocks_for(N, 256), 256, 0, stream()>>>(P<T>(out), P<T>(x), index, N, V, bad);
   });
   check_launch("gather_forward_kernel");
 }
 
 void gather_backward(int dt, void* dx, const void* dout, const int32_t* index, int64_t N, int64_t V) {
-  check_ids(index, N, V, "gather index");
+  IdError* bad = id_error();
   with_dtype(dt, [&](auto t) {
     using T = decltype(t);
-    gather_backward_kernel<T><<<blocks_for(N, 256), 256, 0, stream()>>>(P<T>(dx), P<T>(dout), index, N, V);
+    gather_backward_kernel<T><<<blocks_for(N, 256), 256, 0, stream()>>>(P<T>(dx), P<T>(dout), index, N, V, bad);
   });
   check_launch("gather_backward_kernel");
 }

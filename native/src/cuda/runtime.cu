@@ -1,8 +1,11 @@
 // The CUDA runtime layer: device availability (decided once; a machine without a driver or GPU
-// just reports why), the one stream, the caching device allocator, error checks and NVTX ranges.
+// just reports why), the one stream, the caching device allocator, error checks, the device-side
+// record of bad ids, host-overhead counters and NVTX ranges.
 #include <nvtx3/nvToolsExt.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
@@ -13,6 +16,8 @@
 namespace triad::cuda {
 
 namespace {
+
+std::atomic<int64_t> n_syncs{0}, n_mallocs{0}, n_launches{0};
 
 struct Device {
   bool ok = false;
@@ -100,10 +105,12 @@ class Allocator {
       return p;
     }
     void* p = nullptr;
+    ++n_mallocs;
     cudaError_t e = cudaMalloc(&p, size);
     if (e == cudaErrorMemoryAllocation) {
       cudaGetLastError();
       release_cached_locked();
+      ++n_mallocs;
       e = cudaMalloc(&p, size);
     }
     if (e == cudaErrorMemoryAllocation) {
@@ -127,6 +134,7 @@ class Allocator {
     auto it = live_.find(p);
     if (it == live_.end()) return;  // not ours: ignore rather than corrupt the cache
     if (exact_) {
+      ++n_syncs;
       cudaFree(p);  // synchronizes with queued work
       reserved_ -= it->second;
     } else {
@@ -154,6 +162,7 @@ class Allocator {
 
   void release_cached_locked() {
     if (free_.empty()) return;
+    ++n_syncs;
     cudaStreamSynchronize(device().stream);  // cached blocks may still be in use by queued work
     for (auto& [size, p] : free_) {
       cudaFree(p);
@@ -174,14 +183,57 @@ Allocator& allocator() {
   return *a;
 }
 
-__global__ void first_bad_id_kernel(const int32_t* ids, int64_t n, int64_t limit, int32_t ignore,
-                                    bool use_ignore, unsigned long long* first) {
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
-       i += (int64_t)gridDim.x * blockDim.x) {
-    const int32_t v = ids[i];
-    if (use_ignore && v == ignore) continue;
-    if (v < 0 || v >= limit) atomicMin(first, (unsigned long long)i);  // integer: order-free
-  }
+// ---- the bad-id record: device-resident, mirrored into pinned host memory by the copy that
+// every synchronizing call queues just before it waits (so reading it costs no extra sync) ----
+struct IdRecord {
+  IdError* dev = nullptr;
+  IdError* host = nullptr;  // pinned
+};
+
+IdRecord& id_record() {
+  static IdRecord* r = [] {
+    auto* rec = new IdRecord();  // never destroyed: kernels may still be queued at exit
+    ++n_mallocs;
+    check(cudaMalloc(&rec->dev, sizeof(IdError)), "cudaMalloc(id record)");
+    ++n_mallocs;
+    check(cudaMallocHost(&rec->host, sizeof(IdError)), "cudaMallocHost(id record)");
+    std::memset(rec->host, 0, sizeof(IdError));
+    check(cudaMemsetAsync(rec->dev, 0, sizeof(IdError), device().stream), "cudaMemsetAsync(id record)");
+    return rec;
+  }();
+  return *r;
+}
+
+// op and id kind of each IdSite
+const char* const kSiteOp[kIdSiteCount] = {
+    "", "embedding_forward", "embedding_forward", "embedding_backward", "embedding_backward",
+    "gather_forward", "gather_backward", "cross_entropy_forward", "cross_entropy_backward",
+    "attention_decode"};
+const char* const kSiteWhat[kIdSiteCount] = {
+    "", "token id", "position id", "token id", "position id", "gather index", "gather index",
+    "target", "target", "start"};
+
+// Waits for the stream; `what` names the call (or, with name_is_op, the op that just ran).
+void sync_checked(const char* what, bool name_is_op) {
+  cudaStream_t st = ready().stream;
+  IdRecord& rec = id_record();
+  cudaError_t e = cudaMemcpyAsync(rec.host, rec.dev, sizeof(IdError), cudaMemcpyDeviceToHost, st);
+  ++n_syncs;
+  if (e == cudaSuccess) e = cudaStreamSynchronize(st);
+  const std::string where = name_is_op ? std::string(what)
+                                       : std::string(what) + " (an asynchronous error from this or an earlier op; run with "
+                                                             "TRIAD_CUDA_SYNC=1 to find the op)";
+  check(e, where.c_str());
+  const IdError bad = *rec.host;
+  if (bad.site == kIdNone) return;
+  rec.host->site = kIdNone;
+  check(cudaMemsetAsync(rec.dev, 0, sizeof(IdError), st), "cudaMemsetAsync(id record)");
+  const int site = bad.site > 0 && bad.site < kIdSiteCount ? bad.site : 0;
+  fail(TRIAD_ERR_INVALID, std::string(kSiteWhat[site]) + " " + std::to_string(bad.value) + " at index " +
+                              std::to_string(bad.index) + " is out of range [0, " + std::to_string(bad.limit) +
+                              ") in " + kSiteOp[site] +
+                              " (ids are checked on the device and reported at the next synchronizing call; "
+                              "that op skipped the bad id)");
 }
 
 }  // namespace
@@ -211,11 +263,14 @@ void empty_cache() {
   allocator().empty();
 }
 
-void synchronize(const char* what) {
-  check(cudaStreamSynchronize(ready().stream),
-        (std::string(what) + " (an asynchronous error from this or an earlier op; run with "
-                             "TRIAD_CUDA_SYNC=1 to find the op)").c_str());
-}
+void synchronize(const char* what) { sync_checked(what, false); }
+
+IdError* id_error() { return id_record().dev; }
+
+void count_launch() { ++n_launches; }
+void count_sync() { ++n_syncs; }
+void count_malloc() { ++n_mallocs; }
+Counters counters() { return Counters{n_syncs.load(), n_mallocs.load(), n_launches.load()}; }
 
 OpScope::OpScope(const char* name) : name_(name) {
   ready();
@@ -224,7 +279,7 @@ OpScope::OpScope(const char* name) : name_(name) {
 OpScope::~OpScope() { nvtxRangePop(); }
 void OpScope::finish() {
   check(cudaGetLastError(), name_);
-  if (device().sync_each_op) check(cudaStreamSynchronize(device().stream), name_);
+  if (device().sync_each_op) sync_checked(name_, true);
 }
 
 void allow_dynamic_smem(const void* kernel, size_t bytes) {
@@ -237,26 +292,6 @@ void allow_dynamic_smem(const void* kernel, size_t bytes) {
   check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes),
         "cudaFuncSetAttribute(MaxDynamicSharedMemorySize)");
   cur = bytes;
-}
-
-void check_ids(const int32_t* ids, int64_t n, int64_t limit, const char* what, int32_t ignore,
-               bool use_ignore) {
-  Scratch flag(sizeof(unsigned long long));
-  auto* first = flag.as<unsigned long long>();
-  check(cudaMemsetAsync(first, 0xff, sizeof(unsigned long long), stream()), "cudaMemsetAsync");
-  first_bad_id_kernel<<<blocks_for(n, 256, 1024), 256, 0, stream()>>>(ids, n, limit, ignore,
-                                                                       use_ignore, first);
-  check_launch("first_bad_id_kernel");
-  unsigned long long bad = 0;
-  check(cudaMemcpyAsync(&bad, first, sizeof bad, cudaMemcpyDeviceToHost, stream()), "cudaMemcpyAsync");
-  synchronize("check_ids");
-  if (bad == ~0ull) return;
-  int32_t value = 0;
-  check(cudaMemcpy(&value, ids + bad, sizeof value, cudaMemcpyDeviceToHost), "cudaMemcpy");
-  std::string msg = std::string(what) + " " + std::to_string(value) + " at index " +
-                    std::to_string(bad) + " is out of range [0, " + std::to_string(limit) + ")";
-  if (use_ignore) msg += " and is not ignore_index " + std::to_string(ignore);
-  fail(TRIAD_ERR_INVALID, msg);
 }
 
 }  // namespace triad::cuda

@@ -2,6 +2,7 @@ package dev.triad.nativ;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.annotation.ByPtrPtr;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Const;
@@ -97,12 +98,15 @@ public final class TriadNative {
   public static native @Cast("int64_t") long triad_live_bytes(int device);
   public static native @Cast("int64_t") long triad_live_buffers(int device);
   public static native int triad_noop(int x);
+  /** out[3]: host syncs, cudaMalloc calls, device work items queued (see triad.h). */
+  public static native int triad_cuda_counters(@Cast("int64_t*") long[] out);
   public static native int triad_cuda_synchronize();
   public static native @Cast("int64_t") long triad_cuda_reserved_bytes();
   public static native int triad_cuda_empty_cache();
 
   // ---- buffers ----
   public static native int triad_buffer_alloc(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);
+  public static native int triad_buffer_alloc_uninit(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);
   public static native void triad_buffer_free(Buffer buf);
   public static native @Cast("int64_t") long triad_buffer_numel(@Const Buffer buf);
   public static native int triad_buffer_write(Buffer dst, @Cast("int64_t") long offset, @Cast("const void*") float[] src, @Cast("int64_t") long count);
@@ -189,6 +193,15 @@ public final class TriadNative {
   public static native int triad_adamw_step_copy(Buffer param, @Const Buffer grad, Buffer m, Buffer v,
       Buffer paramCopy, @Cast("int64_t") long n, @Const AdamWParams params);
   public static native int triad_sum_squares(Buffer acc, @Const Buffer x, @Cast("int64_t") long n);
+  /** xs: a PointerPointer of count Buffers; ns: their element counts. */
+  public static native int triad_sum_squares_multi(Buffer acc, int count,
+      @Cast("const triad_buffer* const*") PointerPointer<Buffer> xs, @Cast("const int64_t*") long[] ns);
+  /** Arrays of count Buffers (paramCopies may be null, or hold null entries). */
+  public static native int triad_adamw_step_multi(int count, @Cast("triad_buffer* const*") PointerPointer<Buffer> params,
+      @Cast("const triad_buffer* const*") PointerPointer<Buffer> grads, @Cast("triad_buffer* const*") PointerPointer<Buffer> m,
+      @Cast("triad_buffer* const*") PointerPointer<Buffer> v,
+      @Cast("triad_buffer* const*") PointerPointer<Buffer> paramCopies, @Cast("const int64_t*") long[] ns,
+      @Cast("const float*") float[] weightDecays, @Const AdamWParams p, @Const Buffer normSq, double maxNorm);
 
   // ---- RNG and sampling ----
   public static native int triad_rng_uniform(Buffer out, @Cast("int64_t") long n, @Cast("uint64_t") long seed,

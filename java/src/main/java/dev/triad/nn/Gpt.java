@@ -27,9 +27,14 @@ public final class Gpt extends Module {
 
   /** A freshly initialised model (GPT-2 initialisation, std 0.02) from {@code seed}. */
   public Gpt(GptConfig config, Device device, long seed) {
+    this(config, device, seed, device == Device.CUDA);
+  }
+
+  /** As above, with the embedding table padded to a multiple of 128 rows when {@code padVocab}. */
+  public Gpt(GptConfig config, Device device, long seed, boolean padVocab) {
     this.config = config;
     this.device = device;
-    this.paddedVocab = config.paddedVocab(device == Device.CUDA);
+    this.paddedVocab = config.paddedVocab(padVocab);
     Init init = new Init(seed, device);
     wte = param("wte.weight", init.normal(0.02f, paddedVocab, config.nEmbd()));
     wpe = param("wpe.weight", init.normal(0.02f, config.blockSize(), config.nEmbd()));
@@ -151,14 +156,27 @@ public final class Gpt extends Module {
     return Ops.crossEntropy(logits, targets, weights, config.vocabSize(), IGNORE);
   }
 
-  /** Mean next-token loss over the non-ignored targets: the pretraining objective. */
+  /**
+   * Mean next-token loss over the non-ignored targets: the pretraining objective. Counts the
+   * targets by reading them back; training loops pass the count instead (no device sync).
+   */
   public Tensor loss(Tensor tokens, Tensor targets) {
-    return Ops.crossEntropyMean(logits(tokens), targets, IGNORE);
+    return Ops.crossEntropyMean(logits(tokens), targets, config.vocabSize(), IGNORE);
+  }
+
+  /** As above with {@code counted} = the number of targets that are not {@link #IGNORE}. */
+  public Tensor loss(Tensor tokens, Tensor targets, long counted) {
+    return Ops.crossEntropyMean(logits(tokens), targets, config.vocabSize(), IGNORE, counted);
   }
 
   /** The same over packed rows: positions and document ids as in {@link #hidden}. */
   public Tensor loss(Tensor tokens, Tensor positions, Tensor docIds, Tensor targets) {
-    return Ops.crossEntropyMean(logits(tokens, positions, docIds), targets, IGNORE);
+    return Ops.crossEntropyMean(logits(tokens, positions, docIds), targets, config.vocabSize(), IGNORE);
+  }
+
+  /** Packed rows with {@code counted} = the number of targets that are not {@link #IGNORE}. */
+  public Tensor loss(Tensor tokens, Tensor positions, Tensor docIds, Tensor targets, long counted) {
+    return Ops.crossEntropyMean(logits(tokens, positions, docIds), targets, config.vocabSize(), IGNORE, counted);
   }
 
   /** LM head: hidden [..., C] -> logits [..., paddedVocab] (tied to the token embedding). */

@@ -4,6 +4,7 @@ import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Global gradient norm and clipping over a set of parameters. */
@@ -15,14 +16,28 @@ public final class GradClip {
     if (params.isEmpty()) {
       return 0;
     }
-    try (Tensor acc = Tensor.unscoped(DType.F32, params.get(0).device(), 1)) {
-      for (Tensor p : params) {
-        if (p.grad() != null) {
-          Status.check(TriadNative.triad_sum_squares(acc.buf(), p.grad().buf(), p.numel()));
-        }
-      }
+    try (Tensor acc = squaredNorm(params)) {
       return Math.sqrt(acc.item());
     }
+  }
+
+  /**
+   * The squared global norm as an f32 [1] tensor on the parameters' device, not read back (no
+   * sync): AdamW can clip with it on the device (triad_adamw_step_multi's norm_sq), and a
+   * training loop reads it only when it logs. Unscoped: the caller closes it.
+   */
+  public static Tensor squaredNorm(List<Tensor> params) {
+    Tensor acc = Tensor.unscoped(DType.F32, params.isEmpty() ? dev.triad.tensor.Device.CPU : params.get(0).device(), 1);
+    List<Tensor> grads = new ArrayList<>(params.size());
+    for (Tensor p : params) {
+      if (p.grad() != null) {
+        grads.add(p.grad());
+      }
+    }
+    if (!grads.isEmpty()) {
+      MultiTensor.sumSquares(acc, grads);  // all gradients in two launches, as per-tensor calls would sum
+    }
+    return acc;
   }
 
   /**

@@ -67,6 +67,34 @@ public enum Device {
     return this == CUDA ? TriadNative.triad_cuda_reserved_bytes() : 0;
   }
 
+  /**
+   * Host-overhead counters of the CUDA runtime since the library loaded: host synchronizations,
+   * cudaMalloc calls and device work items queued (kernel launches, memsets, copies). Subtract
+   * two reads to profile a step. All zero without CUDA.
+   */
+  public static CudaCounters cudaCounters() {
+    TriadNative.load();
+    long[] out = new long[3];
+    int status = TriadNative.triad_cuda_counters(out);
+    if (status != TriadNative.TRIAD_OK && status != TriadNative.TRIAD_ERR_UNSUPPORTED) {
+      dev.triad.nativ.Status.check(status);
+    }
+    return new CudaCounters(out[0], out[1], out[2]);
+  }
+
+  /** See {@link #cudaCounters()}. */
+  public record CudaCounters(long syncs, long mallocs, long launches) {
+    /** this - earlier, counter by counter. */
+    public CudaCounters minus(CudaCounters earlier) {
+      return new CudaCounters(syncs - earlier.syncs, mallocs - earlier.mallocs, launches - earlier.launches);
+    }
+
+    @Override
+    public String toString() {
+      return syncs + " syncs, " + mallocs + " cudaMalloc, " + launches + " launches";
+    }
+  }
+
   /** Bytes currently held by live tensors on this device (for leak checks). */
   public long liveBytes() {
     TriadNative.load();

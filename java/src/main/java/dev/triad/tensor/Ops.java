@@ -28,8 +28,9 @@ public final class Ops {
     }
   }
 
+  // Outputs of forward ops: every op here overwrites its whole output, so no zero fill.
   private static Tensor like(Tensor t, long... shape) {
-    return Tensor.zeros(t.dtype(), t.device(), shape);
+    return Tensor.empty(t.dtype(), t.device(), shape);
   }
 
   private static void record(Tensor out, String name, Tensor[] inputs, Node.Backward backward) {
@@ -167,8 +168,8 @@ public final class Ops {
     long N = Shapes.rows(x.shape());
     c.shape(weight, "weight", C).shape(bias, "bias", C).that(eps > 0, "eps must be > 0, got " + eps);
     Tensor out = like(x, x.shape());
-    Tensor mean = Tensor.unscoped(DType.F32, x.device(), N);
-    Tensor rstd = Tensor.unscoped(DType.F32, x.device(), N);
+    Tensor mean = Tensor.unscopedEmpty(DType.F32, x.device(), N);
+    Tensor rstd = Tensor.unscopedEmpty(DType.F32, x.device(), N);
     out.attach(mean);
     out.attach(rstd);
     check(TriadNative.triad_layernorm_forward(out.buf(), mean.buf(), rstd.buf(), x.buf(), weight.buf(),
@@ -209,7 +210,7 @@ public final class Ops {
       c.shape(docIds, "docIds", B, T);
     }
     Tensor out = like(qkv, B, T, C);
-    Tensor lse = Tensor.unscoped(DType.F32, qkv.device(), B, H, T);
+    Tensor lse = Tensor.unscopedEmpty(DType.F32, qkv.device(), B, H, T);
     out.attach(lse);
     check(TriadNative.triad_attention_forward(out.buf(), lse.buf(), qkv.buf(), bufOrNull(docIds), B, T, H, D));
     record(out, "attention", new Tensor[] {qkv}, g ->
@@ -267,9 +268,9 @@ public final class Ops {
       c.shape(weights, "weights", rowShape);
     }
     c.that(vocabReal >= 1 && vocabReal <= V, "vocabReal must be in [1, " + V + "], got " + vocabReal);
-    Tensor loss = Tensor.zeros(DType.F32, logits.device(), rowShape);
-    Tensor logprob = Tensor.zeros(DType.F32, logits.device(), rowShape);
-    Tensor lse = Tensor.unscoped(DType.F32, logits.device(), N);
+    Tensor loss = Tensor.empty(DType.F32, logits.device(), rowShape);
+    Tensor logprob = Tensor.empty(DType.F32, logits.device(), rowShape);
+    Tensor lse = Tensor.unscopedEmpty(DType.F32, logits.device(), N);
     loss.attach(lse);
     logprob.attach(lse.share()); // either output may outlive the other
     check(TriadNative.triad_cross_entropy_forward(loss.buf(), logprob.buf(), lse.buf(), logits.buf(),
@@ -284,12 +285,41 @@ public final class Ops {
     return new CrossEntropy(loss, logprob);
   }
 
-  /** Mean cross-entropy over the non-ignored tokens of a batch: the pretraining loss. */
-  public static Tensor crossEntropyMean(Tensor logits, Tensor targets, int ignoreIndex) {
-    int[] ids = targets.toIntArray();
-    long counted = Arrays.stream(ids).filter(t -> t != ignoreIndex).count();
-    CrossEntropy ce = crossEntropy(logits, targets, null, logits.size(-1), ignoreIndex);
+  /**
+   * Mean cross-entropy over the non-ignored tokens of a batch: the pretraining loss. vocabReal is
+   * the real vocabulary (columns >= vocabReal of a padded LM head are never predicted);
+   * {@code counted} is the number of targets that are not ignoreIndex, which the caller knows from
+   * the host-side targets it built (no device read).
+   */
+  public static Tensor crossEntropyMean(Tensor logits, Tensor targets, long vocabReal, int ignoreIndex,
+      long counted) {
+    if (counted < 0 || counted > targets.numel()) {
+      throw new IllegalArgumentException("crossEntropyMean: counted " + counted + " is not in [0, "
+          + targets.numel() + "]");
+    }
+    CrossEntropy ce = crossEntropy(logits, targets, null, vocabReal, ignoreIndex);
     return mulScalar(sum(ce.loss.reshape(-1), 0), 1.0f / Math.max(1, counted));
+  }
+
+  /** Mean cross-entropy with every column real (logits without padding); counts the targets by reading them back. */
+  public static Tensor crossEntropyMean(Tensor logits, Tensor targets, int ignoreIndex) {
+    return crossEntropyMean(logits, targets, logits.size(-1), ignoreIndex);
+  }
+
+  /** As above, counting the non-ignored targets by reading them back (a device sync on CUDA). */
+  public static Tensor crossEntropyMean(Tensor logits, Tensor targets, long vocabReal, int ignoreIndex) {
+    return crossEntropyMean(logits, targets, vocabReal, ignoreIndex, countNotIgnored(targets.toIntArray(), ignoreIndex));
+  }
+
+  /** Number of targets that are not ignoreIndex. */
+  public static long countNotIgnored(int[] targets, int ignoreIndex) {
+    long n = 0;
+    for (int t : targets) {
+      if (t != ignoreIndex) {
+        n++;
+      }
+    }
+    return n;
   }
 
   // =============================================================================================
@@ -544,7 +574,7 @@ public final class Ops {
     c.that(vocabReal >= 1 && vocabReal <= V, "vocabReal must be in [1, " + V + "], got " + vocabReal)
         .that(topP > 0, "topP must be > 0, got " + topP);
     long N = Shapes.rows(logits.shape());
-    Tensor out = Tensor.zeros(DType.I32, logits.device(), Shapes.dropLast(logits.shape()));
+    Tensor out = Tensor.empty(DType.I32, logits.device(), Shapes.dropLast(logits.shape()));
     check(TriadNative.triad_sample(out.buf(), logits.buf(), N, V, vocabReal, temperature, topK, topP, seed, offset));
     return out;
   }

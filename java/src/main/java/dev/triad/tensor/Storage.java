@@ -15,11 +15,17 @@ final class Storage {
   private int refs = 1;
 
   Storage(Device device, DType dtype, long numel) {
+    this(device, dtype, numel, true);
+  }
+
+  /** zero: zero-filled; otherwise uninitialised (for memory an op overwrites completely). */
+  Storage(Device device, DType dtype, long numel, boolean zero) {
     if (!device.isAvailable()) {
       throw new IllegalStateException("device " + device + " is not available: " + device.unavailabilityCause());
     }
     TriadNative.Buffer out = new TriadNative.Buffer();
-    Status.check(TriadNative.triad_buffer_alloc(device.code, dtype.code, numel, out));
+    Status.check(zero ? TriadNative.triad_buffer_alloc(device.code, dtype.code, numel, out)
+        : TriadNative.triad_buffer_alloc_uninit(device.code, dtype.code, numel, out));
     this.buffer = out;
     this.device = device;
     this.dtype = dtype;

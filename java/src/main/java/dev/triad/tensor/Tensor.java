@@ -42,6 +42,15 @@ public final class Tensor implements AutoCloseable {
     return new Tensor(new Storage(device, dtype, Shapes.numel(s)), s);
   }
 
+  /**
+   * An uninitialised tensor: its contents are undefined until written. For outputs that an op
+   * overwrites completely (no zero fill: one device memset saved per output on CUDA).
+   */
+  public static Tensor empty(DType dtype, Device device, long... shape) {
+    long[] s = Shapes.validate(shape);
+    return new Tensor(new Storage(device, dtype, Shapes.numel(s), false), s);
+  }
+
   /** A zero-filled f32 tensor on the CPU. */
   public static Tensor zeros(long... shape) {
     return zeros(DType.F32, Device.CPU, shape);
@@ -62,9 +71,9 @@ public final class Tensor implements AutoCloseable {
   public static Tensor of(float[] data, Device device, long... shape) {
     long[] s = Shapes.validate(shape);
     Shapes.requireLength(data.length, s);
-    Tensor t = zeros(DType.F32, Device.CPU, s);
+    Tensor t = empty(DType.F32, device, s);  // written straight to the device (no staging tensor)
     Status.check(TriadNative.triad_buffer_write(t.buf(), 0, data, data.length));
-    return device == Device.CPU ? t : t.moveTo(device);
+    return t;
   }
 
   /** An i32 tensor holding {@code data} (row-major) with the given shape. */
@@ -75,9 +84,34 @@ public final class Tensor implements AutoCloseable {
   public static Tensor ofInts(int[] data, Device device, long... shape) {
     long[] s = Shapes.validate(shape);
     Shapes.requireLength(data.length, s);
-    Tensor t = zeros(DType.I32, Device.CPU, s);
+    Tensor t = empty(DType.I32, device, s);  // written straight to the device (no staging tensor)
     Status.check(TriadNative.triad_buffer_write(t.buf(), 0, data, data.length));
-    return device == Device.CPU ? t : t.moveTo(device);
+    return t;
+  }
+
+  /**
+   * An i32 tensor of ids, each checked on the host to lie in [0, limit) (the CUDA kernels do not
+   * read ids back to validate them): token ids, positions, document ids.
+   */
+  public static Tensor ofIds(int[] data, long limit, Device device, long... shape) {
+    checkIds("id", data, limit, null);
+    return ofInts(data, device, shape);
+  }
+
+  /** Next-token targets: each in [0, limit) or equal to ignoreIndex, checked on the host. */
+  public static Tensor ofTargets(int[] data, long limit, int ignoreIndex, Device device, long... shape) {
+    checkIds("target", data, limit, ignoreIndex);
+    return ofInts(data, device, shape);
+  }
+
+  private static void checkIds(String what, int[] data, long limit, Integer ignore) {
+    for (int i = 0; i < data.length; i++) {
+      int v = data[i];
+      if ((v < 0 || v >= limit) && (ignore == null || v != ignore)) {
+        throw new IllegalArgumentException(what + " " + v + " at index " + i + " is out of range [0, " + limit + ")"
+            + (ignore == null ? "" : " and is not the ignore index " + ignore));
+      }
+    }
   }
 
   /** A scalar (rank-0) f32 tensor. */
@@ -195,22 +229,16 @@ public final class Tensor implements AutoCloseable {
 
   /** A copy on {@code device} (a new tensor even when already there). Not differentiable. */
   public Tensor to(Device device) {
-    Tensor out = zeros(dtype(), device, shape);
+    Tensor out = empty(dtype(), device, shape);
     Status.check(TriadNative.triad_buffer_copy(out.buf(), 0, buf(), 0, numel));
     return out;
   }
 
   /** A copy converted to {@code dtype}. Not differentiable. */
   public Tensor to(DType dtype) {
-    Tensor out = zeros(dtype, device(), shape);
+    Tensor out = empty(dtype, device(), shape);
     Status.check(TriadNative.triad_cast(out.buf(), buf()));
     return out;
-  }
-
-  private Tensor moveTo(Device device) {
-    try (Tensor self = this) {
-      return self.to(device);
-    }
   }
 
   private Tensor toHostDType(DType want) {
@@ -227,8 +255,14 @@ public final class Tensor implements AutoCloseable {
   }
 
   private Tensor detachedCopyOnCpu() {
-    Tensor out = unscoped(dtype(), Device.CPU, shape);
-    Status.check(TriadNative.triad_buffer_copy(out.buf(), 0, buf(), 0, numel));
+    Tensor out = unscopedEmpty(dtype(), Device.CPU, shape);
+    try {
+      // a read is where CUDA reports asynchronous errors (a bad id): do not leak the copy then
+      Status.check(TriadNative.triad_buffer_copy(out.buf(), 0, buf(), 0, numel));
+    } catch (RuntimeException e) {
+      out.close();
+      throw e;
+    }
     return out;
   }
 
@@ -325,6 +359,13 @@ public final class Tensor implements AutoCloseable {
   public static Tensor unscoped(DType dtype, Device device, long... shape) {
     try (Scope detached = Scope.open()) {
       return detached.keep(zeros(dtype, device, shape));
+    }
+  }
+
+  /** An uninitialised tensor no scope owns (saved statistics an op overwrites completely). */
+  static Tensor unscopedEmpty(DType dtype, Device device, long... shape) {
+    try (Scope detached = Scope.open()) {
+      return detached.keep(empty(dtype, device, shape));
     }
   }
 

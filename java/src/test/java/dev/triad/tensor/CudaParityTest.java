@@ -174,9 +174,13 @@ class CudaParityTest {
       Tensor wte = dev(gaussian(rng, 5 * 4), DType.F32, 5, 4);
       Tensor tok = devInts(new int[] {1, 2, 7, 0}, 1, 4);
       Tensor out = poisoned(DType.F32, 1, 4, 4);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> check(
-          TriadNative.triad_embedding_forward(out.buf(), tok.buf(), null, wte.buf(), null, 1, 4, 4, 5, 1)));
+      // the CPU fails at the op; CUDA (which reads no ids back) at the next synchronizing call
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+        check(TriadNative.triad_embedding_forward(out.buf(), tok.buf(), null, wte.buf(), null, 1, 4, 4, 5, 1));
+        TARGET.synchronize();
+      });
       assertTrue(e.getMessage().contains("token id 7 at index 2"), e.getMessage());
+      TARGET.synchronize();  // reported once: the device is clean again
     }
   }
 

@@ -5,6 +5,7 @@ import dev.triad.data.Tokenizer;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
+import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Trainer;
@@ -38,9 +39,11 @@ public final class PretrainTask implements Trainer.Task {
   }
 
   private Tensor loss(TokenDataLoader.Batch b) {
-    Tensor inputs = Tensor.ofInts(b.inputs(), model.device, b.batchSize(), b.seqLen());
-    Tensor targets = Tensor.ofInts(b.targets(), model.device, b.batchSize(), b.seqLen());
-    return model.loss(inputs, targets);
+    // ids checked here, on the host, where they are made: the device reads nothing back
+    int vocab = model.config.vocabSize();
+    Tensor inputs = Tensor.ofIds(b.inputs(), vocab, model.device, b.batchSize(), b.seqLen());
+    Tensor targets = Tensor.ofTargets(b.targets(), vocab, Gpt.IGNORE, model.device, b.batchSize(), b.seqLen());
+    return model.loss(inputs, targets, Ops.countNotIgnored(b.targets(), Gpt.IGNORE));
   }
 
   /** Mean validation loss over the first evalBatches batches (always the same ones). */

@@ -47,7 +47,7 @@ public final class SftTask implements Trainer.Task {
     }
     Batch t = Batch.of(rows, model);
     // throughput counts every position the model processed, not only the loss-bearing ones
-    return new Trainer.MicroBatch(model.loss(t.tokens, t.positions, t.docIds, t.targets),
+    return new Trainer.MicroBatch(model.loss(t.tokens, t.positions, t.docIds, t.targets, t.lossTokens),
         (long) rows.length * rows[0].tokens().length);
   }
 
@@ -63,7 +63,7 @@ public final class SftTask implements Trainer.Task {
         Packing.Row[] rows = val.subList(i, Math.min(val.size(), i + batch)).toArray(new Packing.Row[0]);
         Batch t = Batch.of(rows, model);
         if (t.lossTokens > 0) {
-          sum += model.loss(t.tokens, t.positions, t.docIds, t.targets).item() * t.lossTokens;
+          sum += model.loss(t.tokens, t.positions, t.docIds, t.targets, t.lossTokens).item() * t.lossTokens;
           count += t.lossTokens;
         }
       }
@@ -116,8 +116,11 @@ public final class SftTask implements Trainer.Task {
           loss += v >= 0 ? 1 : 0;
         }
       }
-      return new Batch(Tensor.ofInts(tok, model.device, b, t), Tensor.ofInts(tgt, model.device, b, t),
-          Tensor.ofInts(doc, model.device, b, t), Tensor.ofInts(pos, model.device, b, t), loss);
+      // ids checked on the host, where they are made: the device reads nothing back
+      int vocab = model.config.vocabSize();
+      return new Batch(Tensor.ofIds(tok, vocab, model.device, b, t),
+          Tensor.ofTargets(tgt, vocab, Gpt.IGNORE, model.device, b, t),
+          Tensor.ofInts(doc, model.device, b, t), Tensor.ofIds(pos, model.config.blockSize(), model.device, b, t), loss);
     }
   }
 }
