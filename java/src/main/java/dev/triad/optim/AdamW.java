@@ -12,9 +12,16 @@ import java.util.List;
  * AdamW with decoupled weight decay, one fused native kernel per parameter tensor: it reads the
  * parameter, its gradient and both fp32 moments once and writes them back once. Weight decay
  * applies to parameters of rank >= 2 (matrices and embeddings), never to biases or norm gains.
+ *
+ * <p>Mixed precision: a bf16 parameter gets an f32 master copy (initialised by widening the bf16
+ * value, exactly), and each step updates the master and writes the bf16 parameter as the master
+ * rounded to nearest even, in the same pass ({@code triad_adamw_step_copy}). An f32 parameter is
+ * its own master. The moments are f32 either way.
  */
 public final class AdamW implements AutoCloseable {
   private final List<Tensor> params;
+  /** f32 master weights: a separate tensor for a bf16 parameter, the parameter itself for f32. */
+  private final List<Tensor> masters = new ArrayList<>();
   private final List<Tensor> m = new ArrayList<>();
   private final List<Tensor> v = new ArrayList<>();
   private final TriadNative.AdamWParams nativeParams = new TriadNative.AdamWParams();
@@ -35,8 +42,17 @@ public final class AdamW implements AutoCloseable {
     }
     this.params = List.copyOf(params);
     for (Tensor p : this.params) {
-      if (!p.requiresGrad() || p.dtype() != DType.F32) {
-        throw new IllegalArgumentException("AdamW: parameter " + p.describe() + " must be f32 and require grad");
+      if (!p.requiresGrad() || !p.dtype().isFloating()) {
+        throw new IllegalArgumentException("AdamW: parameter " + p.describe() + " must be f32 or bf16 and require grad");
+      }
+    }
+    for (Tensor p : this.params) {
+      if (p.dtype() == DType.F32) {
+        masters.add(p);
+      } else {
+        Tensor master = Tensor.unscoped(DType.F32, p.device(), p.shape());
+        Status.check(TriadNative.triad_cast(master.buf(), p.buf())); // bf16 -> f32 is exact
+        masters.add(master);
       }
       m.add(Tensor.unscoped(DType.F32, p.device(), p.shape()));
       v.add(Tensor.unscoped(DType.F32, p.device(), p.shape()));
@@ -97,14 +113,50 @@ public final class AdamW implements AutoCloseable {
         continue;
       }
       nativeParams.weight_decay(p.rank() >= 2 ? weightDecay : 0f);
-      Status.check(TriadNative.triad_adamw_step(p.buf(), p.grad().buf(), m.get(i).buf(), v.get(i).buf(),
-          p.numel(), nativeParams));
+      Tensor master = masters.get(i);
+      if (master == p) {
+        Status.check(TriadNative.triad_adamw_step(p.buf(), p.grad().buf(), m.get(i).buf(), v.get(i).buf(),
+            p.numel(), nativeParams));
+      } else {
+        Status.check(TriadNative.triad_adamw_step_copy(master.buf(), p.grad().buf(), m.get(i).buf(),
+            v.get(i).buf(), p.buf(), p.numel(), nativeParams));
+      }
     }
   }
 
   /** Drops every gradient, so the next backward starts from zero. */
   public void zeroGrad() {
     params.forEach(Tensor::zeroGrad);
+  }
+
+  /** Parameter i as given to the constructor. */
+  public Tensor parameter(int i) {
+    return params.get(i);
+  }
+
+  /**
+   * The f32 master weights of parameter i: what the optimizer updates and checkpoints store. For
+   * an f32 parameter this is the parameter itself.
+   */
+  public Tensor master(int i) {
+    return masters.get(i);
+  }
+
+  /** Whether parameter i trains on a separate f32 master (it is bf16). */
+  public boolean hasSeparateMaster(int i) {
+    return masters.get(i) != params.get(i);
+  }
+
+  /**
+   * After the masters were overwritten (a checkpoint loaded into them): sets every bf16 parameter
+   * to its master rounded to nearest even, the value a step would have written.
+   */
+  public void syncParametersFromMasters() {
+    for (int i = 0; i < params.size(); i++) {
+      if (hasSeparateMaster(i)) {
+        Status.check(TriadNative.triad_cast(params.get(i).buf(), masters.get(i).buf()));
+      }
+    }
   }
 
   /** First and second moments of parameter i (for checkpoints and tests). */
@@ -120,6 +172,11 @@ public final class AdamW implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
+      for (int i = 0; i < params.size(); i++) {
+        if (hasSeparateMaster(i)) {
+          masters.get(i).close();
+        }
+      }
       m.forEach(Tensor::close);
       v.forEach(Tensor::close);
       nativeParams.close();
