@@ -51,7 +51,8 @@ int guard(const char* op, Body&& body) {
 class Args {
  public:
   // The dtype rule (see triad.h): the "data" buffers of one call (activations, parameters and
-  // their gradients) share one floating dtype, f32 or bf16 (bf16 on CUDA only); "statistics"
+  // their gradients) share one floating dtype, f32 or bf16 (on CPU, bf16 runs through
+  // Bf16Staging: api/bf16_staging.h); "statistics"
   // (layernorm mean/rstd, log-sum-exps, losses, log-probs, loss weights, Adam state, norm
   // accumulators) are always f32; ids are i32.
   // A required data buffer with at least `need` elements.
@@ -64,7 +65,7 @@ class Args {
   // Required / optional int32 buffers.
   Args& i(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kInt, false); }
   Args& i_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kInt, true); }
-  // An optional floating buffer with a dtype of its own (f32, or bf16 on CUDA).
+  // An optional floating buffer with a dtype of its own (f32 or bf16).
   Args& any_opt(const triad_buffer* b, const char* name, int64_t need) { return buf(b, name, need, kAny, true); }
   // A dimension that must be >= minimum.
   Args& dim(int64_t value, const char* name, int64_t minimum = 1);

@@ -72,8 +72,6 @@ Args& Args::buf(const triad_buffer* b, const char* name, int64_t need, Kind kind
                                 " but the other arguments are on " + device_name(device_));
   }
   const bool floating = b->dtype == TRIAD_F32 || b->dtype == TRIAD_BF16;
-  // The CPU backend computes in fp32; bf16 is a storage type there (triad_cast converts).
-  const bool bf16_ok = b->device == TRIAD_DEVICE_CUDA;
   switch (kind) {
     case kInt:
       if (b->dtype != TRIAD_I32) {
@@ -88,9 +86,8 @@ Args& Args::buf(const triad_buffer* b, const char* name, int64_t need, Kind kind
       break;
     case kData:
     case kAny:
-      if (!floating || (b->dtype == TRIAD_BF16 && !bf16_ok)) {
-        fail(TRIAD_ERR_UNSUPPORTED, std::string(name) + " must be " + (bf16_ok ? "f32 or bf16" : "f32") +
-                                        " on " + device_name(b->device) + ", got " + dtype_name(b->dtype));
+      if (!floating) {
+        fail(TRIAD_ERR_UNSUPPORTED, std::string(name) + " must be f32 or bf16, got " + dtype_name(b->dtype));
       }
       if (kind == kData) {
         if (dtype_ < 0) {

@@ -2,6 +2,7 @@
 // forbidden aliasing) and dispatches to the backend of its buffers' device. Kernels themselves
 // live in src/cpu (and src/cuda); their semantics are documented in include/triad.h.
 #include "api/api.h"
+#include "api/bf16_staging.h"
 #include "cpu/cpu_ops.h"
 
 #include <algorithm>
@@ -30,8 +31,11 @@ int triad_matmul(triad_buffer* out, const triad_buffer* a, const triad_buffer* b
         .f(out, "out", count({batch, M, N})).f(a, "a", count({batch, M, K}))
         .f(b, "b", count({batch, K, N})).f_opt(bias, "bias", N)
         .distinct(out, "out", a, "a").distinct(out, "out", b, "b");
-    TRIAD_DISPATCH(args, matmul, F(out), F(a), F(b), F(bias), batch, M, N, K,
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, matmul, st.out(out, count({batch, M, N})), st.in(a, count({batch, M, K})),
+                   st.in(b, count({batch, K, N})), st.in(bias, N), batch, M, N, K,
                    trans_a != 0, trans_b != 0, accumulate != 0);
+    st.commit();
   });
 }
 
@@ -60,27 +64,33 @@ int triad_matmul_epilogue(triad_buffer* out, triad_buffer* pre, const triad_buff
       return;
     }
 #endif
-    // CPU: the unfused composition of the reference kernels
+    // CPU: the unfused composition of the reference kernels, on f32 (staged when bf16)
+    Bf16Staging st(args);
+    float* o = st.out(out, mn);
+    const float* pa = st.in(a, count({batch, M, K}));
+    const float* pb = st.in(b, count({batch, K, N}));
+    const float* pbias = st.in(bias, N);
     if (epilogue == TRIAD_EPILOGUE_NONE) {
-      cpu::matmul(F(out), F(a), F(b), F(bias), batch, M, N, K, trans_a != 0, trans_b != 0, accumulate != 0);
+      cpu::matmul(o, pa, pb, pbias, batch, M, N, K, trans_a != 0, trans_b != 0, accumulate != 0);
+      st.commit();
       return;
     }
     std::vector<float> tmp(static_cast<size_t>(mn));
-    cpu::matmul(tmp.data(), F(a), F(b), F(bias), batch, M, N, K, trans_a != 0, trans_b != 0, false);
+    cpu::matmul(tmp.data(), pa, pb, pbias, batch, M, N, K, trans_a != 0, trans_b != 0, false);
     if (epilogue == TRIAD_EPILOGUE_GELU) {
-      if (pre) std::copy(tmp.begin(), tmp.end(), F(pre));
+      if (pre) std::copy(tmp.begin(), tmp.end(), st.out(pre, mn));
       if (!accumulate) {
-        cpu::gelu_forward(F(out), tmp.data(), mn);
-        return;
+        cpu::gelu_forward(o, tmp.data(), mn);
+      } else {
+        std::vector<float> act(tmp.size());
+        cpu::gelu_forward(act.data(), tmp.data(), mn);
+        for (int64_t i = 0; i < mn; ++i) o[i] += act[i];
       }
-      std::vector<float> act(tmp.size());
-      cpu::gelu_forward(act.data(), tmp.data(), mn);
-      float* o = F(out);
-      for (int64_t i = 0; i < mn; ++i) o[i] += act[i];
     } else {
-      if (!accumulate) cpu::fill(F(out), TRIAD_F32, mn, 0.0f);
-      cpu::gelu_backward(F(out), tmp.data(), F(pre), mn);  // out += tmp * gelu'(pre)
+      if (!accumulate) std::fill(o, o + mn, 0.0f);
+      cpu::gelu_backward(o, tmp.data(), st.in(pre, mn), mn);  // out += tmp * gelu'(pre)
     }
+    st.commit();
   });
 }
 
@@ -88,7 +98,9 @@ int triad_bias_backward(triad_buffer* dbias, const triad_buffer* dout, int64_t M
   return guard("bias_backward", [&] {
     Args args;
     args.dim(M, "M").dim(N, "N").f(dbias, "dbias", N).f(dout, "dout", count({M, N}));
-    TRIAD_DISPATCH(args, bias_backward, F(dbias), F(dout), M, N);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, bias_backward, st.out(dbias, N), st.in(dout, count({M, N})), M, N);
+    st.commit();
   });
 }
 
@@ -107,8 +119,10 @@ int triad_embedding_forward(triad_buffer* out, const triad_buffer* tokens,
     if (wpe && !positions && T > P) {
       fail(TRIAD_ERR_INVALID, "T=" + std::to_string(T) + " exceeds the " + std::to_string(P) + " learned positions");
     }
-    TRIAD_DISPATCH(args, embedding_forward, F(out), I(tokens), I(positions), F(wte),
-                   F(wpe), B, T, C, V, P);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, embedding_forward, st.out(out, count({B, T, C})), I(tokens), I(positions),
+                   st.in(wte, count({V, C})), st.in(wpe, count({P, C})), B, T, C, V, P);
+    st.commit();
   });
 }
 
@@ -124,8 +138,10 @@ int triad_embedding_backward(triad_buffer* dwte, triad_buffer* dwpe, const triad
     if (dwpe && !positions && T > P) {
       fail(TRIAD_ERR_INVALID, "T=" + std::to_string(T) + " exceeds the " + std::to_string(P) + " learned positions");
     }
-    TRIAD_DISPATCH(args, embedding_backward, F(dwte), F(dwpe), F(dout), I(tokens),
-                   I(positions), B, T, C, V, P);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, embedding_backward, st.out(dwte, count({V, C})), st.out(dwpe, count({P, C})),
+                   st.in(dout, count({B, T, C})), I(tokens), I(positions), B, T, C, V, P);
+    st.commit();
   });
 }
 
@@ -140,8 +156,10 @@ int triad_layernorm_forward(triad_buffer* out, triad_buffer* mean, triad_buffer*
         .s(rstd, "rstd", N).f(x, "x", count({N, C})).f(weight, "weight", C).f(bias, "bias", C)
         .distinct(out, "out", x, "x");
     if (!(eps > 0.0f)) fail(TRIAD_ERR_INVALID, "eps must be > 0");
-    TRIAD_DISPATCH(args, layernorm_forward, F(out), F(mean), F(rstd), F(x), F(weight),
-                   F(bias), N, C, eps);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, layernorm_forward, st.out(out, count({N, C})), F(mean), F(rstd),
+                   st.in(x, count({N, C})), st.in(weight, C), st.in(bias, C), N, C, eps);
+    st.commit();
   });
 }
 
@@ -154,8 +172,11 @@ int triad_layernorm_backward(triad_buffer* dx, triad_buffer* dweight, triad_buff
     args.dim(N, "N").dim(C, "C").f_opt(dx, "dx", count({N, C})).f_opt(dweight, "dweight", C)
         .f_opt(dbias, "dbias", C).f(dout, "dout", count({N, C})).f(x, "x", count({N, C}))
         .f(weight, "weight", C).s(mean, "mean", N).s(rstd, "rstd", N);
-    TRIAD_DISPATCH(args, layernorm_backward, F(dx), F(dweight), F(dbias), F(dout), F(x),
-                   F(weight), F(mean), F(rstd), N, C);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, layernorm_backward, st.out(dx, count({N, C})), st.out(dweight, C),
+                   st.out(dbias, C), st.in(dout, count({N, C})), st.in(x, count({N, C})),
+                   st.in(weight, C), F(mean), F(rstd), N, C);
+    st.commit();
   });
 }
 
@@ -165,7 +186,9 @@ int triad_gelu_forward(triad_buffer* out, const triad_buffer* x, int64_t n) {
   return guard("gelu_forward", [&] {
     Args args;
     args.dim(n, "n").f(out, "out", n).f(x, "x", n);
-    TRIAD_DISPATCH(args, gelu_forward, F(out), F(x), n);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, gelu_forward, st.out(out, n), st.in(x, n), n);
+    st.commit();
   });
 }
 
@@ -174,7 +197,9 @@ int triad_gelu_backward(triad_buffer* dx, const triad_buffer* dout, const triad_
   return guard("gelu_backward", [&] {
     Args args;
     args.dim(n, "n").f(dx, "dx", n).f(dout, "dout", n).f(x, "x", n);
-    TRIAD_DISPATCH(args, gelu_backward, F(dx), F(dout), F(x), n);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, gelu_backward, st.out(dx, n), st.in(dout, n), st.in(x, n), n);
+    st.commit();
   });
 }
 
@@ -188,7 +213,10 @@ int triad_attention_forward(triad_buffer* out, triad_buffer* lse, const triad_bu
     args.dim(B, "B").dim(T, "T").dim(H, "H").dim(D, "D").f(out, "out", count({B, T, H, D}))
         .s(lse, "lse", count({B, H, T})).f(qkv, "qkv", count({B, T, 3, H, D}))
         .i_opt(doc_ids, "doc_ids", count({B, T})).distinct(out, "out", qkv, "qkv");
-    TRIAD_DISPATCH(args, attention_forward, F(out), F(lse), F(qkv), I(doc_ids), B, T, H, D);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, attention_forward, st.out(out, count({B, T, H, D})), F(lse),
+                   st.in(qkv, count({B, T, 3, H, D})), I(doc_ids), B, T, H, D);
+    st.commit();
   });
 }
 
@@ -202,8 +230,11 @@ int triad_attention_backward(triad_buffer* dqkv, const triad_buffer* dout,
         .f(dout, "dout", count({B, T, H, D})).f(qkv, "qkv", count({B, T, 3, H, D}))
         .f(out, "out", count({B, T, H, D})).s(lse, "lse", count({B, H, T}))
         .i_opt(doc_ids, "doc_ids", count({B, T})).distinct(dqkv, "dqkv", qkv, "qkv");
-    TRIAD_DISPATCH(args, attention_backward, F(dqkv), F(dout), F(qkv), F(out), F(lse),
-                   I(doc_ids), B, T, H, D);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, attention_backward, st.out(dqkv, count({B, T, 3, H, D})),
+                   st.in(dout, count({B, T, H, D})), st.in(qkv, count({B, T, 3, H, D})),
+                   st.in(out, count({B, T, H, D})), F(lse), I(doc_ids), B, T, H, D);
+    st.commit();
   });
 }
 
@@ -222,8 +253,12 @@ int triad_attention_decode(triad_buffer* out, triad_buffer* kcache, triad_buffer
       fail(TRIAD_ERR_INVALID, "past=" + std::to_string(past) + " + Tn=" + std::to_string(Tn) +
                                   " exceeds the cache length Tmax=" + std::to_string(Tmax));
     }
-    TRIAD_DISPATCH(args, attention_decode, F(out), F(kcache), F(vcache), F(qkv), I(start),
-                   B, Tn, past, Tmax, H, D);
+    // the caches are outputs: positions [past, past+Tn) are written, the rest must keep its value
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, attention_decode, st.out(out, count({B, Tn, H, D})),
+                   st.out(kcache, count({B, Tmax, H, D})), st.out(vcache, count({B, Tmax, H, D})),
+                   st.in(qkv, count({B, Tn, 3, H, D})), I(start), B, Tn, past, Tmax, H, D);
+    st.commit();
   });
 }
 
@@ -239,8 +274,10 @@ int triad_cross_entropy_forward(triad_buffer* loss, triad_buffer* logprob, triad
         .s_opt(logprob, "logprob", N).s(lse, "lse", N).f(logits, "logits", count({N, V}))
         .i(targets, "targets", N).s_opt(weights, "weights", N);
     if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
-    TRIAD_DISPATCH(args, cross_entropy_forward, F(loss), F(logprob), F(lse), F(logits),
-                   I(targets), F(weights), N, V, V_real, ignore_index);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, cross_entropy_forward, F(loss), F(logprob), F(lse),
+                   st.in(logits, count({N, V})), I(targets), F(weights), N, V, V_real, ignore_index);
+    st.commit();
   });
 }
 
@@ -256,8 +293,11 @@ int triad_cross_entropy_backward(triad_buffer* dlogits, const triad_buffer* dlos
         .i(targets, "targets", N).s_opt(weights, "weights", N).s(lse, "lse", N)
         .distinct(dlogits, "dlogits", logits, "logits");
     if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
-    TRIAD_DISPATCH(args, cross_entropy_backward, F(dlogits), F(dloss), F(dlogprob),
-                   F(logits), I(targets), F(weights), F(lse), N, V, V_real, ignore_index);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, cross_entropy_backward, st.out(dlogits, count({N, V})), F(dloss),
+                   F(dlogprob), st.in(logits, count({N, V})), I(targets), F(weights), F(lse), N, V,
+                   V_real, ignore_index);
+    st.commit();
   });
 }
 
@@ -269,7 +309,9 @@ int triad_unary_forward(int op, triad_buffer* out, const triad_buffer* x, int64_
     check_code(op, TRIAD_UNARY_COUNT, "unary op");
     Args args;
     args.dim(n, "n").f(out, "out", n).f(x, "x", n);
-    TRIAD_DISPATCH(args, unary_forward, op, F(out), F(x), n, p0, p1);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, unary_forward, op, st.out(out, n), st.in(x, n), n, p0, p1);
+    st.commit();
   });
 }
 
@@ -280,7 +322,10 @@ int triad_unary_backward(int op, triad_buffer* dx, const triad_buffer* dout,
     check_code(op, TRIAD_UNARY_COUNT, "unary op");
     Args args;
     args.dim(n, "n").f(dx, "dx", n).f(dout, "dout", n).f(x, "x", n).f(out, "out", n);
-    TRIAD_DISPATCH(args, unary_backward, op, F(dx), F(dout), F(x), F(out), n, p0, p1);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, unary_backward, op, st.out(dx, n), st.in(dout, n), st.in(x, n),
+                   st.in(out, n), n, p0, p1);
+    st.commit();
   });
 }
 
@@ -293,7 +338,9 @@ int triad_binary_forward(int op, triad_buffer* out, const triad_buffer* a, const
     if (na % nb != 0) fail(TRIAD_ERR_INVALID, "nb=" + std::to_string(nb) + " does not divide na=" + std::to_string(na));
     // out may alias a (same indexing) but not a broadcast b, which is read again later
     if (nb != na) args.distinct(out, "out", b, "broadcast b");
-    TRIAD_DISPATCH(args, binary_forward, op, F(out), F(a), F(b), na, nb);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, binary_forward, op, st.out(out, na), st.in(a, na), st.in(b, nb), na, nb);
+    st.commit();
   });
 }
 
@@ -305,7 +352,10 @@ int triad_binary_backward(int op, triad_buffer* da, triad_buffer* db, const tria
     args.dim(na, "na").dim(nb, "nb").f_opt(da, "da", na).f_opt(db, "db", nb)
         .f(dout, "dout", na).f(a, "a", na).f(b, "b", nb);
     if (na % nb != 0) fail(TRIAD_ERR_INVALID, "nb=" + std::to_string(nb) + " does not divide na=" + std::to_string(na));
-    TRIAD_DISPATCH(args, binary_backward, op, F(da), F(db), F(dout), F(a), F(b), na, nb);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, binary_backward, op, st.out(da, na), st.out(db, nb), st.in(dout, na),
+                   st.in(a, na), st.in(b, nb), na, nb);
+    st.commit();
   });
 }
 
@@ -314,7 +364,9 @@ int triad_where_forward(triad_buffer* out, const triad_buffer* cond, const triad
   return guard("where_forward", [&] {
     Args args;
     args.dim(n, "n").f(out, "out", n).f(cond, "cond", n).f(a, "a", n).f(b, "b", n);
-    TRIAD_DISPATCH(args, where_forward, F(out), F(cond), F(a), F(b), n);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, where_forward, st.out(out, n), st.in(cond, n), st.in(a, n), st.in(b, n), n);
+    st.commit();
   });
 }
 
@@ -323,7 +375,10 @@ int triad_where_backward(triad_buffer* da, triad_buffer* db, const triad_buffer*
   return guard("where_backward", [&] {
     Args args;
     args.dim(n, "n").f_opt(da, "da", n).f_opt(db, "db", n).f(dout, "dout", n).f(cond, "cond", n);
-    TRIAD_DISPATCH(args, where_backward, F(da), F(db), F(dout), F(cond), n);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, where_backward, st.out(da, n), st.out(db, n), st.in(dout, n),
+                   st.in(cond, n), n);
+    st.commit();
   });
 }
 
@@ -337,7 +392,10 @@ int triad_reduce_forward(int op, triad_buffer* out, const triad_buffer* x, int64
     args.dim(outer, "outer").dim(dim, "dim").dim(inner, "inner")
         .f(out, "out", count({outer, inner})).f(x, "x", count({outer, dim, inner}))
         .distinct(out, "out", x, "x");
-    TRIAD_DISPATCH(args, reduce_forward, op, F(out), F(x), outer, dim, inner);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, reduce_forward, op, st.out(out, count({outer, inner})),
+                   st.in(x, count({outer, dim, inner})), outer, dim, inner);
+    st.commit();
   });
 }
 
@@ -349,7 +407,10 @@ int triad_reduce_backward(int op, triad_buffer* dx, const triad_buffer* dout, in
     args.dim(outer, "outer").dim(dim, "dim").dim(inner, "inner")
         .f(dx, "dx", count({outer, dim, inner})).f(dout, "dout", count({outer, inner}))
         .distinct(dx, "dx", dout, "dout");
-    TRIAD_DISPATCH(args, reduce_backward, op, F(dx), F(dout), outer, dim, inner);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, reduce_backward, op, st.out(dx, count({outer, dim, inner})),
+                   st.in(dout, count({outer, inner})), outer, dim, inner);
+    st.commit();
   });
 }
 
@@ -359,7 +420,9 @@ int triad_gather_forward(triad_buffer* out, const triad_buffer* x, const triad_b
     Args args;
     args.dim(N, "N").dim(V, "V").f(out, "out", N).f(x, "x", count({N, V})).i(index, "index", N)
         .distinct(out, "out", x, "x");
-    TRIAD_DISPATCH(args, gather_forward, F(out), F(x), I(index), N, V);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, gather_forward, st.out(out, N), st.in(x, count({N, V})), I(index), N, V);
+    st.commit();
   });
 }
 
@@ -368,7 +431,9 @@ int triad_gather_backward(triad_buffer* dx, const triad_buffer* dout, const tria
   return guard("gather_backward", [&] {
     Args args;
     args.dim(N, "N").dim(V, "V").f(dx, "dx", count({N, V})).f(dout, "dout", N).i(index, "index", N);
-    TRIAD_DISPATCH(args, gather_backward, F(dx), F(dout), I(index), N, V);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, gather_backward, st.out(dx, count({N, V})), st.in(dout, N), I(index), N, V);
+    st.commit();
   });
 }
 
@@ -376,7 +441,9 @@ int triad_log_softmax_forward(triad_buffer* out, const triad_buffer* x, int64_t 
   return guard("log_softmax_forward", [&] {
     Args args;
     args.dim(N, "N").dim(V, "V").f(out, "out", count({N, V})).f(x, "x", count({N, V}));
-    TRIAD_DISPATCH(args, log_softmax_forward, F(out), F(x), N, V);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, log_softmax_forward, st.out(out, count({N, V})), st.in(x, count({N, V})), N, V);
+    st.commit();
   });
 }
 
@@ -386,7 +453,10 @@ int triad_log_softmax_backward(triad_buffer* dx, const triad_buffer* dout,
     Args args;
     args.dim(N, "N").dim(V, "V").f(dx, "dx", count({N, V})).f(dout, "dout", count({N, V}))
         .f(out, "out", count({N, V}));
-    TRIAD_DISPATCH(args, log_softmax_backward, F(dx), F(dout), F(out), N, V);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, log_softmax_backward, st.out(dx, count({N, V})), st.in(dout, count({N, V})),
+                   st.in(out, count({N, V})), N, V);
+    st.commit();
   });
 }
 
@@ -424,7 +494,8 @@ void adamw(triad_buffer* param, const triad_buffer* grad, triad_buffer* m, triad
     return;
   }
 #endif
-  cpu::adamw_step(F(param), F(grad), F(m), F(v), n, p->lr, p->beta1, p->beta2, p->eps,
+  Bf16Staging st(args);  // a bf16 grad is widened; param, m, v are f32 statistics
+  cpu::adamw_step(F(param), st.in(grad, n), F(m), F(v), n, p->lr, p->beta1, p->beta2, p->eps,
                   p->weight_decay, p->grad_scale, p->step);
   if (param_copy) cpu::cast(param_copy->data, param_copy->dtype, param->data, TRIAD_F32, n);
 }
@@ -448,7 +519,8 @@ int triad_sum_squares(triad_buffer* acc, const triad_buffer* x, int64_t n) {
   return guard("sum_squares", [&] {
     Args args;
     args.dim(n, "n").s(acc, "acc", 1).f(x, "x", n).distinct(acc, "acc", x, "x");
-    TRIAD_DISPATCH(args, sum_squares, F(acc), F(x), n);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, sum_squares, F(acc), st.in(x, n), n);
   });
 }
 
@@ -459,7 +531,9 @@ int triad_rng_uniform(triad_buffer* out, int64_t n, uint64_t seed, uint64_t offs
   return guard("rng_uniform", [&] {
     Args args;
     args.dim(n, "n").f(out, "out", n);
-    TRIAD_DISPATCH(args, rng_uniform, F(out), n, seed, offset, lo, hi);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, rng_uniform, st.out(out, n), n, seed, offset, lo, hi);
+    st.commit();
   });
 }
 
@@ -468,7 +542,9 @@ int triad_rng_normal(triad_buffer* out, int64_t n, uint64_t seed, uint64_t offse
   return guard("rng_normal", [&] {
     Args args;
     args.dim(n, "n").f(out, "out", n);
-    TRIAD_DISPATCH(args, rng_normal, F(out), n, seed, offset, mean, std);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, rng_normal, st.out(out, n), n, seed, offset, mean, std);
+    st.commit();
   });
 }
 
@@ -481,8 +557,9 @@ int triad_sample(triad_buffer* out, const triad_buffer* logits, int64_t N, int64
         .f(logits, "logits", count({N, V}));
     if (V_real > V) fail(TRIAD_ERR_INVALID, "V_real=" + std::to_string(V_real) + " exceeds V=" + std::to_string(V));
     if (!(top_p > 0.0f)) fail(TRIAD_ERR_INVALID, "top_p must be > 0");
-    TRIAD_DISPATCH(args, sample, I(out), F(logits), N, V, V_real, temperature, top_k,
-                   top_p, seed, offset);
+    Bf16Staging st(args);
+    TRIAD_DISPATCH(args, sample, I(out), st.in(logits, count({N, V})), N, V, V_real, temperature,
+                   top_k, top_p, seed, offset);
   });
 }
 

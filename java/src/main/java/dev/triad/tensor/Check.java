@@ -32,12 +32,11 @@ final class Check {
     return this;
   }
 
-  /** A floating-point tensor the device computes in (f32 on CPU; f32 or bf16 on CUDA). */
+  /** A floating-point tensor (f32 or bf16; every device computes bf16 data in f32). */
   Check floating(Tensor t, String name) {
     tensor(t, name);
-    if (t.dtype() == DType.I32 || (t.device() == Device.CPU && t.dtype() != DType.F32)) {
-      throw new IllegalArgumentException(op + ": " + name + " must be "
-          + (t.device() == Device.CPU ? "f32 on cpu" : "f32 or bf16") + ", got " + t.describe());
+    if (!t.dtype().isFloating()) {
+      throw new IllegalArgumentException(op + ": " + name + " must be f32 or bf16, got " + t.describe());
     }
     return this;
   }

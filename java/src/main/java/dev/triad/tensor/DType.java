@@ -2,7 +2,10 @@ package dev.triad.tensor;
 
 import dev.triad.nativ.TriadNative;
 
-/** Element types. f32 and bf16 are floating point (bf16 computes on CUDA only); i32 holds ids. */
+/**
+ * Element types. f32 and bf16 are floating point (bf16 is storage: every backend computes it in
+ * f32 and rounds to nearest even on store); i32 holds ids.
+ */
 public enum DType {
   F32(TriadNative.TRIAD_F32, 4),
   BF16(TriadNative.TRIAD_BF16, 2),

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs everywhere (no GPU needed): the native dtype rule of triad.h as the API layer enforces it
- * (data f32|bf16 sharing one dtype, bf16 on CUDA only; statistics always f32), the CPU meaning of
+ * (data f32|bf16 sharing one dtype on every device; statistics always f32), the CPU meaning of
  * the additive fused ops (triad_matmul_epilogue = matmul then GELU / GELU backward; the param copy
  * of triad_adamw_step_copy), and the CUDA housekeeping calls on a build or machine without CUDA.
  */
@@ -33,7 +33,7 @@ class DTypeRuleAndFusedOpsTest {
   }
 
   @Test
-  void statisticsMustBeF32AndCpuDataMustBeF32() {
+  void statisticsMustBeF32AndDataMustShareOneDType() {
     try (Scope s = Scope.open()) {
       Tensor x = Tensor.zeros(DType.F32, Device.CPU, 4, 3);
       Tensor w = Tensor.zeros(DType.F32, Device.CPU, 3);
@@ -44,11 +44,13 @@ class DTypeRuleAndFusedOpsTest {
           mean16.buf(), rstd.buf(), x.buf(), w.buf(), w.buf(), 4, 3, 1e-5f)), "layernorm_forward", "mean",
           "statistics are always f32", "bf16");
       Tensor x16 = Tensor.zeros(DType.BF16, Device.CPU, 12);
-      expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_gelu_forward(out.buf(), x16.buf(), 12)),
-          "gelu_forward", "x must be f32 on cpu", "bf16");
+      expect(IllegalArgumentException.class, () -> check(TriadNative.triad_gelu_forward(out.buf(), x16.buf(), 12)),
+          "gelu_forward", "x is bf16 but the other data arguments are f32");
+      Tensor out16 = Tensor.zeros(DType.BF16, Device.CPU, 12);
+      check(TriadNative.triad_gelu_forward(out16.buf(), x16.buf(), 12));  // one dtype: bf16 is fine
       Tensor ids = Tensor.zeros(DType.I32, Device.CPU, 12);
       expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_gelu_forward(out.buf(), ids.buf(), 12)),
-          "x must be f32", "i32");
+          "x must be f32 or bf16", "i32");
     }
   }
 
@@ -105,9 +107,9 @@ class DTypeRuleAndFusedOpsTest {
       assertArrayEquals(p1.toFloatArray(), p2.toFloatArray());
       assertArrayEquals(p1.toFloatArray(), copy.toFloatArray());
       check(TriadNative.triad_adamw_step_copy(p2.buf(), grad.buf(), m2.buf(), v2.buf(), null, n, p));
-      Tensor copy16 = Tensor.zeros(DType.BF16, Device.CPU, n);
+      Tensor ids = Tensor.zeros(DType.I32, Device.CPU, n);
       expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_adamw_step_copy(p2.buf(), grad.buf(),
-          m2.buf(), v2.buf(), copy16.buf(), n, p)), "param_copy", "f32 on cpu");
+          m2.buf(), v2.buf(), ids.buf(), n, p)), "param_copy", "f32 or bf16", "i32");
     }
   }
 
