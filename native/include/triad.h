@@ -10,9 +10,10 @@
  *  - Tensors are dense and row-major. Shape comments use [dims]; "i32" marks int32 buffers.
  *  - Dtype rule. Each op's floating buffers are of two kinds:
  *      data        activations, parameters and their gradients (x, out, a, b, bias, weight, qkv,
- *                  logits, grad, d*): all data buffers of one call share ONE dtype, f32 or bf16.
- *                  The CPU backend accepts f32 only; the CUDA backend f32 or bf16 (bf16 storage,
- *                  fp32 arithmetic and accumulation inside every kernel).
+ *                  logits, grad, d*): all data buffers of one call share ONE dtype, f32 or bf16,
+ *                  on every backend. bf16 is storage only: each op computes and accumulates in
+ *                  fp32 and rounds to nearest even (NaN stays NaN) on every store; a backward op
+ *                  loads a bf16 gradient, adds in fp32 and rounds once.
  *      statistics  layernorm mean/rstd, attention and cross-entropy lse, loss, logprob, loss
  *                  weights and their gradients dloss/dlogprob, AdamW's param (the fp32 master
  *                  weights) and moments m, v, the sum_squares accumulator: always f32.
@@ -262,7 +263,7 @@ typedef struct triad_adamw_params {
 int triad_adamw_step(triad_buffer* param, const triad_buffer* grad, triad_buffer* m,
                      triad_buffer* v, int64_t n, const triad_adamw_params* params);
 /* The same step, then param_copy[i] = the updated param[i] in param_copy's dtype (f32, or bf16
- * on CUDA), in the same pass: mixed precision keeps f32 masters and trains on a bf16 copy.
+ * rounded to nearest even), in the same pass: mixed precision keeps f32 masters and trains on a bf16 copy.
  * param_copy may be NULL (then this is triad_adamw_step). */
 int triad_adamw_step_copy(triad_buffer* param, const triad_buffer* grad, triad_buffer* m,
                           triad_buffer* v, triad_buffer* param_copy, int64_t n,

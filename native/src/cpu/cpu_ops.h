@@ -1,5 +1,6 @@
-// CPU backend: fp32 reference kernels on raw host pointers. One .cpp per layer, forward and
-// backward side by side. Shapes are validated by the API layer (src/api/) before these run;
+// CPU backend: fp32 reference kernels on raw host pointers (bf16 data is staged to f32 around
+// them by src/api/bf16_staging). One .cpp per layer, forward and backward side by side.
+// Shapes are validated by the API layer (src/api/) before these run;
 // the only errors raised here are data-dependent ones (an index out of range), as
 // triad::Error(TRIAD_ERR_INVALID, message). Semantics are documented in include/triad.h.
 #pragma once
