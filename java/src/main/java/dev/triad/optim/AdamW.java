@@ -43,7 +43,8 @@ public final class AdamW implements AutoCloseable {
     this.params = List.copyOf(params);
     for (Tensor p : this.params) {
       if (!p.requiresGrad() || !p.dtype().isFloating()) {
-        throw new IllegalArgumentException("AdamW: parameter " + p.describe() + " must be f32 or bf16 and require grad");
+        throw new IllegalArgumentException("AdamW: parameter " + p.describe()
+            + " must be f32 or bf16 and require grad");
       }
     }
     for (Tensor p : this.params) {

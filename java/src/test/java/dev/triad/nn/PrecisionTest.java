@@ -83,4 +83,21 @@ class PrecisionTest {
       grown.namedParameters().forEach((n, t) -> assertEquals(DType.BF16, t.dtype(), n));
     }
   }
+
+  /** HF export of a bf16 model writes its values exactly (f32 file); loading them into a bf16 model is lossless. */
+  @Test
+  void hfExportAndImportOfABf16Model(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    GptConfig cfg = new GptConfig("t", 1, 2, 16, 30, 8);
+    try (Gpt a = new Gpt(cfg, Device.CPU, Precision.BF16, 11); Gpt b = new Gpt(cfg, Device.CPU, Precision.BF16, 12);
+         Gpt c = new Gpt(cfg, Device.CPU, Precision.F32, 13)) {
+      dev.triad.io.GptExport.save(a, tmp);
+      dev.triad.io.GptExport.load(b, tmp);
+      dev.triad.io.GptExport.load(c, tmp);
+      for (String n : a.namedParameters().keySet()) {
+        float[] x = a.namedParameters().get(n).toFloatArray();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(x, b.namedParameters().get(n).toFloatArray(), 0f, n);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(x, c.namedParameters().get(n).toFloatArray(), 0f, n);
+      }
+    }
+  }
 }
