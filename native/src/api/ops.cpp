@@ -567,7 +567,12 @@ int triad_sum_squares_multi(triad_buffer* acc, int count, const triad_buffer* co
     }
 #endif
     // the per-tensor calls in order: bit-identical to calling triad_sum_squares count times
-    for (int i = 0; i < count; ++i) cpu::sum_squares(F(acc), F(xs[i]), ns[i]);
+    for (int i = 0; i < count; ++i) {
+      Args one;
+      one.s(acc, "acc", 1).f(xs[i], "x", ns[i]);
+      Bf16Staging st(one);  // a bf16 tensor is widened, as triad_sum_squares does
+      cpu::sum_squares(F(acc), st.in(xs[i], ns[i]), ns[i]);
+    }
   });
 }
 

@@ -6,6 +6,7 @@ import dev.triad.data.chat.Message;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
+import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.RunInfo;
 import dev.triad.train.sft.Sft;
@@ -45,6 +46,20 @@ final class ChatCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})")
   long seed = 0;
 
+  @Option(names = "--precision", paramLabel = "bf16|f32|auto",
+      description = "precision to run the model in (checkpoints hold f32 values, so any run loads in either);"
+          + " auto: bf16 on cuda, f32 on cpu (default: ${DEFAULT-VALUE})")
+  String precision = "auto";
+
+  /** The --precision for {@code device}. */
+  private Precision precisionFor(Device d) {
+    try {
+      return Precision.parseOrDefault(precision, d);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     RunInfo info = RunInfo.read(run);
@@ -55,7 +70,7 @@ final class ChatCommand implements Callable<Integer> {
     if (system != null) {
       history.add(new Message("system", system));
     }
-    try (Gpt model = RunInfo.loadModel(run, checkpoint, Device.best());
+    try (Gpt model = RunInfo.loadModel(run, checkpoint, Device.best(), precisionFor(Device.best()));
          BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       if (interactive) {
         System.out.println("triad chat: " + run + " (" + model.config.name() + "). Empty line to quit.");

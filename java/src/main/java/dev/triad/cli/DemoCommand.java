@@ -1,6 +1,7 @@
 package dev.triad.cli;
 
 import dev.triad.demo.Demo;
+import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -36,6 +37,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", description = "seed for initialisation, data and sampling (default: ${DEFAULT-VALUE})")
   long seed = 1337;
 
+  @Option(names = "--precision", paramLabel = "bf16|f32|auto",
+      description = "bf16 (f32 master weights, statistics and losses) or f32; auto: bf16 on cuda, f32 on cpu"
+          + " (default: ${DEFAULT-VALUE})")
+  String precision = "auto";
+
   @Option(names = "--pretrain-steps", paramLabel = "N", description = "pretraining steps (default: 300; 6 with --quick)")
   int pretrainSteps;
 
@@ -55,8 +61,14 @@ final class DemoCommand implements Callable<Integer> {
     if (!d.isAvailable()) {
       throw new IllegalArgumentException("--device " + device + ": " + d.unavailabilityCause());
     }
+    Precision p;
+    try {
+      p = Precision.parseOrDefault(precision, d);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
+    }
     Demo.Result r = Demo.run(new Demo.Options(out, rl, quick, d, seed, pretrainSteps, sftSteps, rewardSteps,
-        rlSteps));
+        rlSteps, p));
     System.out.println("demo: summary " + r.summaryFile().toAbsolutePath());
     System.out.println("demo: report  " + r.report().toAbsolutePath());
     return 0;

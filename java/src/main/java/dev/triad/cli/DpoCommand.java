@@ -2,6 +2,7 @@ package dev.triad.cli;
 
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
+import dev.triad.tensor.Device;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.Dpo;
@@ -77,8 +78,9 @@ final class DpoCommand implements Callable<Integer> {
       }
       label = data.toString();
     }
-    Dpo.run(new Dpo.Options(common.out, base, common.parsedDevice(), batch, beta, train, common.resume, p.train(),
-        p.heldOut(), label, evalPrompts));
+    Device device = common.parsedDevice();
+    Dpo.run(new Dpo.Options(common.out, base, device, batch, beta, train, common.resume, p.train(),
+        p.heldOut(), label, evalPrompts, common.parsedPrecision(device)));
     return 0;
   }
 }

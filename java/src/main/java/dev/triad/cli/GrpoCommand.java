@@ -1,5 +1,6 @@
 package dev.triad.cli;
 
+import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.Grpo;
 import java.nio.file.Path;
@@ -54,8 +55,9 @@ final class GrpoCommand implements Callable<Integer> {
   public Integer call() {
     TrainConfig train = new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, 0, 0, checkpointEvery, 2, common.seed);
-    Grpo.run(new Grpo.Options(common.out, policy, reward, common.parsedDevice(), prompts, group, maxNewTokens, beta,
-        clip, evalPrompts, train, common.resume));
+    Device device = common.parsedDevice();
+    Grpo.run(new Grpo.Options(common.out, policy, reward, device, prompts, group, maxNewTokens, beta,
+        clip, evalPrompts, train, common.resume, common.parsedPrecision(device)));
     return 0;
   }
 }

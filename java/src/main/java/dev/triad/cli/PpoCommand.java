@@ -1,5 +1,6 @@
 package dev.triad.cli;
 
+import dev.triad.tensor.Device;
 import dev.triad.train.rlhf.Ppo;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -61,10 +62,11 @@ final class PpoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Ppo.Options d = Ppo.Options.defaults(common.out, policy, reward);
-    Ppo.run(new Ppo.Options(common.out, policy, reward, common.parsedDevice(), common.steps, batch,
+    Device device = common.parsedDevice();
+    Ppo.run(new Ppo.Options(common.out, policy, reward, device, common.steps, batch,
         Math.min(miniBatch, batch), epochs, lr, beta, targetKl, !fixedBeta, d.klHorizon(), d.clipEps(),
         d.valueClipEps(), d.vfCoef(), d.entCoef(), d.gamma(), d.lambda(), maxNew, d.gradClip(), evalPrompts,
-        common.seed, common.resume, checkpointEvery, keep));
+        common.seed, common.resume, checkpointEvery, keep, common.parsedPrecision(device)));
     return 0;
   }
 }

@@ -1,5 +1,6 @@
 package dev.triad.cli;
 
+import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
 import java.nio.file.Path;
@@ -82,8 +83,9 @@ final class PretrainCommand implements Callable<Integer> {
         parseSchedule(schedule), decayFraction, weightDecay, 0.9f,
         0.95f, gradClip, evalEvery, sampleEvery, checkpointEvery, keep, common.seed);
     String tok = tokenizer != null ? tokenizer : (data != null || initHf != null ? "gpt2" : "byte");
-    Pretrain.run(new Pretrain.Options(common.out, data, tok, common.model, initHf, common.parsedDevice(), batch, seq,
-        totalBatch, train, evalBatches, common.resume));
+    Device device = common.parsedDevice();
+    Pretrain.run(new Pretrain.Options(common.out, data, tok, common.model, initHf, device, batch, seq,
+        totalBatch, train, evalBatches, common.resume, common.parsedPrecision(device)));
     return 0;
   }
 

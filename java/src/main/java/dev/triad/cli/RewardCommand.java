@@ -1,5 +1,6 @@
 package dev.triad.cli;
 
+import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.RewardTraining;
 import java.nio.file.Path;
@@ -50,8 +51,9 @@ final class RewardCommand implements Callable<Integer> {
   public Integer call() {
     TrainConfig train = new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed);
-    RewardTraining.run(new RewardTraining.Options(common.out, base, data, common.parsedDevice(), batch, seq, margin,
-        train, common.resume));
+    Device device = common.parsedDevice();
+    RewardTraining.run(new RewardTraining.Options(common.out, base, data, device, batch, seq, margin,
+        train, common.resume, common.parsedPrecision(device)));
     return 0;
   }
 }

@@ -4,6 +4,8 @@ import dev.triad.data.Tokenizer;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
+import dev.triad.nn.Precision;
+import dev.triad.tensor.Device;
 import dev.triad.train.RunInfo;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -45,6 +47,20 @@ final class SampleCommand implements Callable<Integer> {
   @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "(default: ${DEFAULT-VALUE})")
   String device = "auto";
 
+  @Option(names = "--precision", paramLabel = "bf16|f32|auto",
+      description = "precision to run the model in (checkpoints hold f32 values, so any run loads in either);"
+          + " auto: bf16 on cuda, f32 on cpu (default: ${DEFAULT-VALUE})")
+  String precision = "auto";
+
+  /** The --precision for {@code device}. */
+  private Precision precisionFor(Device d) {
+    try {
+      return Precision.parseOrDefault(precision, d);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
+    }
+  }
+
   @Override
   public Integer call() {
     RunInfo info = RunInfo.read(run);
@@ -60,7 +76,8 @@ final class SampleCommand implements Callable<Integer> {
       throw new IllegalArgumentException("the prompt (" + start.length + " tokens) fills the model's context of "
           + info.blockSize());
     }
-    try (Gpt model = RunInfo.loadModel(run, checkpoint, dev.triad.tensor.Device.parse(device))) {
+    Device d = Device.parse(device);
+    try (Gpt model = RunInfo.loadModel(run, checkpoint, d, precisionFor(d))) {
       int[][] out = Generator.generate(model, prompts,
           new SamplingConfig(budget, temperature, topK, topP, new int[] {tok.eotToken()}, seed));
       for (int i = 0; i < num; i++) {

@@ -1,5 +1,6 @@
 package dev.triad.cli;
 
+import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.sft.Sft;
 import java.nio.file.Path;
@@ -56,8 +57,9 @@ final class SftCommand implements Callable<Integer> {
   public Integer call() {
     TrainConfig train = new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed);
-    Sft.run(new Sft.Options(common.out, base, data, common.parsedDevice(), batch, seq, !noPacking, train, evalPerFamily,
-        common.resume, check));
+    Device device = common.parsedDevice();
+    Sft.run(new Sft.Options(common.out, base, data, device, batch, seq, !noPacking, train, evalPerFamily,
+        common.resume, check, common.parsedPrecision(device)));
     return 0;
   }
 }

@@ -1,5 +1,6 @@
 package dev.triad.cli;
 
+import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -27,10 +28,24 @@ final class TrainingOptions {
   @Option(names = "--resume", description = "continue exactly from the latest checkpoint in --out")
   boolean resume;
 
+  @Option(names = "--precision", paramLabel = "bf16|f32|auto",
+      description = "parameters and activations in bf16 (f32 master weights, statistics and losses) or all f32;"
+          + " auto: bf16 on cuda, f32 on cpu (default: ${DEFAULT-VALUE})")
+  String precision = "auto";
+
   TrainingOptions(String defaultOut, int defaultSteps, String defaultModel) {
     this.out = Path.of(defaultOut);
     this.steps = defaultSteps;
     this.model = defaultModel;
+  }
+
+  /** The --precision for training on {@code device}. */
+  Precision parsedPrecision(Device device) {
+    try {
+      return Precision.parseOrDefault(precision, device);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
+    }
   }
 
   Device parsedDevice() {

@@ -13,6 +13,7 @@ import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
+import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
@@ -65,8 +66,15 @@ public final class Demo {
    * @param pretrainSteps ... rlSteps: step counts, or 0 for the mode's default
    */
   public record Options(Path out, String rl, boolean quick, Device device, long seed, int pretrainSteps,
-      int sftSteps, int rewardSteps, int rlSteps) {
+      int sftSteps, int rewardSteps, int rlSteps, Precision precision) {
+    /** In the device's default precision. */
+    public Options(Path out, String rl, boolean quick, Device device, long seed, int pretrainSteps,
+        int sftSteps, int rewardSteps, int rlSteps) {
+      this(out, rl, quick, device, seed, pretrainSteps, sftSteps, rewardSteps, rlSteps, Precision.defaultFor(device));
+    }
+
     public Options {
+      java.util.Objects.requireNonNull(precision, "precision");
       rl = rl.toLowerCase(Locale.ROOT);
       if (!List.of("ppo", "dpo", "grpo").contains(rl)) {
         throw new IllegalArgumentException("--rl must be ppo, dpo or grpo, got " + rl);
@@ -132,9 +140,10 @@ public final class Demo {
         ? config(pd.train(), o.pretrain(), 3e-3f, 1, 0, o.seed())
         : config(pd.train(), o.pretrain(), pd.train().lr(), Math.min(30, o.pretrain() / 10), 100, o.seed());
     Pretrain.Options po = o.quick()
-        ? new Pretrain.Options(pre, null, "byte", "tiny", null, o.device(), 4, 64, 4 * 64, pt, 1, false)
+        ? new Pretrain.Options(pre, null, "byte", "tiny", null, o.device(), 4, 64, 4 * 64, pt, 1, false,
+            o.precision())
         : new Pretrain.Options(pre, null, pd.tokenizer(), pd.preset(), null, o.device(), pd.batch(), pd.seqLen(), 0, pt,
-            pd.evalBatches(), false);
+            pd.evalBatches(), false, o.precision());
     Trainer.Result pr = Pretrain.run(po);
     summary.put("pretrain.val_loss_start", finite(pr.firstValLoss()));
     summary.put("pretrain.val_loss_end", finite(pr.lastValLoss()));
@@ -150,7 +159,7 @@ public final class Demo {
     TrainConfig st = config(sd.train(), o.sft(), o.quick() ? 1e-3f : sd.train().lr(),
         o.quick() ? 1 : Math.min(sd.train().warmupSteps(), o.sft() / 10), o.quick() ? 0 : 50, o.seed());
     Sft.Options so = new Sft.Options(sft, pre, null, o.device(), o.quick() ? 4 : sd.batch(), o.quick() ? 128 : sd.seqLen(),
-        true, st, o.quick() ? 1 : 10, false, false);
+        true, st, o.quick() ? 1 : 10, false, false, o.precision());
     Sft.Result sr = Sft.run(so);
     summary.put("sft.accuracy_seen_before", mean(sr.before(), false));
     summary.put("sft.accuracy_seen_after", mean(sr.after(), false));
@@ -172,7 +181,8 @@ public final class Demo {
     TrainConfig rt = config(rd.train(), o.reward(), o.quick() ? 1e-3f : rd.train().lr(),
         o.quick() ? 1 : Math.min(rd.train().warmupSteps(), o.reward() / 10), o.quick() ? 0 : o.reward(), o.seed());
     RewardTraining.Result rr = RewardTraining.run(new RewardTraining.Options(reward, sft, null, o.device(),
-        o.quick() ? 4 : rd.batch(), o.quick() ? 128 : rd.seqLen(), rd.margin(), rt, false));
+        o.quick() ? 4 : rd.batch(), o.quick() ? 128 : rd.seqLen(), rd.margin(), rt, false,
+        o.precision()));
     summary.put("reward.heldout_accuracy_before", rr.before() == null ? null : finite(rr.before().accuracy()));
     summary.put("reward.heldout_accuracy", rr.after() == null ? null : finite(rr.after().accuracy()));
     summary.put("reward.heldout_mean_margin", rr.after() == null ? null : finite(rr.after().meanMargin()));
@@ -195,6 +205,7 @@ public final class Demo {
     file.put("rl", o.rl());
     file.put("quick", o.quick());
     file.put("device", o.device().toString());
+    file.put("precision", o.precision().toString());
     file.put("seed", o.seed());
     file.put("steps.pretrain", o.pretrain());
     file.put("steps.sft", o.sft());
@@ -214,10 +225,10 @@ public final class Demo {
     Ppo.Options p = o.quick()
         ? new Ppo.Options(out, sft, reward, o.device(), o.rlStepCount(), 4, 2, 2, 1e-4f, d.beta(), d.targetKl(),
             d.adaptiveKl(), d.klHorizon(), d.clipEps(), d.valueClipEps(), d.vfCoef(), 0.01f, d.gamma(), d.lambda(), 8,
-            d.gradClip(), 4, o.seed(), false)
+            d.gradClip(), 4, o.seed(), false).withPrecision(o.precision())
         : new Ppo.Options(out, sft, reward, o.device(), o.rlStepCount(), 8, 4, 2, d.lr(), d.beta(), d.targetKl(),
             d.adaptiveKl(), d.klHorizon(), d.clipEps(), d.valueClipEps(), d.vfCoef(), d.entCoef(), d.gamma(),
-            d.lambda(), d.maxNewTokens(), d.gradClip(), 24, o.seed(), false);
+            d.lambda(), d.maxNewTokens(), d.gradClip(), 24, o.seed(), false).withPrecision(o.precision());
     Ppo.Result r = Ppo.run(p);
     summary.put("ppo.reward_before", finite(r.before().reward()));
     summary.put("ppo.reward_after", finite(r.after().reward()));
@@ -235,7 +246,7 @@ public final class Demo {
     TrainConfig t = config(d.train(), o.rlStepCount(), o.quick() ? 1e-4f : d.train().lr(),
         o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 10), o.quick() ? 0 : o.rlStepCount() / 4, o.seed());
     Dpo.Result r = Dpo.run(new Dpo.Options(out, sft, o.device(), o.quick() ? 4 : d.batch(), d.beta(), t, false,
-        pairs.train(), pairs.heldOut(), d.data(), o.quick() ? 4 : 24));
+        pairs.train(), pairs.heldOut(), d.data(), o.quick() ? 4 : 24, o.precision()));
     if (r.before() != null) {
       summary.put("dpo.heldout_accuracy_before", finite(r.before().accuracy()));
       summary.put("dpo.margin_before", finite(r.before().margin()));
@@ -259,8 +270,10 @@ public final class Demo {
     TrainConfig t = config(d.train(), o.rlStepCount(), o.quick() ? 1e-4f : d.train().lr(),
         o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 4), 0, o.seed());
     Grpo.Options g = o.quick()
-        ? new Grpo.Options(out, sft, reward, o.device(), 2, 3, 12, d.beta(), d.clipEps(), 6, t, false)
-        : new Grpo.Options(out, sft, reward, o.device(), 4, 4, d.maxNewTokens(), d.beta(), d.clipEps(), 24, t, false);
+        ? new Grpo.Options(out, sft, reward, o.device(), 2, 3, 12, d.beta(), d.clipEps(), 6, t, false,
+            o.precision())
+        : new Grpo.Options(out, sft, reward, o.device(), 4, 4, d.maxNewTokens(), d.beta(), d.clipEps(), 24, t, false,
+            o.precision());
     Grpo.Result r = Grpo.run(g);
     summary.put("grpo.reward_before", r.before() == null ? null : finite(r.before().reward()));
     summary.put("grpo.reward_after", finite(r.after().reward()));
@@ -288,10 +301,10 @@ public final class Demo {
     int budget = Math.min(o.quick() ? 24 : 120, info.blockSize() - 1);
     SamplingConfig cfg = new SamplingConfig(budget, 0.8f, 40, 1f, new int[] {tok.eotToken()}, o.seed());
     int[][] start = {{tok.eotToken()}};
-    try (Gpt fresh = new Gpt(info.modelConfig(), o.device(), o.seed())) {
+    try (Gpt fresh = new Gpt(info.modelConfig(), o.device(), o.precision(), o.seed())) {
       m.put("before", tok.decode(Generator.generate(fresh, start, cfg)[0]));
     }
-    try (Gpt trained = RunInfo.loadModel(pre, null, o.device())) {
+    try (Gpt trained = RunInfo.loadModel(pre, null, o.device(), o.precision())) {
       m.put("after", tok.decode(Generator.generate(trained, start, cfg)[0]));
     }
     return m;
@@ -311,11 +324,11 @@ public final class Demo {
     List<String> prompts = picked.stream().map(Example::prompt).toList();
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
     List<String> before = replies(() -> {
-      try (Gpt base = RunInfo.loadModel(pre, null, o.device())) {
+      try (Gpt base = RunInfo.loadModel(pre, null, o.device(), o.precision())) {
         return Gpt.withVocabulary(base, template.vocabSize(), template.embeddingSeeds());
       }
     }, template, prompts, o);
-    List<String> after = replies(() -> RunInfo.loadModel(sft, null, o.device()), template, prompts, o);
+    List<String> after = replies(() -> RunInfo.loadModel(sft, null, o.device(), o.precision()), template, prompts, o);
     List<Map<String, Object>> out = new ArrayList<>();
     for (int i = 0; i < picked.size(); i++) {
       Map<String, Object> s = new LinkedHashMap<>();
@@ -336,8 +349,8 @@ public final class Demo {
     List<Example> picked = EvenlySpaced.pick(all, 3);
     List<String> prompts = picked.stream().map(Example::prompt).toList();
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
-    List<String> before = replies(() -> RunInfo.loadModel(sft, null, o.device()), template, prompts, o);
-    List<String> after = replies(() -> RunInfo.loadModel(rl, null, o.device()), template, prompts, o);
+    List<String> before = replies(() -> RunInfo.loadModel(sft, null, o.device(), o.precision()), template, prompts, o);
+    List<String> after = replies(() -> RunInfo.loadModel(rl, null, o.device(), o.precision()), template, prompts, o);
     List<Map<String, Object>> out = new ArrayList<>();
     for (int i = 0; i < picked.size(); i++) {
       Map<String, Object> s = new LinkedHashMap<>();

@@ -55,7 +55,7 @@ public final class Generator {
     int[] produced = new int[batch];
     boolean[] done = new boolean[batch];
     try (Autograd.NoGrad ng = Autograd.noGrad();
-         KvCache cache = new KvCache(model.config, batch, total, model.device);
+         KvCache cache = new KvCache(model.config, batch, total, model.device, model.dtype());
          Tensor startT = Tensor.ofInts(start, model.device, batch)) {
       int[] next;
       try (Scope s = Scope.open()) {

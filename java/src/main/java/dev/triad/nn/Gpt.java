@@ -18,6 +18,8 @@ public final class Gpt extends Module {
 
   public final GptConfig config;
   public final Device device;
+  /** Parameters and activations in {@code precision.dtype()}; statistics and losses in f32. */
+  public final Precision precision;
   /** Rows of wte: the vocabulary, padded to a multiple of 128 on CUDA. */
   public final int paddedVocab;
   public final Tensor wte;
@@ -25,17 +27,31 @@ public final class Gpt extends Module {
   public final List<Block> blocks;
   public final LayerNorm lnF;
 
-  /** A freshly initialised model (GPT-2 initialisation, std 0.02) from {@code seed}. */
+  /** A freshly initialised f32 model (GPT-2 initialisation, std 0.02) from {@code seed}. */
   public Gpt(GptConfig config, Device device, long seed) {
-    this(config, device, seed, device == Device.CUDA);
+    this(config, device, Precision.F32, seed);
+  }
+
+  /** An f32 model with the embedding table padded to a multiple of 128 rows when {@code padVocab}. */
+  public Gpt(GptConfig config, Device device, long seed, boolean padVocab) {
+    this(config, device, Precision.F32, seed, padVocab);
+  }
+
+  /**
+   * A freshly initialised model in {@code precision} from {@code seed}: the weights are drawn in
+   * f32 and rounded into the precision's dtype. The vocabulary is padded on CUDA.
+   */
+  public Gpt(GptConfig config, Device device, Precision precision, long seed) {
+    this(config, device, precision, seed, device == Device.CUDA);
   }
 
   /** As above, with the embedding table padded to a multiple of 128 rows when {@code padVocab}. */
-  public Gpt(GptConfig config, Device device, long seed, boolean padVocab) {
+  public Gpt(GptConfig config, Device device, Precision precision, long seed, boolean padVocab) {
     this.config = config;
     this.device = device;
+    this.precision = precision;
     this.paddedVocab = config.paddedVocab(padVocab);
-    Init init = new Init(seed, device);
+    Init init = new Init(seed, device, precision);
     wte = param("wte.weight", init.normal(0.02f, paddedVocab, config.nEmbd()));
     wpe = param("wpe.weight", init.normal(0.02f, config.blockSize(), config.nEmbd()));
     List<Block> hs = new ArrayList<>();
@@ -82,12 +98,16 @@ public final class Gpt extends Module {
         }
       }
     }
-    Gpt out = new Gpt(new GptConfig(c.name(), c.nLayer(), c.nHead(), c.nEmbd(), vocabSize, c.blockSize()), base.device, 0);
+    boolean pad = base.paddedVocab > c.vocabSize() || base.device == Device.CUDA;  // keep the base's padding
+    Gpt out = new Gpt(new GptConfig(c.name(), c.nLayer(), c.nHead(), c.nEmbd(), vocabSize, c.blockSize()), base.device,
+        base.precision, 0, pad);
     for (java.util.Map.Entry<String, Tensor> e : base.namedParameters().entrySet()) {
       Tensor target = out.namedParameters().get(e.getKey());
       float[] v = e.getValue().toFloatArray();
       if (e.getKey().equals("wte.weight")) {
-        v = grownEmbedding(v, c.vocabSize(), vocabSize, c.nEmbd(), seeds);
+        // real rows only in, padding rows (zero) appended to the new table's padded size
+        v = grownEmbedding(java.util.Arrays.copyOf(v, c.vocabSize() * c.nEmbd()), c.vocabSize(), vocabSize, c.nEmbd(), seeds);
+        v = java.util.Arrays.copyOf(v, Math.toIntExact(target.numel()));
       }
       target.write(v);
     }
@@ -114,6 +134,11 @@ public final class Gpt extends Module {
       }
     }
     return grown;
+  }
+
+  /** The dtype of parameters and activations. */
+  public dev.triad.tensor.DType dtype() {
+    return precision.dtype();
   }
 
   private void checkTokens(Tensor tokens, Tensor positions) {

@@ -15,7 +15,13 @@ public final class KvCache implements AutoCloseable {
   private final int batch;
   private final int maxLen;
 
+  /** An f32 cache. */
   public KvCache(GptConfig cfg, int batch, int maxLen, Device device) {
+    this(cfg, batch, maxLen, device, DType.F32);
+  }
+
+  /** A cache in {@code dtype}: the model's activation dtype (bf16 halves its memory). */
+  public KvCache(GptConfig cfg, int batch, int maxLen, Device device, DType dtype) {
     if (maxLen > cfg.blockSize()) {
       throw new IllegalArgumentException("KV cache of " + maxLen + " positions exceeds the model's context of "
           + cfg.blockSize());
@@ -23,8 +29,8 @@ public final class KvCache implements AutoCloseable {
     this.batch = batch;
     this.maxLen = maxLen;
     for (int i = 0; i < cfg.nLayer(); i++) {
-      layers.add(new Layer(Tensor.unscoped(DType.F32, device, batch, maxLen, cfg.nEmbd()),
-          Tensor.unscoped(DType.F32, device, batch, maxLen, cfg.nEmbd())));
+      layers.add(new Layer(Tensor.unscoped(dtype, device, batch, maxLen, cfg.nEmbd()),
+          Tensor.unscoped(dtype, device, batch, maxLen, cfg.nEmbd())));
     }
   }
 

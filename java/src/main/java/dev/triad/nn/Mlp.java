@@ -3,7 +3,11 @@ package dev.triad.nn;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Tensor;
 
-/** The GPT-2 MLP: C -> 4C, GELU (tanh approximation), 4C -> C. */
+/**
+ * The GPT-2 MLP: C -> 4C, GELU (tanh approximation), 4C -> C, run as one fused op
+ * ({@link Ops#mlp}: bias + GELU in the fc matmul's epilogue, the GELU backward in the backward
+ * matmul's).
+ */
 public final class Mlp extends Module {
   public final Linear cFc;
   public final Linear cProj;
@@ -15,6 +19,6 @@ public final class Mlp extends Module {
 
   /** x [B,T,C] -> [B,T,C] */
   public Tensor forward(Tensor x) {
-    return cProj.forward(Ops.gelu(cFc.forward(x)));
+    return Ops.mlp(x, cFc.weight, cFc.bias, cProj.weight, cProj.bias);
   }
 }

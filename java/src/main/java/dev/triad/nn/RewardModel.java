@@ -1,5 +1,6 @@
 package dev.triad.nn;
 
+import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Tensor;
@@ -24,12 +25,18 @@ public final class RewardModel extends Module {
   /** A reward model over {@code backbone} (which it now owns), its head initialised from {@code seed}. */
   public RewardModel(Gpt backbone, long seed, float headStd) {
     this.backbone = child("backbone", backbone);
-    this.score = child("score", new ScalarHead(new Init(seed, backbone.device), backbone.config.nEmbd(), headStd));
+    this.score = child("score", new ScalarHead(new Init(seed, backbone.device, backbone.precision),
+        backbone.config.nEmbd(), headStd));
   }
 
-  /** A freshly initialised reward model of {@code config}. */
+  /** A freshly initialised f32 reward model of {@code config}. */
   public RewardModel(GptConfig config, Device device, long seed) {
-    this(new Gpt(config, device, seed), seed ^ 0x5C0FEL, HEAD_STD);
+    this(config, device, Precision.F32, seed);
+  }
+
+  /** A freshly initialised reward model of {@code config} in {@code precision}. */
+  public RewardModel(GptConfig config, Device device, Precision precision, long seed) {
+    this(new Gpt(config, device, precision, seed), seed ^ 0x5C0FEL, HEAD_STD);
   }
 
   public Device device() {
@@ -37,7 +44,7 @@ public final class RewardModel extends Module {
   }
 
   /**
-   * Rewards [B] of tokens i32 [B,T]: the head applied to the final hidden state at
+   * Rewards f32 [B] of tokens i32 [B,T]: the head applied to the final hidden state at
    * {@code lastIndex[b]} of each row. positions i32 [B,T] or null (0..T-1). Differentiable.
    */
   public Tensor rewards(Tensor tokens, Tensor positions, int[] lastIndex) {
@@ -56,9 +63,14 @@ public final class RewardModel extends Module {
     return Ops.gather(values, index);
   }
 
-  /** The head at every position: [B,T] (the reward of each prefix). Differentiable. */
+  /**
+   * The head at every position: f32 [B,T] (the reward of each prefix). Differentiable. In a bf16
+   * model the head computes in bf16 and its output is cast to f32: rewards and values are
+   * statistics that losses compare with f32 targets and returns.
+   */
   public Tensor values(Tensor tokens, Tensor positions) {
     // [B,T,C] -> [B,T,1] -> [B,T]
-    return score.forward(backbone.hidden(tokens, positions, null)).reshape(tokens.size(0), tokens.size(1));
+    Tensor v = score.forward(backbone.hidden(tokens, positions, null)).reshape(tokens.size(0), tokens.size(1));
+    return Ops.cast(v, DType.F32);
   }
 }

@@ -9,12 +9,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * AdamW with decoupled weight decay, one fused native kernel per parameter tensor: it reads the
- * parameter, its gradient and both fp32 moments once and writes them back once. Weight decay
+ * AdamW with decoupled weight decay, fused: every parameter is updated by one multi-tensor native
+ * call (one launch on CUDA) that reads each parameter, its gradient and both fp32 moments once and
+ * writes them back once. Weight decay
  * applies to parameters of rank >= 2 (matrices and embeddings), never to biases or norm gains.
+ *
+ * <p>Mixed precision: a bf16 parameter gets an f32 master copy (initialised by widening the bf16
+ * value, exactly), and each step updates the master and writes the bf16 parameter as the master
+ * rounded to nearest even, in the same pass ({@code triad_adamw_step_copy}). An f32 parameter is
+ * its own master. The moments are f32 either way.
  */
 public final class AdamW implements AutoCloseable {
   private final List<Tensor> params;
+  /** f32 master weights: a separate tensor for a bf16 parameter, the parameter itself for f32. */
+  private final List<Tensor> masters = new ArrayList<>();
   private final List<Tensor> m = new ArrayList<>();
   private final List<Tensor> v = new ArrayList<>();
   private final TriadNative.AdamWParams nativeParams = new TriadNative.AdamWParams();
@@ -35,8 +43,18 @@ public final class AdamW implements AutoCloseable {
     }
     this.params = List.copyOf(params);
     for (Tensor p : this.params) {
-      if (!p.requiresGrad() || p.dtype() != DType.F32) {
-        throw new IllegalArgumentException("AdamW: parameter " + p.describe() + " must be f32 and require grad");
+      if (!p.requiresGrad() || !p.dtype().isFloating()) {
+        throw new IllegalArgumentException("AdamW: parameter " + p.describe()
+            + " must be f32 or bf16 and require grad");
+      }
+    }
+    for (Tensor p : this.params) {
+      if (p.dtype() == DType.F32) {
+        masters.add(p);
+      } else {
+        Tensor master = Tensor.unscoped(DType.F32, p.device(), p.shape());
+        Status.check(TriadNative.triad_cast(master.buf(), p.buf())); // bf16 -> f32 is exact
+        masters.add(master);
       }
       m.add(Tensor.unscoped(DType.F32, p.device(), p.shape()));
       v.add(Tensor.unscoped(DType.F32, p.device(), p.shape()));
@@ -86,25 +104,87 @@ public final class AdamW implements AutoCloseable {
 
   /** One update with every gradient first multiplied by {@code gradScale} (e.g. a clip factor). */
   public void step(float gradScale) {
+    step(gradScale, null, 0);
+  }
+
+  /**
+   * One update clipped to the global norm {@code maxNorm} using {@code normSq}, the squared norm
+   * on the parameters' device ({@link GradClip#squaredNorm}): the clip factor is computed where
+   * the data lives, so a training step never waits to read the norm. maxNorm <= 0: no clipping.
+   */
+  public void step(Tensor normSq, double maxNorm) {
+    step(1.0f, normSq, maxNorm);
+  }
+
+  private void step(float gradScale, Tensor normSq, double maxNorm) {
     if (closed) {
       throw new IllegalStateException("AdamW is closed");
     }
     step++;
     nativeParams.lr(lr).beta1(beta1).beta2(beta2).eps(eps).grad_scale(gradScale).step(step);
-    for (int i = 0; i < params.size(); i++) {
-      Tensor p = params.get(i);
-      if (p.grad() == null) {
+    // one multi-tensor call per gradient dtype (a model in one precision makes one call)
+    for (DType gradType : new DType[] {DType.F32, DType.BF16}) {
+      List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>(), mm = new ArrayList<>(),
+          vv = new ArrayList<>(), copies = new ArrayList<>();
+      List<Float> decays = new ArrayList<>();
+      boolean anyCopy = false;
+      for (int i = 0; i < params.size(); i++) {
+        Tensor p = params.get(i);
+        if (p.grad() == null || p.grad().dtype() != gradType) {
+          continue;
+        }
+        ps.add(masters.get(i));
+        gs.add(p.grad());
+        mm.add(m.get(i));
+        vv.add(v.get(i));
+        copies.add(hasSeparateMaster(i) ? p : null);  // bf16 working copy = RNE(updated master)
+        anyCopy |= hasSeparateMaster(i);
+        decays.add(p.rank() >= 2 ? weightDecay : 0f);
+      }
+      if (ps.isEmpty()) {
         continue;
       }
-      nativeParams.weight_decay(p.rank() >= 2 ? weightDecay : 0f);
-      Status.check(TriadNative.triad_adamw_step(p.buf(), p.grad().buf(), m.get(i).buf(), v.get(i).buf(),
-          p.numel(), nativeParams));
+      float[] wd = new float[decays.size()];
+      for (int i = 0; i < wd.length; i++) {
+        wd[i] = decays.get(i);
+      }
+      MultiTensor.adamwStep(ps, gs, mm, vv, anyCopy ? copies : null, wd, nativeParams, normSq, maxNorm);
     }
   }
 
   /** Drops every gradient, so the next backward starts from zero. */
   public void zeroGrad() {
     params.forEach(Tensor::zeroGrad);
+  }
+
+  /** Parameter i as given to the constructor. */
+  public Tensor parameter(int i) {
+    return params.get(i);
+  }
+
+  /**
+   * The f32 master weights of parameter i: what the optimizer updates and checkpoints store. For
+   * an f32 parameter this is the parameter itself.
+   */
+  public Tensor master(int i) {
+    return masters.get(i);
+  }
+
+  /** Whether parameter i trains on a separate f32 master (it is bf16). */
+  public boolean hasSeparateMaster(int i) {
+    return masters.get(i) != params.get(i);
+  }
+
+  /**
+   * After the masters were overwritten (a checkpoint loaded into them): sets every bf16 parameter
+   * to its master rounded to nearest even, the value a step would have written.
+   */
+  public void syncParametersFromMasters() {
+    for (int i = 0; i < params.size(); i++) {
+      if (hasSeparateMaster(i)) {
+        Status.check(TriadNative.triad_cast(params.get(i).buf(), masters.get(i).buf()));
+      }
+    }
   }
 
   /** First and second moments of parameter i (for checkpoints and tests). */
@@ -120,6 +200,11 @@ public final class AdamW implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
+      for (int i = 0; i < params.size(); i++) {
+        if (hasSeparateMaster(i)) {
+          masters.get(i).close();
+        }
+      }
       m.forEach(Tensor::close);
       v.forEach(Tensor::close);
       nativeParams.close();

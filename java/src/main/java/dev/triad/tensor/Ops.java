@@ -124,6 +124,77 @@ public final class Ops {
     return out;
   }
 
+  /**
+   * The transformer MLP y = gelu(x Wfc^T + bfc) Wproj^T + bproj in fused kernels: the fc matmul
+   * applies bias and GELU in its epilogue (saving the pre-activation), and backward forms
+   * dpre = (dy Wproj) * gelu'(pre) in one matmul epilogue. x: [..., C]; wFc: [H, C]; bFc: [H] or
+   * null; wProj: [C2, H]; bProj: [C2] or null. Returns [..., C2]. The same values as
+   * {@code linear(gelu(linear(x, wFc, bFc)), wProj, bProj)}, rounded once less in bf16.
+   */
+  public static Tensor mlp(Tensor x, Tensor wFc, Tensor bFc, Tensor wProj, Tensor bProj) {
+    Check c = new Check("mlp").floating(x, "x").floating(wFc, "wFc").floatingOrNull(bFc, "bFc")
+        .floating(wProj, "wProj").floatingOrNull(bProj, "bProj").minRank(x, "x", 1).rank(wFc, "wFc", 2)
+        .rank(wProj, "wProj", 2).sameDType(x, "x", wFc, "wFc").sameDType(x, "x", wProj, "wProj");
+    long in = x.size(-1), hid = wFc.size(0), outF = wProj.size(0);
+    c.that(wFc.size(1) == in, "wFc " + wFc.describe() + " does not match x's last dimension " + in)
+        .that(wProj.size(1) == hid, "wProj " + wProj.describe() + " does not take wFc's " + hid + " outputs");
+    if (bFc != null) {
+      c.shape(bFc, "bFc", hid).sameDType(x, "x", bFc, "bFc");
+    }
+    if (bProj != null) {
+      c.shape(bProj, "bProj", outF).sameDType(x, "x", bProj, "bProj");
+    }
+    long rows = Shapes.rows(x.shape());
+    boolean grad = Autograd.shouldRecord(x, wFc, bFc, wProj, bProj);
+    Tensor h = Tensor.unscoped(x.dtype(), x.device(), rows, hid); // gelu(pre) [rows,H]
+    Tensor pre = grad ? Tensor.unscoped(x.dtype(), x.device(), rows, hid) : null; // x Wfc^T + bfc [rows,H]
+    Tensor out = like(x, Shapes.withLast(x.shape(), outF));
+    try {
+      check(TriadNative.triad_matmul_epilogue(h.buf(), bufOrNull(pre), x.buf(), wFc.buf(), bufOrNull(bFc), 1, rows,
+          hid, in, 0, 1, 0, TriadNative.TRIAD_EPILOGUE_GELU));
+      check(TriadNative.triad_matmul(out.buf(), h.buf(), wProj.buf(), bufOrNull(bProj), 1, rows, outF, hid, 0, 1, 0));
+    } catch (RuntimeException e) {
+      h.close();
+      if (pre != null) {
+        pre.close();
+      }
+      throw e;
+    }
+    if (!grad) {
+      h.close();
+      return out;
+    }
+    out.attach(h);
+    out.attach(pre);
+    record(out, "mlp", new Tensor[] {x, wFc, bFc, wProj, bProj}, g -> {
+      Tensor dx = gradOf(x), dwFc = gradOf(wFc), dbFc = gradOf(bFc), dwProj = gradOf(wProj), dbProj = gradOf(bProj);
+      if (dwProj != null) { // dWproj[C2,H] += g^T[C2,rows] @ h[rows,H]
+        check(TriadNative.triad_matmul(dwProj.buf(), g.buf(), h.buf(), null, 1, outF, hid, rows, 1, 0, 1));
+      }
+      if (dbProj != null) {
+        check(TriadNative.triad_bias_backward(dbProj.buf(), g.buf(), rows, outF));
+      }
+      if (dx == null && dwFc == null && dbFc == null) {
+        return;
+      }
+      // dpre[rows,H] = (g[rows,C2] @ Wproj[C2,H]) * gelu'(pre), in the matmul's epilogue
+      try (Tensor dpre = Tensor.unscoped(x.dtype(), x.device(), rows, hid)) {
+        check(TriadNative.triad_matmul_epilogue(dpre.buf(), pre.buf(), g.buf(), wProj.buf(), null, 1, rows, hid, outF,
+            0, 0, 0, TriadNative.TRIAD_EPILOGUE_GELU_BACKWARD));
+        if (dx != null) { // dx[rows,C] += dpre @ Wfc[H,C]
+          check(TriadNative.triad_matmul(dx.buf(), dpre.buf(), wFc.buf(), null, 1, rows, in, hid, 0, 0, 1));
+        }
+        if (dwFc != null) { // dWfc[H,C] += dpre^T @ x
+          check(TriadNative.triad_matmul(dwFc.buf(), dpre.buf(), x.buf(), null, 1, hid, in, rows, 1, 0, 1));
+        }
+        if (dbFc != null) {
+          check(TriadNative.triad_bias_backward(dbFc.buf(), dpre.buf(), rows, hid));
+        }
+      }
+    });
+    return out;
+  }
+
   // =============================================================================================
   // embedding
   // =============================================================================================
@@ -544,6 +615,31 @@ public final class Ops {
     new Check("detach").tensor(x, "x");
     Tensor out = like(x, x.shape());
     check(TriadNative.triad_buffer_copy(out.buf(), 0, x.buf(), 0, x.numel()));
+    return out;
+  }
+
+  /**
+   * x converted to {@code dtype} (f32 <-> bf16; to bf16 rounds to nearest even), differentiable:
+   * the gradient is converted back to x's dtype. Where bf16 data meets f32 statistics (a scalar
+   * head's output against f32 returns, say) this keeps the loss arithmetic in f32. Returns x
+   * itself when it already has {@code dtype}.
+   */
+  public static Tensor cast(Tensor x, DType dtype) {
+    new Check("cast").floating(x, "x").that(dtype != null && dtype.isFloating(),
+        "dtype must be f32 or bf16, got " + dtype);
+    if (x.dtype() == dtype) {
+      return x;
+    }
+    Tensor out = Tensor.zeros(dtype, x.device(), x.shape());
+    check(TriadNative.triad_cast(out.buf(), x.buf()));
+    long n = x.numel();
+    record(out, "cast", new Tensor[] {x}, g -> {
+      Tensor dx = gradOf(x);
+      try (Tensor back = Tensor.unscoped(x.dtype(), x.device(), x.shape())) {
+        check(TriadNative.triad_cast(back.buf(), g.buf()));
+        check(TriadNative.triad_binary_forward(TriadNative.TRIAD_BINARY_ADD, dx.buf(), dx.buf(), back.buf(), n, n));
+      }
+    });
     return out;
   }
 

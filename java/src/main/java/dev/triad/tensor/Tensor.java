@@ -206,6 +206,38 @@ public final class Tensor implements AutoCloseable {
   }
 
   /**
+   * The values of several one-element floating tensors on one device, read with ONE device
+   * synchronization: they are first gathered device-side into one f32 buffer (a training step
+   * reads its loss and gradient norm together this way).
+   */
+  public static float[] items(Tensor... scalars) {
+    if (scalars.length == 0) {
+      return new float[0];
+    }
+    Device device = scalars[0].device();
+    for (Tensor t : scalars) {
+      t.checkOpen();
+      if (t.numel != 1 || !t.dtype().isFloating() || t.device() != device) {
+        throw new IllegalArgumentException("items() needs one-element floating tensors on one device, got "
+            + t.describe() + " with " + scalars[0].describe());
+      }
+    }
+    try (Tensor gathered = unscoped(DType.F32, device, scalars.length)) {
+      for (int i = 0; i < scalars.length; i++) {
+        if (scalars[i].dtype() == DType.F32) {
+          Status.check(TriadNative.triad_buffer_copy(gathered.buf(), i, scalars[i].buf(), 0, 1));
+        } else {
+          try (Tensor f = unscoped(DType.F32, device, 1)) {
+            Status.check(TriadNative.triad_cast(f.buf(), scalars[i].buf()));
+            Status.check(TriadNative.triad_buffer_copy(gathered.buf(), i, f.buf(), 0, 1));
+          }
+        }
+      }
+      return gathered.toFloatArray();
+    }
+  }
+
+  /**
    * Overwrites every element with {@code data} (row-major, converted to this tensor's floating
    * dtype): loads checkpoints into existing parameters.
    */

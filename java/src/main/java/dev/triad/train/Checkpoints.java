@@ -4,6 +4,8 @@ import dev.triad.io.Safetensors;
 import dev.triad.io.SafetensorsFile;
 import dev.triad.nn.Module;
 import dev.triad.optim.AdamW;
+import dev.triad.tensor.DType;
+import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Training checkpoints: one safetensors file per saved step in {@code <run>/checkpoints/}, holding
- * the model ("model.<name>"), the AdamW moments ("adam_m.<name>", "adam_v.<name>") and, in the
+ * the model's f32 values ("model.<name>": the optimizer's f32 master weights, so a file does not
+ * depend on the precision the run trained in), the AdamW moments ("adam_m.<name>", "adam_v.<name>") and, in the
  * metadata, the step, the optimizer's step count and the trainer's state (data position, ...).
  * Each file is written atomically (temp file + fsync + rename), and only the newest {@code keep}
  * are kept, so a crash at any moment leaves the previous checkpoint intact.
@@ -41,17 +44,43 @@ public final class Checkpoints {
     return dir;
   }
 
-  /** Writes the checkpoint of {@code step} and prunes older ones; returns its path. */
+  /**
+   * Writes the checkpoint of {@code step} and prunes older ones; returns its path. With an
+   * optimizer (over {@code model.parameters()}, in order) the model is stored as its f32 masters;
+   * without one, each parameter widened to f32.
+   */
   public Path save(long step, Module model, AdamW optimizer, Map<String, String> trainerState) {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
-    model.namedParameters().forEach((n, t) -> tensors.put("model." + n, t));
-    if (optimizer != null) {
-      List<String> names = new ArrayList<>(model.namedParameters().keySet());
+    List<Tensor> widened = new ArrayList<>(); // f32 copies of bf16 parameters, closed after writing
+    List<String> names = new ArrayList<>(model.namedParameters().keySet());
+    try {
       for (int i = 0; i < names.size(); i++) {
-        tensors.put("adam_m." + names.get(i), optimizer.firstMoment(i));
-        tensors.put("adam_v." + names.get(i), optimizer.secondMoment(i));
+        Tensor p = model.namedParameters().get(names.get(i));
+        Tensor value;
+        if (optimizer != null) {
+          requireSameParameter(optimizer, i, p, names.get(i));
+          value = optimizer.master(i);
+        } else if (p.dtype() == DType.F32) {
+          value = p;
+        } else {
+          value = unscopedF32(p);
+          widened.add(value);
+        }
+        tensors.put("model." + names.get(i), value);
       }
+      if (optimizer != null) {
+        for (int i = 0; i < names.size(); i++) {
+          tensors.put("adam_m." + names.get(i), optimizer.firstMoment(i));
+          tensors.put("adam_v." + names.get(i), optimizer.secondMoment(i));
+        }
+      }
+      return write(step, tensors, trainerState, optimizer);
+    } finally {
+      widened.forEach(Tensor::close);
     }
+  }
+
+  private Path write(long step, Map<String, Tensor> tensors, Map<String, String> trainerState, AdamW optimizer) {
     Map<String, String> meta = new LinkedHashMap<>(trainerState);
     meta.put("format", FORMAT);
     meta.put("step", Long.toString(step));
@@ -127,18 +156,36 @@ public final class Checkpoints {
       for (int i = 0; i < names.size(); i++) {
         String n = names.get(i);
         Tensor p = model.namedParameters().get(n);
-        fill(f, "model." + n, p, file);
         if (optimizer != null) {
+          // the stored f32 values go into the master exactly; the parameter follows below
+          requireSameParameter(optimizer, i, p, n);
+          fill(f, "model." + n, optimizer.master(i), file);
           fill(f, "adam_m." + n, optimizer.firstMoment(i), file);
           fill(f, "adam_v." + n, optimizer.secondMoment(i), file);
+        } else {
+          fill(f, "model." + n, p, file); // rounded to nearest even into a bf16 parameter
         }
       }
       if (optimizer != null) {
+        optimizer.syncParametersFromMasters(); // bf16 parameter = RNE(master), as a step writes it
         optimizer.setStepCount(Long.parseLong(meta.getOrDefault("optimizer_step", "0")));
       }
       return meta;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void requireSameParameter(AdamW optimizer, int i, Tensor p, String name) {
+    if (i >= optimizer.size() || optimizer.parameter(i) != p) {
+      throw new IllegalArgumentException("checkpoint: the optimizer's parameter " + i + " is not the model's '" + name
+          + "' (the optimizer must be built over model.parameters(), in order)");
+    }
+  }
+
+  private static Tensor unscopedF32(Tensor p) {
+    try (Scope s = Scope.open()) {
+      return s.keep(p.to(DType.F32));
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
+import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,15 +17,29 @@ import java.util.Map;
 
 /**
  * {@code <run>/config.json}: what a later command needs to rebuild the model of a run (architecture
- * and tokenizer), plus the settings it was trained with, for the record.
+ * and tokenizer), the precision it trained in ("f32" or "bf16"; absent in runs older than the
+ * mixed-precision policy, which were f32), plus the settings it was trained with, for the record.
+ * Checkpoints hold f32 values whatever the precision, so any later command may load a run in
+ * either precision.
  */
 public record RunInfo(String phase, String preset, int nLayer, int nHead, int nEmbd, int vocabSize, int blockSize,
-    String tokenizer, Map<String, Object> settings) {
+    String tokenizer, String precision, Map<String, Object> settings) {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+  /** A run trained in f32. */
   public static RunInfo of(String phase, GptConfig cfg, String tokenizer, Map<String, Object> settings) {
+    return of(phase, cfg, tokenizer, Precision.F32, settings);
+  }
+
+  public static RunInfo of(String phase, GptConfig cfg, String tokenizer, Precision precision,
+      Map<String, Object> settings) {
     return new RunInfo(phase, cfg.name(), cfg.nLayer(), cfg.nHead(), cfg.nEmbd(), cfg.vocabSize(), cfg.blockSize(),
-        tokenizer, new LinkedHashMap<>(settings));
+        tokenizer, precision.toString(), new LinkedHashMap<>(settings));
+  }
+
+  /** The precision the run trained in (f32 for runs that predate the record). */
+  public Precision trainedPrecision() {
+    return precision == null ? Precision.F32 : Precision.parse(precision);
   }
 
   public GptConfig modelConfig() {
@@ -51,12 +66,24 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
     }
   }
 
-  /** The model of a run, with the weights of its latest checkpoint (or {@code checkpoint} when given). */
+  /**
+   * The model of a run, with the weights of its latest checkpoint (or {@code checkpoint} when given),
+   * in the device's default precision.
+   */
   public static Gpt loadModel(Path runDir, Path checkpoint, Device device) {
+    return loadModel(runDir, checkpoint, device, Precision.defaultFor(device));
+  }
+
+  /**
+   * The model of a run in {@code precision}: the checkpoint's f32 values are rounded (to nearest
+   * even) into a bf16 model. For generation and frozen reference models; training continues from
+   * the masters through {@link Checkpoints#load} with an optimizer.
+   */
+  public static Gpt loadModel(Path runDir, Path checkpoint, Device device, Precision precision) {
     RunInfo info = read(runDir);
     Path file = checkpoint != null ? checkpoint : new Checkpoints(runDir, 1).latest()
         .orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + runDir.resolve("checkpoints")));
-    Gpt model = new Gpt(info.modelConfig(), device, 0);
+    Gpt model = new Gpt(info.modelConfig(), device, precision, 0);
     try {
       Checkpoints.load(file, model, null);
       return model;

@@ -8,7 +8,9 @@ import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -110,25 +112,40 @@ public final class Trainer implements AutoCloseable {
         long t0 = System.nanoTime();
         float lr = cfg.lrAt(step);
         optimizer.setLearningRate(lr);
-        double lossSum = 0;
         long tokens = 0;
-        for (int micro = 0; micro < cfg.gradAccum(); micro++) {
-          try (Scope s = Scope.open()) {
-            MicroBatch mb = task.next();
-            // mean over micro-batches: each contributes 1/gradAccum of the gradient
-            Tensor scaled = cfg.gradAccum() == 1 ? mb.loss() : Ops.mulScalar(mb.loss(), 1f / cfg.gradAccum());
-            scaled.backward();
-            lossSum += mb.loss().item();
-            tokens += mb.tokens();
+        // Each micro-batch's loss stays on the device until the step's one read (with the norm):
+        // a CUDA step waits for the device once.
+        List<Tensor> losses = new ArrayList<>(cfg.gradAccum());
+        double loss, norm;
+        try {
+          for (int micro = 0; micro < cfg.gradAccum(); micro++) {
+            try (Scope s = Scope.open()) {
+              MicroBatch mb = task.next();
+              // mean over micro-batches: each contributes 1/gradAccum of the gradient
+              Tensor scaled = cfg.gradAccum() == 1 ? mb.loss() : Ops.mulScalar(mb.loss(), 1f / cfg.gradAccum());
+              scaled.backward();
+              losses.add(s.keep(Ops.detach(mb.loss())));
+              tokens += mb.tokens();
+            }
           }
+          try (Tensor normSq = GradClip.squaredNorm(model.parameters())) {
+            optimizer.step(normSq, cfg.gradClip());  // clipped on the device: no read of the norm first
+            Tensor[] toRead = losses.toArray(new Tensor[losses.size() + 1]);
+            toRead[losses.size()] = normSq;
+            float[] read = Tensor.items(toRead);  // [loss of each micro-batch..., squared norm]
+            double lossSum = 0;
+            for (int i = 0; i < read.length - 1; i++) {
+              lossSum += read[i];
+            }
+            loss = lossSum / cfg.gradAccum();
+            norm = Math.sqrt(read[read.length - 1]);
+          }
+        } finally {
+          losses.forEach(Tensor::close);
         }
-        double norm = GradClip.globalNorm(model.parameters());
-        float factor = cfg.gradClip() > 0 ? GradClip.clipFactor(norm, cfg.gradClip()) : 1f;
-        optimizer.step(factor);
         optimizer.zeroGrad();
         double seconds = (System.nanoTime() - t0) / 1e9;
         long done = step + 1;
-        double loss = lossSum / cfg.gradAccum();
         if (!Double.isFinite(loss)) {
           throw new IllegalStateException("loss became " + loss + " at step " + done
               + " (lower the learning rate, or check the data)");

@@ -162,6 +162,21 @@ class PretrainCliTest {
   }
 
   @Test
+  void precisionFlagIsRecordedAndAnUnknownOneIsAUsageError() throws IOException {
+    assertOneLineError(pretrainTiny(tmp.resolve("bad"), "--precision", "fp16"), "--precision fp16", "bf16", "f32");
+    Path runDir = tmp.resolve("bf16");
+    Run r = pretrainTiny(runDir, "--precision", "bf16");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("in bf16"), r.toString());
+    assertEquals("bf16", dev.triad.train.RunInfo.read(runDir).precision(), "config.json precision");
+    Run s = run("sample", "--run", runDir.toString(), "--device", "cpu", "--precision", "bf16", "--max-new-tokens", "4",
+        "--prompt", "A");
+    assertEquals(0, s.exit(), s.toString());
+    assertOneLineError(run("sample", "--run", runDir.toString(), "--device", "cpu", "--precision", "half"),
+        "--precision half");
+  }
+
+  @Test
   void unknownScheduleAndTokenizer() {
     assertOneLineError(pretrainTiny(tmp.resolve("a"), "--schedule", "linear"), "--schedule", "linear", "cosine", "wsd");
     assertOneLineError(pretrainTiny(tmp.resolve("b"), "--tokenizer", "bpe"), "unknown tokenizer 'bpe'");

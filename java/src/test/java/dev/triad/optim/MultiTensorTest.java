@@ -63,9 +63,17 @@ class MultiTensorTest {
 
   /** sum_squares_multi == per-tensor sum_squares in order, bit for bit; both near float64. */
   static void sumSquaresMatches(Device d) {
+    sumSquaresMatches(d, DType.F32);
+  }
+
+  /** As above over tensors of {@code dtype} (bf16: widened exactly, summed as the f32 kernel does). */
+  static void sumSquaresMatches(Device d, DType dtype) {
     Random rng = freshRandom();
     try (Scope s = Scope.open()) {
-      List<Tensor> xs = tensors(rng, d, 1.5f);
+      List<Tensor> xs = new ArrayList<>();
+      for (Tensor x : tensors(rng, d, 1.5f)) {
+        xs.add(dtype == DType.F32 ? x : x.to(dtype));
+      }
       Tensor single = Tensor.full(0.25f, DType.F32, d, 1);
       Tensor multi = Tensor.full(0.25f, DType.F32, d, 1);
       double ref = 0.25;
@@ -138,6 +146,7 @@ class MultiTensorTest {
   @Test
   void sumSquaresMultiIsBitIdenticalOnCpu() {
     sumSquaresMatches(Device.CPU);
+    sumSquaresMatches(Device.CPU, DType.BF16);
   }
 
   @Test

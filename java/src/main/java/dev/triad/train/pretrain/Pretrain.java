@@ -9,6 +9,7 @@ import dev.triad.io.GptExport;
 import dev.triad.io.HfGpt2Config;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
+import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
@@ -33,7 +34,19 @@ public final class Pretrain {
 
   /** Everything a pretraining run needs; {@link #defaults()} gives the embedded-corpus setup. */
   public record Options(Path runDir, Path dataDir, String tokenizer, String preset, Path initFromHf, Device device,
-      int batch, int seqLen, long totalBatchTokens, TrainConfig train, int evalBatches, boolean resume) {
+      int batch, int seqLen, long totalBatchTokens, TrainConfig train, int evalBatches, boolean resume,
+      Precision precision) {
+    /** In the device's default precision. */
+    public Options(Path runDir, Path dataDir, String tokenizer, String preset, Path initFromHf, Device device,
+        int batch, int seqLen, long totalBatchTokens, TrainConfig train, int evalBatches, boolean resume) {
+      this(runDir, dataDir, tokenizer, preset, initFromHf, device, batch, seqLen, totalBatchTokens, train, evalBatches,
+          resume, Precision.defaultFor(device));
+    }
+
+    public Options {
+      java.util.Objects.requireNonNull(precision, "precision");
+    }
+
     public static Options defaults(Path runDir) {
       TrainConfig t = new TrainConfig(500, 1, 1e-3f, 0.1f, 50, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f, 0.95f,
           1.0f, 100, 250, 250, 2, 1337);
@@ -89,14 +102,15 @@ public final class Pretrain {
     settings.put("total_batch_tokens", total);
     settings.put("device", o.device().toString());
     settings.put("train", train);
-    RunInfo.of("pretrain", cfg, tokenizer.name(), settings).write(o.runDir());
+    RunInfo.of("pretrain", cfg, tokenizer.name(), o.precision(), settings).write(o.runDir());
 
-    try (Gpt model = new Gpt(cfg, o.device(), train.seed())) {
+    try (Gpt model = new Gpt(cfg, o.device(), o.precision(), train.seed())) {
       if (hf != null && !o.resume()) {
         loadHf(model, o.initFromHf(), hf);
       }
-      System.out.printf("pretrain: %s (%d layers, %d heads, C=%d, vocab %d), %,d parameters, on %s%n", cfg.name(),
-          cfg.nLayer(), cfg.nHead(), cfg.nEmbd(), cfg.vocabSize(), model.parameterCount(), o.device());
+      System.out.printf("pretrain: %s (%d layers, %d heads, C=%d, vocab %d), %,d parameters, on %s in %s%n",
+          cfg.name(), cfg.nLayer(), cfg.nHead(), cfg.nEmbd(), cfg.vocabSize(), model.parameterCount(), o.device(),
+          o.precision());
       System.out.println("pretrain: run directory " + o.runDir().toAbsolutePath());
       TokenDataLoader trainLoader = TokenDataLoader.train(trainShards, o.batch(), o.seqLen(), train.seed());
       TokenDataLoader valLoader = valShards.isEmpty() ? null : TokenDataLoader.val(valShards, o.batch(), o.seqLen());

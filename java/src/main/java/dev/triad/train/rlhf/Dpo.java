@@ -11,6 +11,7 @@ import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
+import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
@@ -45,8 +46,17 @@ public final class Dpo {
    *     before and after ({@link PolicyEval}); 0 skips that evaluation
    */
   public record Options(Path runDir, Path baseRun, Device device, int batch, float beta, TrainConfig train,
-      boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data, int evalPrompts) {
+      boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data, int evalPrompts,
+      Precision precision) {
+    /** In the device's default precision. */
+    public Options(Path runDir, Path baseRun, Device device, int batch, float beta, TrainConfig train,
+        boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data, int evalPrompts) {
+      this(runDir, baseRun, device, batch, beta, train, resume, trainPairs, heldOutPairs, data, evalPrompts,
+          Precision.defaultFor(device));
+    }
+
     public Options {
+      java.util.Objects.requireNonNull(precision, "precision");
       if (evalPrompts < 0) {
         throw new IllegalArgumentException("dpo: eval prompts must be >= 0, got " + evalPrompts);
       }
@@ -123,7 +133,7 @@ public final class Dpo {
 
     // The policy starts as the SFT weights. Before any step (and before a resume restores the DPO
     // checkpoint into it) those weights are the frozen reference: the cache is computed from them.
-    Gpt model = RunInfo.loadModel(o.baseRun(), null, o.device());
+    Gpt model = RunInfo.loadModel(o.baseRun(), null, o.device(), o.precision());
     try (model) {
       long t0 = System.nanoTime();
       ReferenceLogProbs trainRef = ReferenceLogProbs.compute(model, train, o.batch());
@@ -132,7 +142,7 @@ public final class Dpo {
               + " reference log-probs cached in %.1f s; run directory %s%n", model.config.name(), o.baseRun(),
           model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
           o.runDir().toAbsolutePath());
-      RunInfo.of("dpo", model.config, tokenizer.name(), settings).write(o.runDir());
+      RunInfo.of("dpo", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
       List<Example> evalSet = evalPrompts(template, o.train().seed(), o.evalPrompts(), context);
       PolicyEval.Result policyBefore = o.resume() || evalSet.isEmpty() ? null
           : PolicyEval.evaluate(model, null, null, template, evalSet, EVAL_MAX_NEW_TOKENS, o.train().seed() + 1)
@@ -173,7 +183,7 @@ public final class Dpo {
       // the policy's own replies to held-out prompts, scored by the evaluation-only rule scorer
       PolicyEval.Result policyAfter = null;
       if (!evalSet.isEmpty()) {
-        try (Gpt reference = RunInfo.loadModel(o.baseRun(), null, o.device())) {
+        try (Gpt reference = RunInfo.loadModel(o.baseRun(), null, o.device(), o.precision())) {
           policyAfter = PolicyEval.evaluate(model, reference, null, template, evalSet, EVAL_MAX_NEW_TOKENS,
               o.train().seed() + 1);
         }

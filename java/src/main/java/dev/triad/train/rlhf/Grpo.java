@@ -10,6 +10,7 @@ import dev.triad.data.pref.PreferenceData;
 import dev.triad.data.pref.RuleScorer;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
+import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
@@ -51,8 +52,17 @@ public final class Grpo {
    * @param evalPrompts held-out prompts evaluated before/after (at most)
    */
   public record Options(Path runDir, Path policyRun, Path rewardRun, Device device, int prompts, int group,
-      int maxNewTokens, float beta, float clipEps, int evalPrompts, TrainConfig train, boolean resume) {
+      int maxNewTokens, float beta, float clipEps, int evalPrompts, TrainConfig train, boolean resume,
+      Precision precision) {
+    /** In the device's default precision. */
+    public Options(Path runDir, Path policyRun, Path rewardRun, Device device, int prompts, int group,
+        int maxNewTokens, float beta, float clipEps, int evalPrompts, TrainConfig train, boolean resume) {
+      this(runDir, policyRun, rewardRun, device, prompts, group, maxNewTokens, beta, clipEps, evalPrompts, train,
+          resume, Precision.defaultFor(device));
+    }
+
     public Options {
+      java.util.Objects.requireNonNull(precision, "precision");
       if (prompts < 1 || group < 2 || maxNewTokens < 1 || evalPrompts < 1) {
         throw new IllegalArgumentException("grpo: need --prompts >= 1, --group >= 2, max new tokens >= 1 and eval"
             + " prompts >= 1; got " + prompts + ", " + group + ", " + maxNewTokens + ", " + evalPrompts);
@@ -131,17 +141,17 @@ public final class Grpo {
     settings.put("loss", "clipped surrogate with group-normalised advantages + beta * k3 KL to the SFT reference");
     settings.put("train", o.train());
 
-    Gpt policy = RunInfo.loadModel(o.policyRun(), null, o.device());
+    Gpt policy = RunInfo.loadModel(o.policyRun(), null, o.device(), o.precision());
     Gpt reference = null;
     RewardModel rm = null;
     try {
-      reference = o.beta() > 0 ? RunInfo.loadModel(o.policyRun(), null, o.device()) : null;
-      rm = RewardTraining.loadModel(o.rewardRun(), null, o.device());
+      reference = o.beta() > 0 ? RunInfo.loadModel(o.policyRun(), null, o.device(), o.precision()) : null;
+      rm = RewardTraining.loadModel(o.rewardRun(), null, o.device(), o.precision());
       System.out.printf("grpo: %s from %s, %,d parameters, reward model %s, on %s; %d training and %d held-out"
               + " prompts%s; run directory %s%n", policy.config.name(), o.policyRun(), policy.parameterCount(),
           o.rewardRun(), o.device(), trainPrompts.size(), evalSet.size(),
           tooLong > 0 ? " (" + tooLong + " too long for the context left out)" : "", o.runDir().toAbsolutePath());
-      RunInfo.of(PHASE, policy.config, tokenizer.name(), settings).write(o.runDir());
+      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
 
       int pad = template.bosToken();
       PolicyEval.Result before = null;
@@ -157,7 +167,7 @@ public final class Grpo {
       try (Trainer trainer = new Trainer(policy, task, o.train(), o.runDir(), 6.0 * policy.parameterCount(), 0)) {
         r = trainer.run(o.resume());
       }
-      Gpt klRef = reference != null ? reference : RunInfo.loadModel(o.policyRun(), null, o.device());
+      Gpt klRef = reference != null ? reference : RunInfo.loadModel(o.policyRun(), null, o.device(), o.precision());
       PolicyEval.Result after;
       try {
         after = PolicyEval.evaluate(policy, klRef, rm, template, evalSet, o.maxNewTokens(), evalSeed);

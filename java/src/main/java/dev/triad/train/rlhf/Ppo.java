@@ -14,6 +14,7 @@ import dev.triad.io.AtomicFiles;
 import dev.triad.io.Safetensors;
 import dev.triad.io.SafetensorsFile;
 import dev.triad.nn.Gpt;
+import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.optim.AdamW;
 import dev.triad.optim.GradClip;
@@ -87,7 +88,7 @@ public final class Ppo {
       int miniBatch, int epochs, float lr, float beta, float targetKl, boolean adaptiveKl, double klHorizon,
       float clipEps, float valueClipEps, float vfCoef, float entCoef, double gamma, double lambda,
       int maxNewTokens, float gradClip, int evalPrompts, long seed, boolean resume, int checkpointEvery,
-      int keepCheckpoints) {
+      int keepCheckpoints, Precision precision) {
     /** Default checkpointing: every {@value #DEFAULT_CHECKPOINT_EVERY} steps, the newest 2 kept. */
     public static final int DEFAULT_CHECKPOINT_EVERY = 50;
 
@@ -98,6 +99,23 @@ public final class Ppo {
       this(runDir, policyRun, rewardRun, device, steps, batch, miniBatch, epochs, lr, beta, targetKl, adaptiveKl,
           klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip, evalPrompts, seed,
           resume, DEFAULT_CHECKPOINT_EVERY, 2);
+    }
+
+    /** In the device's default precision. */
+    public Options(Path runDir, Path policyRun, Path rewardRun, Device device, int steps, int batch, int miniBatch,
+        int epochs, float lr, float beta, float targetKl, boolean adaptiveKl, double klHorizon, float clipEps,
+        float valueClipEps, float vfCoef, float entCoef, double gamma, double lambda, int maxNewTokens,
+        float gradClip, int evalPrompts, long seed, boolean resume, int checkpointEvery, int keepCheckpoints) {
+      this(runDir, policyRun, rewardRun, device, steps, batch, miniBatch, epochs, lr, beta, targetKl, adaptiveKl,
+          klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip, evalPrompts, seed,
+          resume, checkpointEvery, keepCheckpoints, Precision.defaultFor(device));
+    }
+
+    /** These options in {@code precision}. */
+    public Options withPrecision(Precision precision) {
+      return new Options(runDir, policyRun, rewardRun, device, steps, batch, miniBatch, epochs, lr, beta, targetKl,
+          adaptiveKl, klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip,
+          evalPrompts, seed, resume, checkpointEvery, keepCheckpoints, precision);
     }
 
     public Options {
@@ -117,6 +135,7 @@ public final class Ppo {
       check(evalPrompts >= 1, "eval prompts must be >= 1, got " + evalPrompts);
       check(checkpointEvery >= 1, "checkpoint interval must be >= 1, got " + checkpointEvery);
       check(keepCheckpoints >= 1, "checkpoints kept must be >= 1, got " + keepCheckpoints);
+      check(precision != null, "precision must be given");
     }
 
     /** Defaults for everything but the runs. */
@@ -193,16 +212,16 @@ public final class Ppo {
     settings.put("rl_prompts", trainSet.size());
     settings.put("eval_prompts", evalSet.size());
 
-    Gpt policy = RunInfo.loadModel(o.policyRun(), null, o.device());
+    Gpt policy = RunInfo.loadModel(o.policyRun(), null, o.device(), o.precision());
     try (policy;
-         Gpt reference = RunInfo.loadModel(o.policyRun(), null, o.device());
-         RewardModel critic = RewardTraining.loadModel(o.rewardRun(), null, o.device());
-         RewardModel rm = RewardTraining.loadModel(o.rewardRun(), null, o.device())) {
+         Gpt reference = RunInfo.loadModel(o.policyRun(), null, o.device(), o.precision());
+         RewardModel critic = RewardTraining.loadModel(o.rewardRun(), null, o.device(), o.precision());
+         RewardModel rm = RewardTraining.loadModel(o.rewardRun(), null, o.device(), o.precision())) {
       if (rm.backbone.config.vocabSize() != policy.config.vocabSize()) {
         throw new IllegalArgumentException("ppo: the reward run " + o.rewardRun() + " has a vocabulary of "
             + rm.backbone.config.vocabSize() + " tokens, the policy " + policy.config.vocabSize());
       }
-      RunInfo.of(PHASE, policy.config, tokenizer.name(), settings).write(o.runDir());
+      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
       System.out.printf("ppo: policy %s from %s (%,d parameters), critic and reward model from %s, on %s; %d RL"
               + " prompts, %d held out; run directory %s%n", policy.config.name(), o.policyRun(),
           policy.parameterCount(), o.rewardRun(), o.device(), trainSet.size(), evalSet.size(),
@@ -315,8 +334,8 @@ public final class Ppo {
 
   private static void putModel(Map<String, Tensor> out, String prefix, Map<String, Tensor> params, AdamW opt) {
     List<String> names = new ArrayList<>(params.keySet());
-    for (String n : names) {
-      out.put(prefix + "model." + n, params.get(n));
+    for (int i = 0; i < names.size(); i++) {
+      out.put(prefix + "model." + names.get(i), opt.master(i)); // f32 masters: precision-independent
     }
     for (int i = 0; i < names.size(); i++) {
       out.put(prefix + "adam_m." + names.get(i), opt.firstMoment(i));
@@ -336,13 +355,14 @@ public final class Ppo {
       List<String> names = new ArrayList<>(critic.namedParameters().keySet());
       for (int i = 0; i < names.size(); i++) {
         String n = names.get(i);
-        fill(f, CRITIC + "model." + n, critic.namedParameters().get(n), file);
+        fill(f, CRITIC + "model." + n, criticOpt.master(i), file);
         fill(f, CRITIC + "adam_m." + n, criticOpt.firstMoment(i), file);
         fill(f, CRITIC + "adam_v." + n, criticOpt.secondMoment(i), file);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
     }
+    criticOpt.syncParametersFromMasters();
     criticOpt.setStepCount(Long.parseLong(meta.get("critic_optimizer_step")));
     return meta;
   }

@@ -1,5 +1,6 @@
 package dev.triad.train.rlhf;
 
+import dev.triad.tensor.DType;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Tensor;
 
@@ -77,13 +78,13 @@ public final class PpoLosses {
    */
   public static Tensor entropy(Tensor logits, Tensor mask, long vocabReal) {
     long vp = logits.size(-1);
-    Tensor x = logits;
+    Tensor x = Ops.cast(logits, DType.F32); // softmax statistics in f32, whatever the model's precision
     if (vocabReal < vp) {
       float[] pad = new float[(int) vp];
       for (int j = (int) vocabReal; j < vp; j++) {
         pad[j] = -1e4f;
       }
-      x = Ops.add(logits, Tensor.of(pad, logits.device(), vp));
+      x = Ops.add(x, Tensor.of(pad, logits.device(), vp));
     }
     Tensor lsm = Ops.logSoftmax(x);
     Tensor plogp = Ops.sum(Ops.mul(Ops.exp(lsm), lsm), lsm.rank() - 1); // [B,T]

@@ -10,6 +10,7 @@ import dev.triad.data.pref.PreferenceDataset;
 import dev.triad.data.pref.PreferencePair;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
+import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
@@ -48,7 +49,17 @@ public final class RewardTraining {
    * @param margin the Bradley–Terry margin (0: plain)
    */
   public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, float margin,
-      TrainConfig train, boolean resume) {
+      TrainConfig train, boolean resume, Precision precision) {
+    /** In the device's default precision. */
+    public Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, float margin,
+        TrainConfig train, boolean resume) {
+      this(runDir, baseRun, dataFile, device, batch, seqLen, margin, train, resume, Precision.defaultFor(device));
+    }
+
+    public Options {
+      java.util.Objects.requireNonNull(precision, "precision");
+    }
+
     public static Options defaults(Path runDir, Path baseRun) {
       TrainConfig t = new TrainConfig(200, 1, 1e-4f, 0.1f, 10, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
           1.0f, 50, 0, 100, 2, 1337);
@@ -105,10 +116,10 @@ public final class RewardTraining {
     settings.put("loss", "bradley-terry: -log sigmoid(r_chosen - r_rejected - margin)");
     settings.put("train", o.train());
 
-    RewardModel model = new RewardModel(backbone(o.baseRun(), template, o.device()), o.train().seed(),
+    RewardModel model = new RewardModel(backbone(o.baseRun(), template, o.device(), o.precision()), o.train().seed(),
         RewardModel.HEAD_STD);
     try (model) {
-      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), settings).write(o.runDir());
+      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
       System.out.printf("reward: %s backbone from %s, %,d parameters, on %s; run directory %s%n",
           model.backbone.config.name(), o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
       RewardTask task = new RewardTask(model, train, heldOut, o.batch(), o.margin(), o.train().seed(),
@@ -135,8 +146,8 @@ public final class RewardTraining {
    * The backbone of an SFT run (vocabulary = the chat template's); a pretrained run (base
    * vocabulary) is grown by the template's special tokens, as SFT does.
    */
-  static Gpt backbone(Path baseRun, ChatTemplate template, Device device) {
-    Gpt loaded = RunInfo.loadModel(baseRun, null, device);
+  static Gpt backbone(Path baseRun, ChatTemplate template, Device device, Precision precision) {
+    Gpt loaded = RunInfo.loadModel(baseRun, null, device, precision);
     int v = loaded.config.vocabSize();
     if (v == template.vocabSize()) {
       return loaded;
@@ -154,15 +165,23 @@ public final class RewardTraining {
     }
   }
 
-  /** The reward model of a reward run, with its latest checkpoint (or {@code checkpoint} when given). */
+  /**
+   * The reward model of a reward run, with its latest checkpoint (or {@code checkpoint} when given),
+   * in the device's default precision.
+   */
   public static RewardModel loadModel(Path runDir, Path checkpoint, Device device) {
+    return loadModel(runDir, checkpoint, device, Precision.defaultFor(device));
+  }
+
+  /** The same in {@code precision} (the checkpoint's f32 values rounded into a bf16 model). */
+  public static RewardModel loadModel(Path runDir, Path checkpoint, Device device, Precision precision) {
     RunInfo info = RunInfo.read(runDir);
     if (!PHASE.equals(info.phase())) {
       throw new IllegalArgumentException(runDir + " is a '" + info.phase() + "' run, not a reward model run");
     }
     Path file = checkpoint != null ? checkpoint : new Checkpoints(runDir, 1).latest()
         .orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + runDir.resolve("checkpoints")));
-    RewardModel model = new RewardModel(new Gpt(info.modelConfig(), device, 0), 0, 0f);
+    RewardModel model = new RewardModel(new Gpt(info.modelConfig(), device, precision, 0), 0, 0f);
     try {
       Checkpoints.load(file, model, null);
       return model;

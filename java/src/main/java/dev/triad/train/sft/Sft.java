@@ -13,6 +13,7 @@ import dev.triad.data.instruct.InstructionData;
 import dev.triad.data.instruct.ReplyStyles;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
+import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
@@ -76,7 +77,18 @@ public final class Sft {
   }
 
   public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, boolean pack,
-      TrainConfig train, int evalPerFamily, boolean resume, boolean checkOnly) {
+      TrainConfig train, int evalPerFamily, boolean resume, boolean checkOnly, Precision precision) {
+    /** In the device's default precision. */
+    public Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, boolean pack,
+        TrainConfig train, int evalPerFamily, boolean resume, boolean checkOnly) {
+      this(runDir, baseRun, dataFile, device, batch, seqLen, pack, train, evalPerFamily, resume, checkOnly,
+          Precision.defaultFor(device));
+    }
+
+    public Options {
+      java.util.Objects.requireNonNull(precision, "precision");
+    }
+
     /**
      * 300 steps at peak lr 1e-4, a tenth of pretraining's peak: tuning should teach the chat format
      * and the trained skills without overwriting what pretraining stored. On the embedded data at 5e-4
@@ -145,7 +157,7 @@ public final class Sft {
     settings.put("train", o.train());
 
     HashSet<String> heldOut = new HashSet<>(data.heldOut());
-    Gpt pretrained = RunInfo.loadModel(o.baseRun(), null, o.device());
+    Gpt pretrained = RunInfo.loadModel(o.baseRun(), null, o.device(), o.precision());
     Gpt model;
     Map<String, TaskEval.Score> quizForm = Map.of();
     try {
@@ -159,7 +171,7 @@ public final class Sft {
     } finally {
       pretrained.close();
     }
-    RunInfo.of("sft", model.config, tokenizer.name(), settings).write(o.runDir());
+    RunInfo.of("sft", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
     try (model) {
       System.out.printf("sft: %s from %s, %,d parameters, on %s; run directory %s%n", model.config.name(),
           o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
