@@ -1,0 +1,385 @@
+#!/usr/bin/env bash
+# The GPU verification in ONE command (issue #13): run from the project root on the GPU machine,
+# with the packed staging carried (carry [".gpu.tar.xz"]; see bench/kernels/README.md):
+#   bash bench/gpu/verify.sh                       every phase, <= 8 minutes
+#   bash bench/gpu/verify.sh --phases tests,rerun  a subset (the probe always runs first)
+#   bash bench/gpu/verify.sh --dry-run             on a machine without a GPU: every phase's plumbing
+# Phases and their hard deadlines (seconds; each phase is killed at its deadline and keeps what it
+# recorded; the whole run also stops at VERIFY_TOTAL_S, default 465):
+#   probe 20      nvidia-smi, the carried JRE, ldd libtriad, `triad info`, torch; stops the run
+#                 (status "cuda unavailable", exit 3) when CUDA is unavailable
+#   tests 150     every gpu-tagged JUnit test in one JVM; skipped or aborted counts as failed
+#   rerun 60      each failed method again, one JVM each, TRIAD_CUDA_SYNC=1
+#   memcheck 65   compute-sanitizer memcheck (TRIAD_CUDA_NO_CACHE=1) over a named subset
+#   racecheck 55  compute-sanitizer racecheck over a named subset
+#   bench 120     CudaBench (every timed output checked) and PyTorch at the same shapes, one table
+# Override a deadline with VERIFY_LIMIT_<PHASE>=seconds. Output, in $OUT (default /tmp/triad-verify):
+# results.json (every figure and pass/fail), summary.txt (printed last), logs.tar.xz (all logs).
+# Exit: 0 all passed (dry run: plumbing sound), 1 something failed, 2 bad usage, 3 no CUDA.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+report="$here/verify_report.py"
+
+ALL=probe,tests,rerun,memcheck,racecheck,bench
+phases=$ALL
+dry=0
+internal=
+while (($#)); do
+  case $1 in
+    --internal) internal=$2; break ;;  # one phase's body, run by run_phase under its deadline
+    --phases) phases=${2:?--phases needs a list, e.g. tests,rerun}; shift ;;
+    --phases=*) phases=${1#--phases=} ;;
+    --dry-run) dry=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "verify.sh: unknown argument '$1' (known: --phases LIST, --dry-run)" >&2; exit 2 ;;
+  esac
+  shift
+done
+phases=${phases//sanitizers/memcheck,racecheck}
+for p in ${phases//,/ }; do
+  [[ ,$ALL, == *,$p,* ]] || { echo "verify.sh: unknown phase '$p' (known: $ALL, sanitizers)" >&2; exit 2; }
+done
+want() { [[ ,probe,$phases, == *,$1,* ]]; }
+
+out=${OUT:-/tmp/triad-verify}
+mkdir -p "$out"
+state=$(mktemp -d /tmp/triad-verify-state.XXXXXX)
+logs=$state/logs
+mkdir -p "$logs"
+G=${VERIFY_GPU_DIR:-$root/.gpu}
+T0=$(date +%s)
+TOTAL=${VERIFY_TOTAL_S:-465}
+RESERVE=12  # seconds kept for the report and the log archive
+declare -A LIMIT=([probe]=20 [tests]=150 [rerun]=60 [memcheck]=65 [racecheck]=55 [bench]=120)
+now() { date +%s; }
+log() { echo "[verify $(( $(now) - T0 ))s] $*" >&2; }
+
+# the packed staging (bench/kernels/pack_gpu.sh) unpacks here on first use
+if [[ ! -d $G && -f .gpu.tar.xz && -z ${VERIFY_GPU_DIR:-} ]]; then
+  log "unpacking .gpu.tar.xz"
+  timeout 60 tar -xJf .gpu.tar.xz || log "unpacking failed"
+fi
+
+json_str() { python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().strip()))'; }
+
+# record PHASE STATUS DETAIL [extra JSON fields]: the phase's line in results.json
+record() {
+  local ph=$1 st=$2 detail=$3 extra=${4:-}
+  local secs=${PH_SECS[$ph]:-0} lim=${PH_LIMIT[$ph]:-0}
+  printf '{"status": "%s", "seconds": %s, "limit": %s, "detail": %s%s}\n' "$st" "$secs" "$lim" \
+    "$(printf '%s' "$detail" | json_str)" "${extra:+, $extra}" > "$state/$ph.json"
+}
+declare -A PH_SECS PH_LIMIT PH_RC
+
+# run_phase PHASE: the phase body (this script again, --internal) under its hard deadline
+run_phase() {
+  local ph=$1 lim=${LIMIT[$1]} left
+  local var="VERIFY_LIMIT_${1^^}"
+  lim=${!var:-$lim}
+  left=$(( TOTAL - RESERVE - ($(now) - T0) ))
+  (( left < lim )) && lim=$left
+  PH_LIMIT[$ph]=$lim
+  if (( lim < 3 )); then
+    PH_SECS[$ph]=0; PH_RC[$ph]=124
+    log "$ph: no time left"
+    return 124
+  fi
+  log "$ph: start (limit ${lim}s)"
+  local t=$(now)
+  VERIFY_STATE=$state VERIFY_LOGS=$logs VERIFY_G=$G VERIFY_DRY=$dry VERIFY_PHASE_END=$(( t + lim )) \
+    timeout -k 3 "$lim" bash "$0" --internal "$ph" > "$logs/phase_$ph.txt" 2>&1
+  local rc=$?
+  PH_SECS[$ph]=$(( $(now) - t )); PH_RC[$ph]=$rc
+  log "$ph: rc $rc after ${PH_SECS[$ph]}s"
+  return $rc
+}
+
+deadline_note() { (( $1 == 124 || $1 == 137 )) && echo " (killed at its ${2}s deadline)"; }
+
+# ---------------------------------------------------------------- phase bodies (--internal)
+junit() {  # junit REPORT_DIR [launcher args]: the console launcher over the staged classes
+  local dir=$1; shift
+  mkdir -p "$dir"
+  bash "$VERIFY_G/junit.sh" --include-tag gpu --details-theme=ascii --disable-ansi-colors --reports-dir "$dir" "$@" \
+    > "$dir/console.txt" 2>&1
+}
+remaining() { echo $(( VERIFY_PHASE_END - $(date +%s) )); }
+
+# named subsets for the sanitizers: the kernels that index shared memory, tiles and rings
+MEMCHECK_SET=(
+  dev.triad.tensor.CudaParityTest#matmulEveryForm dev.triad.tensor.CudaParityTest#matmulEpilogues
+  dev.triad.tensor.CudaParityTest#attention dev.triad.tensor.CudaParityTest#attentionDecode
+  dev.triad.tensor.CudaParityTest#embedding dev.triad.tensor.CudaParityTest#layernorm
+  dev.triad.tensor.CudaParityTest#crossEntropy dev.triad.tensor.CudaParityTest#adamwAndSumSquares
+  dev.triad.tensor.CudaParityTest#sampleMatchesCpuExactly
+  dev.triad.tensor.CudaTilingTest#matmulManyKTilesEveryForm dev.triad.tensor.CudaTilingTest#attentionManyKeyTiles
+)
+RACECHECK_SET=(
+  dev.triad.tensor.CudaTilingTest#matmulManyKTilesEveryForm dev.triad.tensor.CudaTilingTest#attentionManyKeyTiles
+  dev.triad.tensor.CudaParityTest#attention dev.triad.tensor.CudaParityTest#layernorm
+  dev.triad.tensor.CudaParityTest#crossEntropy dev.triad.tensor.CudaParityTest#biasBackward
+  dev.triad.tensor.CudaParityTest#reductions
+)
+selectors() {
+  local m
+  for m in "$@"; do
+    printf -- '--include-methodname\n%s\n' "$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import verify_report as v; print(v.method_regex(sys.argv[2]))' "$here" "$m")"
+  done
+}
+
+phase_probe() {
+  local L=$VERIFY_LOGS
+  { echo "date: $(date -u +%FT%TZ)"; uname -a; nproc; } > "$L/host.txt" 2>&1
+  (timeout 15 python3 -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' \
+    > "$L/torch_probe.txt" 2>&1 &)
+  timeout 8 nvidia-smi > "$L/nvidia-smi.txt" 2>&1
+  timeout 5 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv,noheader \
+    > "$L/gpu.txt" 2>&1
+  timeout 10 "$VERIFY_G/jre/bin/java" -version > "$L/java.txt" 2>&1
+  local lib
+  lib=$(find "$VERIFY_G/classes" -name libtriad.so 2>/dev/null | head -1)
+  { echo "libtriad: ${lib:-missing}"; [[ -n $lib ]] && ldd "$lib"; } > "$L/ldd.txt" 2>&1
+  timeout 12 bash "$VERIFY_G/java.sh" dev.triad.cli.Main info > "$L/triad_info.txt" 2>&1
+  { command -v compute-sanitizer && timeout 5 compute-sanitizer --version; } > "$L/sanitizer_version.txt" 2>&1
+  local w=0
+  while [[ ! -s $L/torch_probe.txt ]] && (( w < 10 && $(remaining) > 2 )); do sleep 1; w=$((w + 1)); done
+  python3 - "$L" "$VERIFY_STATE" <<'EOF'
+import json, os, re, sys
+L, S = sys.argv[1], sys.argv[2]
+def read(n):
+    try:
+        return open(os.path.join(L, n), errors="replace").read().strip()
+    except OSError:
+        return ""
+gpu = read("gpu.txt").splitlines()
+info = read("triad_info.txt")
+m = re.search(r"^cuda\s+(.*)$", info, re.M)
+cuda_line = m.group(1) if m else ""
+ldd = read("ldd.txt")
+# OpenBLAS and its Fortran runtime come from the JavaCPP jar at load time: not a missing library
+missing = [l.split()[0] for l in ldd.splitlines() if "not found" in l and not re.search(r"openblas|gfortran", l)]
+jv = re.search(r'version "([^"]+)"', read("java.txt"))
+available = cuda_line.startswith("available")
+fields = {
+    "gpu": gpu[0].split(",")[0].strip() if gpu and "," in gpu[0] else "none (nvidia-smi: " + (gpu[0][:80] if gpu else "no output") + ")",
+    "driver": gpu[0].split(",")[1].strip() if gpu and "," in gpu[0] else None,
+    "gpu_line": gpu[0] if gpu else "",
+    "java": jv.group(1) if jv else "missing: " + read("java.txt")[:80],
+    "libtriad_missing_libs": missing,
+    "triad_info": info[-600:],
+    "cuda_available": available,
+    "cuda_cause": "" if available else (cuda_line or "triad info did not run: " + info[-200:]),
+    "torch": (read("torch_probe.txt").splitlines() or ["no answer"])[-1][-120:],
+    "compute_sanitizer": read("sanitizer_version.txt").splitlines()[-1:] or ["missing"],
+}
+ok = available and jv is not None and not missing
+detail = f"{fields['gpu']}; java {fields['java']}; cuda " + ("available" if available else "UNAVAILABLE")
+if missing:
+    detail += "; libtriad misses " + ", ".join(missing)
+fields["status"] = "pass" if ok else ("unavailable" if not available else "fail")
+fields["detail"] = detail
+json.dump(fields, open(os.path.join(S, "probe.fields.json"), "w"))
+EOF
+}
+
+phase_tests() {
+  junit "$VERIFY_LOGS/tests"
+}
+
+phase_rerun() {
+  local i=0 m max=${VERIFY_MAX_RERUNS:-1000}
+  (( VERIFY_DRY )) && max=${VERIFY_MAX_RERUNS:-2}
+  : > "$VERIFY_STATE/rerun.list"
+  python3 -c 'import json,sys; [print(m) for m in json.load(open(sys.argv[1])).get("junit", {}).get("failed_methods", [])]' \
+    "$VERIFY_STATE/tests.json" 2>/dev/null > "$VERIFY_STATE/rerun.todo" || true
+  while read -r m; do
+    (( i >= max )) && break
+    (( $(remaining) < 6 )) && break
+    local sel
+    mapfile -t sel < <(selectors "$m")
+    echo "$i $m" >> "$VERIFY_STATE/rerun.list"
+    TRIAD_CUDA_SYNC=1 timeout -k 2 $(( $(remaining) - 2 )) junit "$VERIFY_LOGS/rerun/$i" "${sel[@]}"
+    i=$((i + 1))
+  done < "$VERIFY_STATE/rerun.todo"
+}
+
+sanitize() {  # sanitize TOOL ENV... -- METHODS...
+  local tool=$1; shift
+  local envs=()
+  while [[ $1 != -- ]]; do envs+=("$1"); shift; done
+  shift
+  local sel dir=$VERIFY_LOGS/$tool
+  mapfile -t sel < <(selectors "$@")
+  mkdir -p "$dir"
+  if command -v compute-sanitizer > /dev/null; then
+    env "${envs[@]}" compute-sanitizer --tool "$tool" --error-exitcode 99 --target-processes all \
+      --log-file "$dir/sanitizer.%p.txt" bash "$VERIFY_G/junit.sh" --include-tag gpu --details-theme=ascii \
+      --disable-ansi-colors --reports-dir "$dir" "${sel[@]}" > "$dir/console.txt" 2>&1
+    echo $? > "$dir/rc"
+  elif (( VERIFY_DRY )); then
+    # no sanitizer here: the same selection without it, and a made-up log for the parser
+    env "${envs[@]}" junit "$dir" "${sel[@]}"
+    echo "========= COMPUTE-SANITIZER (dry run: not installed)" > "$dir/sanitizer.dry.txt"
+    echo "========= ERROR SUMMARY: 0 errors" >> "$dir/sanitizer.dry.txt"
+    echo 0 > "$dir/rc"
+  else
+    echo "compute-sanitizer not found" > "$dir/missing"
+  fi
+}
+phase_memcheck() { sanitize memcheck TRIAD_CUDA_NO_CACHE=1 -- "${MEMCHECK_SET[@]}"; }
+phase_racecheck() { sanitize racecheck TRIAD_CUDA_SYNC=1 -- "${RACECHECK_SET[@]}"; }
+
+phase_bench() {
+  local L=$VERIFY_LOGS/bench
+  mkdir -p "$L"
+  # Triad first, then PyTorch, never together (they would share the GPU); Triad gets what
+  # PyTorch does not need (~45 s: torch start, GEMMs, attention, AdamW, 13 GPT-2 steps)
+  local tl=$(( $(remaining) - 48 ))
+  (( tl < 10 )) && tl=10
+  timeout -k 3 "$tl" bash "$VERIFY_G/java.sh" dev.triad.tensor.CudaBench --gemm 4096,8192 --attention all \
+    --adamw 134217728 --train-step bf16,f32 --train-steps 5 > "$L/triad_bench.txt" 2>&1
+  echo "exit $?" >> "$L/triad_bench.txt"
+  PYTHONUNBUFFERED=1 timeout -k 3 $(( $(remaining) - 2 )) python3 "$root/bench/kernels/torch_reference.py" \
+    --gemm 4096,8192 --attention all --adamw 134217728 --train-step --train-steps 10 > "$L/torch_bench.txt" 2>&1
+  echo "exit $?" >> "$L/torch_bench.txt"
+  if (( VERIFY_DRY )) && ! grep -q '^RESULT' "$L/torch_bench.txt"; then
+    # no GPU here: the table's plumbing on made-up figures (marked as such in results.json)
+    python3 "$report" fake-bench "$L/fake"
+  fi
+}
+
+if [[ -n $internal ]]; then
+  "phase_$internal"
+  exit $?
+fi
+
+# ---------------------------------------------------------------- the run
+{
+  echo "{\"date\": \"$(date -u +%FT%TZ)\", \"dry_run\": $( ((dry)) && echo true || echo false),"
+  echo " \"phases_requested\": \"$phases\", \"total_limit_s\": $TOTAL, \"host\": \"$(hostname)\"}"
+} > "$state/meta.json"
+
+if [[ ! -x $G/jre/bin/java || ! -f $G/junit.sh ]]; then
+  PH_SECS[probe]=0; PH_LIMIT[probe]=0
+  record probe fail "no staged .gpu/ (build, stage and pack: see bench/kernels/README.md)" '"cuda_available": null'
+  stop=1
+else
+  run_phase probe; rc=$?
+  if [[ -f $state/probe.fields.json ]]; then
+    python3 - "$state" "${PH_SECS[probe]}" "${PH_LIMIT[probe]}" "$rc" <<'EOF'
+import json, os, sys
+s, secs, lim, rc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+f = json.load(open(os.path.join(s, "probe.fields.json")))
+f.update(seconds=secs, limit=lim)
+if rc in (124, 137):
+    f["detail"] += f" (killed at its {lim}s deadline)"
+json.dump(f, open(os.path.join(s, "probe.json"), "w"))
+EOF
+  else
+    record probe fail "the probe recorded nothing (rc $rc)$(deadline_note "$rc" "${PH_LIMIT[probe]}")" '"cuda_available": false'
+  fi
+  cuda=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("cuda_available"))' "$state/probe.json")
+  stop=0
+  [[ $cuda == True ]] || stop=1
+  ((dry)) && stop=0
+fi
+
+for ph in tests rerun memcheck racecheck bench; do
+  if ! want "$ph"; then
+    continue
+  fi
+  if ((stop)); then
+    PH_SECS[$ph]=0; PH_LIMIT[$ph]=0
+    record "$ph" unavailable "not run: CUDA is unavailable (see probe)"
+    continue
+  fi
+  run_phase "$ph"; rc=$?
+  note=$(deadline_note "$rc" "${PH_LIMIT[$ph]}")
+  case $ph in
+    tests)
+      j=$(python3 "$report" junit "$logs/tests")
+      st=$(python3 -c 'import json,sys; print("pass" if json.loads(sys.argv[1])["pass"] else "fail")' "$j")
+      d=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(f"{j[\"passed\"]}/{j[\"total\"]} passed, {j[\"failed\"]} failed, {j[\"skipped\"]} skipped (= failed), from {j[\"source\"]}")' "$j")
+      record tests "$st" "$d$note" "\"junit\": $j"
+      ;;
+    rerun)
+      items=()
+      touch "$state/rerun.list" "$state/rerun.todo"
+      while read -r i m; do
+        r=$(python3 "$report" junit "$logs/rerun/$i")
+        items+=("$(python3 -c 'import json,sys; r=json.loads(sys.argv[2]); p=r["problems"]; print(json.dumps({"method": sys.argv[1], "status": "pass" if r["pass"] else "fail", "message": p[0]["message"] if p else ("ran nothing" if not r["total"] else "")}))' "$m" "$r")")
+      done < "$state/rerun.list"
+      n_todo=$(wc -l < "$state/rerun.todo"); n_done=${#items[@]}
+      list=$(IFS=,; echo "[${items[*]}]")
+      st=pass
+      (( n_done < n_todo )) && st=incomplete
+      (( n_todo == 0 )) && d="nothing to rerun" || d="$n_done of $n_todo failed methods rerun with TRIAD_CUDA_SYNC=1"
+      [[ $list == *'"fail"'* ]] && st=fail
+      record rerun "$st" "$d$note" "\"methods\": $list"
+      ;;
+    memcheck|racecheck)
+      dir=$logs/$ph
+      if [[ -f $dir/missing ]]; then
+        record "$ph" unavailable "compute-sanitizer not found$note"
+      else
+        j=$(python3 "$report" junit "$dir")
+        s=$(python3 "$report" sanitizer "$ph" "$dir"/sanitizer.*.txt)
+        src=$(cat "$dir/rc" 2>/dev/null || echo "$rc")
+        st=$(python3 - "$j" "$s" "$src" "$rc" <<'EOF'
+import json, sys
+j, s, src, rc = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+ok = j["pass"] and s["summaries"] > 0 and s["errors"] == 0 and s["hazards"] == 0 and src == 0 and rc == 0
+print("pass" if ok else "fail")
+EOF
+)
+        d=$(python3 -c 'import json,sys; j,s=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(f"{s[\"errors\"]} errors, {s[\"hazards\"]} hazards in {s[\"summaries\"]} summaries; tests {j[\"passed\"]}/{j[\"total\"]} passed; sanitizer exit {sys.argv[3]}")' "$j" "$s" "$src")
+        record "$ph" "$st" "$d$note" "\"junit\": $j, \"sanitizer\": $s, \"exit\": $src"
+      fi
+      ;;
+    bench)
+      L=$logs/bench
+      tfile=$L/triad_bench.txt; pfile=$L/torch_bench.txt; fake=false
+      if [[ -d $L/fake ]]; then tfile=$L/fake/triad_bench.txt; pfile=$L/fake/torch_bench.txt; fake=true; fi
+      j=$(python3 "$report" bench "$tfile" "$pfile")
+      st=$(python3 -c 'import json,sys; print("pass" if json.loads(sys.argv[1])["pass"] else "fail")' "$j")
+      d=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(f"{j[\"checks_total\"]-len(j[\"checks_failed\"])}/{j[\"checks_total\"]} output checks pass; targets missed: {len(j[\"targets_missed\"])}" + (" (made-up figures: dry run)" if sys.argv[2]=="true" else ""))' "$j" "$fake")
+      python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(json.dumps(j)[:-1] + ", \"fake\": " + sys.argv[2] + "}")' "$j" "$fake" > "$state/bench.tmp"
+      record bench "$st" "$d$note" "$(sed -e 's/^{//' -e 's/}$//' "$state/bench.tmp")"
+      ;;
+  esac
+done
+
+# every phase not requested still has its line, so results.json always has all six
+for ph in tests rerun memcheck racecheck bench; do
+  [[ -f $state/$ph.json ]] || { PH_SECS[$ph]=0; PH_LIMIT[$ph]=0; record "$ph" "not requested" "not in --phases"; }
+done
+
+# ---------------------------------------------------------------- results
+python3 "$report" report "$state" "$out" > /dev/null
+cp "$state"/*.json "$logs/" 2>/dev/null
+tar -C "$state" -cf - logs | xz -T0 -6 > "$out/logs.tar.xz"
+status=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$out/results.json")
+files=$(find "$out" -maxdepth 3 -type f | wc -l)
+elapsed=$(( $(now) - T0 ))
+rc=1
+case $status in
+  pass) rc=0 ;;
+  "cuda unavailable") rc=3 ;;
+  dry-run)
+    # the plumbing is sound when every requested phase left its record, ended within its
+    # deadline, the output folder holds <= 6 files and the whole run stayed within its limit
+    rc=0
+    for ph in probe ${phases//,/ }; do
+      python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["seconds"] <= r["limit"] + 5 else 1)' \
+        "$state/$ph.json" 2>/dev/null || { log "dry run: phase $ph has no record or overran"; rc=1; }
+    done
+    (( files <= 6 )) || { log "dry run: $files files in $out (limit 6)"; rc=1; }
+    (( elapsed <= TOTAL )) || { log "dry run: took ${elapsed}s (limit ${TOTAL}s)"; rc=1; }
+    ;;
+esac
+rm -rf "$state"
+echo "files in $out: $files; ${elapsed}s in all; exit $rc" >> "$out/summary.txt"
+cat "$out/summary.txt"
+exit $rc
