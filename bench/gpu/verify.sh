@@ -96,14 +96,12 @@ run_phase() {
   return $rc
 }
 
-deadline_note() { (( $1 == 124 || $1 == 137 )) && echo " (killed at its ${2}s deadline)"; }
-
 # ---------------------------------------------------------------- phase bodies (--internal)
-junit() {  # junit REPORT_DIR [launcher args]: the console launcher over the staged classes
-  local dir=$1; shift
+junit() {  # junit REPORT_DIR SECONDS [launcher args]: the console launcher over the staged classes
+  local dir=$1 secs=$2; shift 2
   mkdir -p "$dir"
-  bash "$VERIFY_G/junit.sh" --include-tag gpu --details-theme=ascii --disable-ansi-colors --reports-dir "$dir" "$@" \
-    > "$dir/console.txt" 2>&1
+  timeout -k 2 "$secs" bash "$VERIFY_G/junit.sh" --include-tag gpu --details-theme=ascii --disable-ansi-colors \
+    --reports-dir "$dir" "$@" > "$dir/console.txt" 2>&1
 }
 remaining() { echo $(( VERIFY_PHASE_END - $(date +%s) )); }
 
@@ -185,7 +183,7 @@ EOF
 }
 
 phase_tests() {
-  junit "$VERIFY_LOGS/tests"
+  junit "$VERIFY_LOGS/tests" $(( $(remaining) - 1 ))
 }
 
 phase_rerun() {
@@ -200,7 +198,7 @@ phase_rerun() {
     local sel
     mapfile -t sel < <(selectors "$m")
     echo "$i $m" >> "$VERIFY_STATE/rerun.list"
-    TRIAD_CUDA_SYNC=1 timeout -k 2 $(( $(remaining) - 2 )) junit "$VERIFY_LOGS/rerun/$i" "${sel[@]}"
+    TRIAD_CUDA_SYNC=1 junit "$VERIFY_LOGS/rerun/$i" $(( $(remaining) - 2 )) "${sel[@]}"
     i=$((i + 1))
   done < "$VERIFY_STATE/rerun.todo"
 }
@@ -213,6 +211,7 @@ sanitize() {  # sanitize TOOL ENV... -- METHODS...
   local sel dir=$VERIFY_LOGS/$tool
   mapfile -t sel < <(selectors "$@")
   mkdir -p "$dir"
+  printf '%s\n' "$@" > "$dir/selected.txt"
   if command -v compute-sanitizer > /dev/null; then
     env "${envs[@]}" compute-sanitizer --tool "$tool" --error-exitcode 99 --target-processes all \
       --log-file "$dir/sanitizer.%p.txt" bash "$VERIFY_G/junit.sh" --include-tag gpu --details-theme=ascii \
@@ -220,7 +219,8 @@ sanitize() {  # sanitize TOOL ENV... -- METHODS...
     echo $? > "$dir/rc"
   elif (( VERIFY_DRY )); then
     # no sanitizer here: the same selection without it, and a made-up log for the parser
-    env "${envs[@]}" junit "$dir" "${sel[@]}"
+    export "${envs[@]}"
+    junit "$dir" $(( $(remaining) - 1 )) "${sel[@]}"
     echo "========= COMPUTE-SANITIZER (dry run: not installed)" > "$dir/sanitizer.dry.txt"
     echo "========= ERROR SUMMARY: 0 errors" >> "$dir/sanitizer.dry.txt"
     echo 0 > "$dir/rc"
@@ -267,19 +267,8 @@ if [[ ! -x $G/jre/bin/java || ! -f $G/junit.sh ]]; then
   stop=1
 else
   run_phase probe; rc=$?
-  if [[ -f $state/probe.fields.json ]]; then
-    python3 - "$state" "${PH_SECS[probe]}" "${PH_LIMIT[probe]}" "$rc" <<'EOF'
-import json, os, sys
-s, secs, lim, rc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-f = json.load(open(os.path.join(s, "probe.fields.json")))
-f.update(seconds=secs, limit=lim)
-if rc in (124, 137):
-    f["detail"] += f" (killed at its {lim}s deadline)"
-json.dump(f, open(os.path.join(s, "probe.json"), "w"))
-EOF
-  else
-    record probe fail "the probe recorded nothing (rc $rc)$(deadline_note "$rc" "${PH_LIMIT[probe]}")" '"cuda_available": false'
-  fi
+  python3 "$report" collect probe "$state" "${PH_SECS[probe]}" "${PH_LIMIT[probe]}" "$rc" \
+    || record probe fail "collecting the probe's results failed (rc $rc)" '"cuda_available": false'
   cuda=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("cuda_available"))' "$state/probe.json")
   stop=0
   [[ $cuda == True ]] || stop=1
@@ -296,59 +285,8 @@ for ph in tests rerun memcheck racecheck bench; do
     continue
   fi
   run_phase "$ph"; rc=$?
-  note=$(deadline_note "$rc" "${PH_LIMIT[$ph]}")
-  case $ph in
-    tests)
-      j=$(python3 "$report" junit "$logs/tests")
-      st=$(python3 -c 'import json,sys; print("pass" if json.loads(sys.argv[1])["pass"] else "fail")' "$j")
-      d=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(f"{j[\"passed\"]}/{j[\"total\"]} passed, {j[\"failed\"]} failed, {j[\"skipped\"]} skipped (= failed), from {j[\"source\"]}")' "$j")
-      record tests "$st" "$d$note" "\"junit\": $j"
-      ;;
-    rerun)
-      items=()
-      touch "$state/rerun.list" "$state/rerun.todo"
-      while read -r i m; do
-        r=$(python3 "$report" junit "$logs/rerun/$i")
-        items+=("$(python3 -c 'import json,sys; r=json.loads(sys.argv[2]); p=r["problems"]; print(json.dumps({"method": sys.argv[1], "status": "pass" if r["pass"] else "fail", "message": p[0]["message"] if p else ("ran nothing" if not r["total"] else "")}))' "$m" "$r")")
-      done < "$state/rerun.list"
-      n_todo=$(wc -l < "$state/rerun.todo"); n_done=${#items[@]}
-      list=$(IFS=,; echo "[${items[*]}]")
-      st=pass
-      (( n_done < n_todo )) && st=incomplete
-      (( n_todo == 0 )) && d="nothing to rerun" || d="$n_done of $n_todo failed methods rerun with TRIAD_CUDA_SYNC=1"
-      [[ $list == *'"fail"'* ]] && st=fail
-      record rerun "$st" "$d$note" "\"methods\": $list"
-      ;;
-    memcheck|racecheck)
-      dir=$logs/$ph
-      if [[ -f $dir/missing ]]; then
-        record "$ph" unavailable "compute-sanitizer not found$note"
-      else
-        j=$(python3 "$report" junit "$dir")
-        s=$(python3 "$report" sanitizer "$ph" "$dir"/sanitizer.*.txt)
-        src=$(cat "$dir/rc" 2>/dev/null || echo "$rc")
-        st=$(python3 - "$j" "$s" "$src" "$rc" <<'EOF'
-import json, sys
-j, s, src, rc = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-ok = j["pass"] and s["summaries"] > 0 and s["errors"] == 0 and s["hazards"] == 0 and src == 0 and rc == 0
-print("pass" if ok else "fail")
-EOF
-)
-        d=$(python3 -c 'import json,sys; j,s=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(f"{s[\"errors\"]} errors, {s[\"hazards\"]} hazards in {s[\"summaries\"]} summaries; tests {j[\"passed\"]}/{j[\"total\"]} passed; sanitizer exit {sys.argv[3]}")' "$j" "$s" "$src")
-        record "$ph" "$st" "$d$note" "\"junit\": $j, \"sanitizer\": $s, \"exit\": $src"
-      fi
-      ;;
-    bench)
-      L=$logs/bench
-      tfile=$L/triad_bench.txt; pfile=$L/torch_bench.txt; fake=false
-      if [[ -d $L/fake ]]; then tfile=$L/fake/triad_bench.txt; pfile=$L/fake/torch_bench.txt; fake=true; fi
-      j=$(python3 "$report" bench "$tfile" "$pfile")
-      st=$(python3 -c 'import json,sys; print("pass" if json.loads(sys.argv[1])["pass"] else "fail")' "$j")
-      d=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(f"{j[\"checks_total\"]-len(j[\"checks_failed\"])}/{j[\"checks_total\"]} output checks pass; targets missed: {len(j[\"targets_missed\"])}" + (" (made-up figures: dry run)" if sys.argv[2]=="true" else ""))' "$j" "$fake")
-      python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(json.dumps(j)[:-1] + ", \"fake\": " + sys.argv[2] + "}")' "$j" "$fake" > "$state/bench.tmp"
-      record bench "$st" "$d$note" "$(sed -e 's/^{//' -e 's/}$//' "$state/bench.tmp")"
-      ;;
-  esac
+  python3 "$report" collect "$ph" "$state" "${PH_SECS[$ph]}" "${PH_LIMIT[$ph]}" "$rc" \
+    || record "$ph" fail "collecting the phase's results failed (rc $rc)"
 done
 
 # every phase not requested still has its line, so results.json always has all six
@@ -371,9 +309,10 @@ case $status in
     # the plumbing is sound when every requested phase left its record, ended within its
     # deadline, the output folder holds <= 6 files and the whole run stayed within its limit
     rc=0
+    # and the sanitizers' named tests all exist
     for ph in probe ${phases//,/ }; do
-      python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["seconds"] <= r["limit"] + 5 else 1)' \
-        "$state/$ph.json" 2>/dev/null || { log "dry run: phase $ph has no record or overran"; rc=1; }
+      python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["seconds"] <= r["limit"] + 5 and not r.get("unmatched") else 1)' \
+        "$state/$ph.json" 2>/dev/null || { log "dry run: phase $ph has no record, overran, or names unknown tests"; rc=1; }
     done
     (( files <= 6 )) || { log "dry run: $files files in $out (limit 6)"; rc=1; }
     (( elapsed <= TOTAL )) || { log "dry run: took ${elapsed}s (limit ${TOTAL}s)"; rc=1; }

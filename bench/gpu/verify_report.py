@@ -8,6 +8,7 @@ Subcommands (each prints JSON on stdout unless said otherwise):
   sanitizer TOOL LOG...     compute-sanitizer logs: error/hazard counts.
   bench TRIAD TORCH         CudaBench and torch_reference.py outputs: rows, checks, ratios, targets.
   report STATE OUT          results.json + summary.txt from the phases' JSON files in STATE.
+  collect PHASE STATE SECS LIMIT RC   STATE/PHASE.json from the logs the phase left in STATE/logs.
   fake-bench DIR            writes fake CudaBench/PyTorch outputs (dry run of the table plumbing).
   self-test                 every parser on made-up inputs; exit 0 when all agree.
 """
@@ -109,6 +110,7 @@ def parse_junit(dirs):
                       "message": c["message"]} for c in bad][:60],
         # a run is a pass only if it ran something and every test passed (skipped = failed)
         "pass": bool(cases) and not bad,
+        "cases": [{"method": c["method"], "status": c["status"]} for c in cases],
     }
 
 
@@ -255,8 +257,8 @@ def report(state, out):
         probs = phases.get(ph, {}).get("junit", {}).get("problems", [])
         if probs:
             lines.append("")
-            lines.append(f"{ph}: {len(probs)} not passed (first 15):")
-            lines += [f"  {p['status']:<8} {p['test']}  {p['message'][:110]}" for p in probs[:15]]
+            lines.append(f"{ph}: {len(probs)} not passed" + (" (first 10):" if len(probs) > 10 else ":"))
+            lines += [f"  {p['status']:<8} {p['test']}  {p['message'][:100]}" for p in probs[:10]]
     rr = phases.get("rerun", {}).get("methods", [])
     if rr:
         lines.append("")
@@ -280,6 +282,83 @@ def report(state, out):
     with open(os.path.join(out, "summary.txt"), "w") as f:
         f.write(summary)
     return summary
+
+
+# ---------------------------------------------------------------- one phase's record
+
+def collect(ph, state, secs, limit, rc):
+    """STATE/PH.json from what the phase left in STATE/logs (also after it was killed)."""
+    logs = os.path.join(state, "logs")
+    killed = rc in (124, 137)
+    note = f" (killed at its {limit}s deadline)" if killed else ""
+    rec = {"seconds": secs, "limit": limit, "exit": rc, "killed": killed}
+    if ph == "probe":
+        p = os.path.join(state, "probe.fields.json")
+        if os.path.exists(p):
+            with open(p) as f:
+                rec.update(json.load(f))
+            rec["detail"] += note
+        else:
+            rec.update(status="fail", cuda_available=False, detail=f"the probe recorded nothing (exit {rc}){note}")
+    elif ph == "tests":
+        j = parse_junit([os.path.join(logs, "tests")])
+        j.pop("cases", None)
+        rec.update(status="pass" if j["pass"] and not killed else "fail", junit=j,
+                   detail=f"{j['passed']}/{j['total']} passed, {j['failed']} failed, {j['skipped']} skipped (= failed), "
+                          f"from {j['source']}{note}")
+    elif ph == "rerun":
+        todo, done = [], []
+        for name, dest in (("rerun.todo", todo), ("rerun.list", done)):
+            p = os.path.join(state, name)
+            if os.path.exists(p):
+                with open(p) as f:
+                    dest += [ln.split() for ln in f if ln.strip()]
+        methods = []
+        for i, m in done:
+            r = parse_junit([os.path.join(logs, "rerun", i)])
+            msg = r["problems"][0]["message"] if r["problems"] else ("ran nothing" if not r["total"] else "")
+            methods.append({"method": m, "status": "pass" if r["pass"] else "fail", "message": msg,
+                            "junit": {k: r[k] for k in ("total", "passed", "failed", "skipped")}})
+        status = "fail" if any(x["status"] == "fail" for x in methods) else (
+            "incomplete" if len(done) < len(todo) else "pass")
+        rec.update(status=status, methods=methods,
+                   detail=(f"{len(done)} of {len(todo)} failed methods rerun with TRIAD_CUDA_SYNC=1" if todo else
+                           "nothing to rerun") + note)
+    elif ph in ("memcheck", "racecheck"):
+        d = os.path.join(logs, ph)
+        if os.path.exists(os.path.join(d, "missing")):
+            rec.update(status="unavailable", detail="compute-sanitizer not found" + note)
+        else:
+            j = parse_junit([d])
+            san = parse_sanitizer(ph, sorted(glob.glob(os.path.join(d, "sanitizer.*.txt"))))
+            try:
+                with open(os.path.join(d, "rc")) as f:
+                    src = int(f.read().strip())
+            except (OSError, ValueError):
+                src = rc
+            # a renamed test must not silently drop out of the named subset
+            sel_path = os.path.join(d, "selected.txt")
+            selected = open(sel_path).read().split() if os.path.exists(sel_path) else []
+            seen = {c["method"] for c in j.get("cases", [])}
+            unmatched = [m for m in selected if m not in seen]
+            ok = (not unmatched and j["pass"] and san["summaries"] > 0 and san["errors"] == 0 and san["hazards"] == 0 and src == 0
+                  and not killed)
+            j.pop("cases", None)
+            rec.update(status="pass" if ok else "fail", junit=j, sanitizer=san, sanitizer_exit=src, unmatched=unmatched,
+                       detail=(f"NAMED TESTS NOT FOUND: {', '.join(unmatched)}; " if unmatched else "") + f"{san['errors']} errors, {san['hazards']} hazards in {san['summaries']} summaries; "
+                              f"tests {j['passed']}/{j['total']} passed; sanitizer exit {src}{note}")
+    elif ph == "bench":
+        d = os.path.join(logs, "bench")
+        fake = os.path.isdir(os.path.join(d, "fake"))
+        src = os.path.join(d, "fake") if fake else d
+        b = bench_rows(os.path.join(src, "triad_bench.txt"), os.path.join(src, "torch_bench.txt"))
+        rec.update(b)
+        rec.update(status="pass" if b["pass"] and not killed else "fail", fake=fake,
+                   detail=f"{b['checks_total'] - len(b['checks_failed'])}/{b['checks_total']} output checks pass; "
+                          f"targets missed: {len(b['targets_missed'])}" + (" (made-up figures: dry run)" if fake else "")
+                          + note)
+    with open(os.path.join(state, ph + ".json"), "w") as f:
+        json.dump(rec, f)
 
 
 # ---------------------------------------------------------------- self-test
@@ -377,13 +456,17 @@ def main(argv):
         return 2
     cmd, args = argv[0], argv[1:]
     if cmd == "junit":
-        print(json.dumps(parse_junit(args)))
+        j = parse_junit(args)
+        j.pop("cases", None)
+        print(json.dumps(j))
     elif cmd == "sanitizer":
         print(json.dumps(parse_sanitizer(args[0], args[1:])))
     elif cmd == "bench":
         print(json.dumps(bench_rows(args[0], args[1] if len(args) > 1 else None)))
     elif cmd == "report":
         sys.stdout.write(report(args[0], args[1]))
+    elif cmd == "collect":
+        collect(args[0], args[1], int(args[2]), int(args[3]), int(args[4]))
     elif cmd == "fake-bench":
         fake_bench(args[0])
     elif cmd == "self-test":
