@@ -100,7 +100,7 @@ run_phase() {
 junit() {  # junit REPORT_DIR SECONDS [launcher args]: the console launcher over the staged classes
   local dir=$1 secs=$2; shift 2
   mkdir -p "$dir"
-  timeout -k 2 "$secs" bash "$VERIFY_G/junit.sh" --include-tag gpu --details-theme=ascii --disable-ansi-colors \
+  timeout -k 2 "$secs" bash "$VERIFY_G/junit.sh" --include-tag gpu --details=flat --disable-ansi-colors \
     --reports-dir "$dir" "$@" > "$dir/console.txt" 2>&1
 }
 remaining() { echo $(( VERIFY_PHASE_END - $(date +%s) )); }
@@ -120,11 +120,15 @@ RACECHECK_SET=(
   dev.triad.tensor.CudaParityTest#crossEntropy dev.triad.tensor.CudaParityTest#biasBackward
   dev.triad.tensor.CudaParityTest#reductions
 )
-selectors() {
-  local m
-  for m in "$@"; do
-    printf -- '--include-methodname\n%s\n' "$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import verify_report as v; print(v.method_regex(sys.argv[2]))' "$here" "$m")"
-  done
+selectors() {  # selectors CLASS#METHOD...: the launcher's --include-methodname options, one per line
+  python3 - "$here" "$@" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import verify_report as v
+for m in sys.argv[2:]:
+    print("--include-methodname")
+    print(v.method_regex(m))
+PY
 }
 
 phase_probe() {
@@ -214,7 +218,7 @@ sanitize() {  # sanitize TOOL ENV... -- METHODS...
   printf '%s\n' "$@" > "$dir/selected.txt"
   if command -v compute-sanitizer > /dev/null; then
     env "${envs[@]}" compute-sanitizer --tool "$tool" --error-exitcode 99 --target-processes all \
-      --log-file "$dir/sanitizer.%p.txt" bash "$VERIFY_G/junit.sh" --include-tag gpu --details-theme=ascii \
+      --log-file "$dir/sanitizer.%p.txt" bash "$VERIFY_G/junit.sh" --include-tag gpu --details=flat \
       --disable-ansi-colors --reports-dir "$dir" "${sel[@]}" > "$dir/console.txt" 2>&1
     echo $? > "$dir/rc"
   elif (( VERIFY_DRY )); then

@@ -3,7 +3,7 @@
 
 Subcommands (each prints JSON on stdout unless said otherwise):
   junit DIR...              JUnit legacy XML reports (--reports-dir) and, for runs killed before
-                            the XML was written, the console launcher's ascii tree (DIR/console.txt).
+                            the XML was written, the launcher's live output (--details=flat, DIR/console.txt).
                             Skipped and aborted tests count as failed (a GPU run must skip nothing).
   sanitizer TOOL LOG...     compute-sanitizer logs: error/hazard counts.
   bench TRIAD TORCH         CudaBench and torch_reference.py outputs: rows, checks, ratios, targets.
@@ -35,38 +35,58 @@ def method_regex(method):
     return re.escape(cls) + "#" + re.escape(name) + r"(\(.*\))?"
 
 
-_TREE = re.compile(r"^(?P<indent>[|' ]*)[+'`]-- (?P<name>.*?) \[(?P<st>OK|X|S|A)\](?P<msg>.*)$")
+_FLAT = re.compile(r"^(?P<ev>Started|Finished|Skipped):\s+(?P<name>.*?) \((?P<id>\[engine:.*\])\)\s*$")
 
 
-def parse_tree(text):
-    """Leaf results from the ascii tree (--details-theme=ascii): a fallback for killed runs.
-    Returns (passed, failed) lists of 'Class#method' (aborted/skipped leaves count as failed)."""
-    passed, failed = [], []
-    stack = []  # (depth, name)
-    lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln) for ln in text.splitlines()]
-    rows = []
-    for ln in lines:
-        m = _TREE.match(ln)
-        if m:
-            rows.append((len(m.group("indent")) // 2, m.group("name"), m.group("st")))
-    for i, (depth, name, st) in enumerate(rows):
-        stack = [s for s in stack if s[0] < depth] + [(depth, name)]
-        is_leaf = i + 1 == len(rows) or rows[i + 1][0] <= depth
-        if not is_leaf:
+def _flat_method(uid):
+    """`[engine:x]/[class:a.B]/[test-template:m(T)]/[test-template-invocation:#2]` -> (`a.B#m`, is_leaf)."""
+    parts = re.findall(r"\[([a-z-]+):([^\]]*)\]", uid)
+    cls = next((v for k, v in parts if k == "class"), None)
+    meth = next((v for k, v in parts if k in ("method", "test-template", "test-factory")), None)
+    leaf = parts[-1][0] in ("method", "test-template-invocation", "dynamic-test")
+    if cls is None or meth is None:
+        return None, False
+    return cls + "#" + meth.split("(")[0], leaf
+
+
+def parse_flat(text):
+    """Leaf results from the console launcher's live output (--details=flat): what a killed run
+    still shows. A leaf that started and never finished (killed or hung) counts as failed."""
+    results, messages = {}, {}
+    last = None
+    for ln in text.splitlines():
+        m = _FLAT.match(ln)
+        if not m:
+            if last and ln.strip().startswith("=> ") and results.get(last) == "passed":
+                results[last] = "failed"  # an exception line follows a failed or aborted leaf
+                messages[last] = ln.strip()[3:][:300]
             continue
-        # depth 0 engine, 1 class, 2 method, 3 invocation
-        names = [n for _, n in stack]
-        if len(names) < 3:
+        last = None
+        method, leaf = _flat_method(m.group("id"))
+        if not leaf:
             continue
-        method = names[1] + "#" + re.split(r"[(\[]", names[2], maxsplit=1)[0]
-        (passed if st == "OK" else failed).append(method)
-    return passed, failed
+        uid = m.group("id")
+        if m.group("ev") == "Started":
+            results[uid] = "running"
+        elif m.group("ev") == "Skipped":
+            results[uid] = "skipped"
+        else:
+            results[uid] = "passed"
+            last = uid
+    cases = []
+    for uid, st in results.items():
+        method, _ = _flat_method(uid)
+        msg = messages.get(uid, "")
+        if st == "running":
+            st, msg = "failed", "started, never finished (killed at the deadline or hung)"
+        cases.append({"method": method, "name": uid.split("/")[-1], "status": st, "message": msg})
+    return cases
 
 
 def parse_junit(dirs):
     cases = []
     found_xml = False
-    tree_passed, tree_failed = [], []
+    flat = []
     for d in dirs:
         xmls = sorted(glob.glob(os.path.join(d, "TEST-*.xml")))
         found_xml |= bool(xmls)
@@ -91,16 +111,13 @@ def parse_junit(dirs):
         console = os.path.join(d, "console.txt")
         if not xmls and os.path.exists(console):
             with open(console, errors="replace") as f:
-                p, fl = parse_tree(f.read())
-            tree_passed += p
-            tree_failed += fl
+                flat += parse_flat(f.read())
     if not found_xml:
-        cases = [{"method": m, "name": m, "status": "passed", "message": ""} for m in tree_passed]
-        cases += [{"method": m, "name": m, "status": "failed", "message": "from the console tree"} for m in tree_failed]
+        cases = flat
     bad = [c for c in cases if c["status"] != "passed"]
     failed_methods = sorted({c["method"] for c in bad})
     return {
-        "source": "xml" if found_xml else ("console-tree" if cases else "none"),
+        "source": "xml" if found_xml else ("console (run cut short)" if cases else "none"),
         "total": len(cases),
         "passed": len(cases) - len(bad),
         "failed": sum(c["status"] == "failed" for c in cases),
@@ -363,16 +380,17 @@ def collect(ph, state, secs, limit, rc):
 
 # ---------------------------------------------------------------- self-test
 
-TREE_SAMPLE = """.
-+-- JUnit Jupiter [OK]
-| +-- CudaTilingTest [OK]
-| | '-- matmulManyKTilesEveryForm(DType) [OK]
-| |   +-- [1] f32 [OK]
-| |   '-- [2] bf16 [X] relative error 0.3 > 0.01
-| '-- CudaParityTest [OK]
-|   +-- rngMatchesCpuExactly() [A] Assumption failed: CUDA is not available
-|   '-- availabilityAndLeakFreeBuffers() [OK]
-'-- JUnit Vintage [OK]
+FLAT_SAMPLE = """Started:     JUnit Jupiter ([engine:junit-jupiter])
+Started:     CudaTilingTest ([engine:junit-jupiter]/[class:dev.T])
+Started:     m(DType) ([engine:junit-jupiter]/[class:dev.T]/[test-template:m(dev.DType)])
+Started:     [1] f32 ([engine:junit-jupiter]/[class:dev.T]/[test-template:m(dev.DType)]/[test-template-invocation:#1])
+Finished:    [1] f32 ([engine:junit-jupiter]/[class:dev.T]/[test-template:m(dev.DType)]/[test-template-invocation:#1])
+Started:     [2] bf16 ([engine:junit-jupiter]/[class:dev.T]/[test-template:m(dev.DType)]/[test-template-invocation:#2])
+Finished:    [2] bf16 ([engine:junit-jupiter]/[class:dev.T]/[test-template:m(dev.DType)]/[test-template-invocation:#2])
+             => Exception: org.opentest4j.AssertionFailedError: relative error 0.3 > 0.01
+Started:     a() ([engine:junit-jupiter]/[class:dev.P]/[method:a()])
+Finished:    a() ([engine:junit-jupiter]/[class:dev.P]/[method:a()])
+Started:     hangs() ([engine:junit-jupiter]/[class:dev.P]/[method:hangs()])
 """
 
 XML_SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -410,12 +428,11 @@ def self_test():
         t = os.path.join(d, "tree")
         os.makedirs(t)
         with open(os.path.join(t, "console.txt"), "w") as f:
-            f.write(TREE_SAMPLE)
+            f.write(FLAT_SAMPLE)
         j = parse_junit([t])
-        expect("tree source", j["source"], "console-tree")
-        expect("tree counts", (j["total"], j["passed"], j["failed"]), (4, 2, 2))
-        expect("tree methods", j["failed_methods"],
-               ["CudaParityTest#rngMatchesCpuExactly", "CudaTilingTest#matmulManyKTilesEveryForm"])
+        expect("flat source", j["source"], "console (run cut short)")
+        expect("flat counts", (j["total"], j["passed"], j["failed"]), (4, 2, 2))
+        expect("flat methods", j["failed_methods"], ["dev.P#hangs", "dev.T#m"])
         expect("empty run fails", parse_junit([os.path.join(d, "none")])["pass"], False)
         rx = re.compile(method_regex("dev.triad.tensor.CudaParityTest#attention"))
         expect("regex param", bool(rx.fullmatch("dev.triad.tensor.CudaParityTest#attention(dev.triad.tensor.DType)")),
