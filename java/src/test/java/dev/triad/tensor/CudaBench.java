@@ -24,7 +24,7 @@ import java.util.Random;
  *
  * <p>Every timed output is checked against a reference, so a fast wrong kernel cannot look good:
  * {@code CHECK <key> PASS|FAIL <error> <detail>} follows each figure. GEMM: 256 sampled elements
- * (the last row and column included) against float64 dot products of the bf16 inputs, relative L2
+ * (the four corners included) against float64 dot products of the bf16 inputs, relative L2
  * error <= 1e-2. Attention: the last (batch, head) slice, forward output and lse and the backward
  * dqkv, against the CPU backend in f32 on the same bf16-rounded values (1e-2, lse 1e-4, dqkv 2e-2).
  * AdamW: before timing, one step on windows at the start, middle and end of the buffers against
@@ -109,12 +109,13 @@ public final class CudaBench {
   }
 
   /** Sampled elements of c = op(a) @ op(b) (square n) against float64 dots of the same values. */
-  static void checkGemm(String key, float[] c, float[] a, float[] b, int n, int ta, int tb) {
+  static boolean checkGemm(String key, float[] c, float[] a, float[] b, int n, int ta, int tb) {
     Random rng = new Random(n * 31L + ta * 2 + tb);
     double num = 0, den = 0;
     boolean finite = true;
     for (int s = 0; s < 256; s++) {
-      int i = s == 0 ? n - 1 : rng.nextInt(n), j = s == 1 ? n - 1 : rng.nextInt(n);
+      // the corners (edge tiles) first, then random elements
+      int i = s < 4 ? (s & 1) * (n - 1) : rng.nextInt(n), j = s < 4 ? (s >> 1) * (n - 1) : rng.nextInt(n);
       double want = 0;
       for (int k = 0; k < n; k++) {
         double av = ta == 0 ? a[i * n + k] : a[k * n + i];
@@ -126,7 +127,7 @@ public final class CudaBench {
       num += (got - want) * (got - want);
       den += want * want;
     }
-    verdict(key, finite ? Math.sqrt(num / den) : Double.NaN, 1e-2, "256 sampled elements vs float64");
+    return verdict(key, finite ? Math.sqrt(num / den) : Double.NaN, 1e-2, "256 sampled elements vs float64");
   }
 
   private static final List<String> failures = new ArrayList<>();
@@ -186,7 +187,7 @@ public final class CudaBench {
    * The last (batch, head) of a timed attention against the CPU backend (f32, on the same
    * bf16-rounded inputs; the CPU backward gets the GPU's own out and lse, as CudaParityTest does).
    */
-  static void checkAttention(String shape, int B, int H, int T, int D, float[] qkv, float[] out, float[] lse,
+  static boolean checkAttention(String shape, int B, int H, int T, int D, float[] qkv, float[] out, float[] lse,
       float[] dout, float[] dqkv) {
     int b = B - 1, h = H - 1;
     float[] sq = new float[T * 3 * D], so = new float[T * D], sl = new float[T], sd = new float[T * D];
@@ -213,7 +214,7 @@ public final class CudaBench {
       check(TriadNative.triad_attention_backward(cdq.buf(), Tensor.of(sd, (long) T * D).buf(), cq.buf(),
           Tensor.of(so, (long) T * D).buf(), Tensor.of(sl, T).buf(), null, 1, T, 1, D));
       boolean bwdOk = verdict("attn_bwd_" + shape, relErr(cdq.toFloatArray(), sdq), 2e-2, "dqkv, " + what);
-      verdict("attn_fwdbwd_" + shape, fwdOk && bwdOk ? 0 : Double.NaN, 0, "forward and backward checks");
+      return verdict("attn_fwdbwd_" + shape, fwdOk && bwdOk ? 0 : Double.NaN, 0, "forward and backward checks");
     }
   }
 
@@ -277,7 +278,7 @@ public final class CudaBench {
    * One AdamW step on the device (with the bf16 copy when copy16 is not null), and the same step
    * by the CPU backend on three windows of the state; compares param, m, v and the copy.
    */
-  private static void checkAdamw(String key, TriadNative.AdamWParams p, Tensor param, Tensor grad, Tensor m,
+  static boolean checkAdamw(String key, TriadNative.AdamWParams p, Tensor param, Tensor grad, Tensor m,
       Tensor v, Tensor copy16) {
     long n = param.numel();
     long[] offs = windows(n);
@@ -309,8 +310,9 @@ public final class CudaBench {
     }
     boolean ok = verdict(key, err, 1e-6, "param, m, v on 3 windows vs the CPU backend");
     if (copy16 != null && ok) {
-      verdict(key, copyErr, 1e-2, "the bf16 copy on 3 windows vs the CPU backend");
+      ok = verdict(key, copyErr, 1e-2, "the bf16 copy on 3 windows vs the CPU backend");
     }
+    return ok;
   }
 
   public static void main(String[] args) {
