@@ -99,6 +99,7 @@ run_phase() {
 # ---------------------------------------------------------------- phase bodies (--internal)
 junit() {  # junit REPORT_DIR SECONDS [launcher args]: the console launcher over the staged classes
   local dir=$1 secs=$2; shift 2
+  (( secs < 1 )) && secs=1
   mkdir -p "$dir"
   timeout -k 2 "$secs" bash "$VERIFY_G/junit.sh" --include-tag gpu --details=flat --disable-ansi-colors \
     --reports-dir "$dir" "$@" > "$dir/console.txt" 2>&1
@@ -131,6 +132,32 @@ for m in sys.argv[2:]:
 PY
 }
 
+# Runtime libraries libtriad (and the OpenBLAS that JavaCPP unpacks) need but a bare image may
+# lack: libgomp, libquadmath. PyTorch's wheels carry copies; link the first one found into
+# $VERIFY_STATE/libs and record that folder for LD_LIBRARY_PATH (every later phase uses it).
+link_missing_libs() {
+  local need=() lib dirs found
+  mapfile -t need < <(awk '/not found/ && !/openblas|gfortran/ {print $1}' "$1")
+  for lib in libgomp.so.1 libquadmath.so.0; do
+    ldconfig -p 2>/dev/null | grep -q "$lib" || need+=("$lib")
+  done
+  ((${#need[@]})) || return 0
+  dirs=$(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null)
+  mkdir -p "$VERIFY_STATE/libs"
+  for lib in $(printf '%s\n' "${need[@]}" | sort -u); do
+    found=$(find $dirs /usr/local/cuda*/lib64 /usr/lib /usr/lib64 -name "$lib" 2>/dev/null | head -1)
+    # PyTorch's wheels rename their copies (torch.libs/libgomp-<hash>.so.1)
+    [[ -n $found ]] || found=$(find $dirs -name "${lib%%.so*}-*.so*" 2>/dev/null | head -1)
+    if [[ -n $found ]]; then
+      ln -sf "$found" "$VERIFY_STATE/libs/$lib"
+      echo "linked $lib -> $found" >> "$VERIFY_LOGS/libs_linked.txt"
+    else
+      echo "missing $lib (not found in $dirs)" >> "$VERIFY_LOGS/libs_linked.txt"
+    fi
+  done
+  echo "$VERIFY_STATE/libs" > "$VERIFY_STATE/ld_path"
+}
+
 phase_probe() {
   local L=$VERIFY_LOGS
   { echo "date: $(date -u +%FT%TZ)"; uname -a; nproc; } > "$L/host.txt" 2>&1
@@ -143,6 +170,11 @@ phase_probe() {
   local lib
   lib=$(find "$VERIFY_G/classes" -name libtriad.so 2>/dev/null | head -1)
   { echo "libtriad: ${lib:-missing}"; [[ -n $lib ]] && ldd "$lib"; } > "$L/ldd.txt" 2>&1
+  link_missing_libs "$L/ldd.txt"
+  if [[ -s $VERIFY_STATE/ld_path ]]; then
+    export LD_LIBRARY_PATH=$(cat "$VERIFY_STATE/ld_path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    { echo "libtriad: $lib (LD_LIBRARY_PATH=$LD_LIBRARY_PATH)"; ldd "$lib"; } > "$L/ldd.txt" 2>&1
+  fi
   timeout 12 bash "$VERIFY_G/java.sh" dev.triad.cli.Main info > "$L/triad_info.txt" 2>&1
   { command -v compute-sanitizer && timeout 5 compute-sanitizer --version; } > "$L/sanitizer_version.txt" 2>&1
   local w=0
@@ -175,6 +207,7 @@ fields = {
     "cuda_cause": "" if available else (cuda_line or "triad info did not run: " + info[-200:]),
     "torch": (read("torch_probe.txt").splitlines() or ["no answer"])[-1][-120:],
     "compute_sanitizer": read("sanitizer_version.txt").splitlines()[-1:] or ["missing"],
+    "libs_linked": read("libs_linked.txt").splitlines(),
 }
 ok = available and jv is not None and not missing
 detail = f"{fields['gpu']}; java {fields['java']}; cuda " + ("available" if available else "UNAVAILABLE")
@@ -273,6 +306,7 @@ else
   run_phase probe; rc=$?
   python3 "$report" collect probe "$state" "${PH_SECS[probe]}" "${PH_LIMIT[probe]}" "$rc" \
     || record probe fail "collecting the probe's results failed (rc $rc)" '"cuda_available": false'
+  [[ -s $state/ld_path ]] && export LD_LIBRARY_PATH=$(cat "$state/ld_path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   cuda=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("cuda_available"))' "$state/probe.json")
   stop=0
   [[ $cuda == True ]] || stop=1
@@ -301,6 +335,8 @@ done
 # ---------------------------------------------------------------- results
 python3 "$report" report "$state" "$out" > /dev/null
 cp "$state"/*.json "$logs/" 2>/dev/null
+# a flood of sanitizer reports must not push the archive over the 16 MiB a returned file may have
+find "$logs" -type f -size +4M -exec truncate -s 4M {} \;
 tar -C "$state" -cf - logs | xz -T0 -6 > "$out/logs.tar.xz"
 status=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$out/results.json")
 files=$(find "$out" -maxdepth 3 -type f | wc -l)
