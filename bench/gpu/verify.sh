@@ -176,7 +176,7 @@ phase_probe() {
     { echo "libtriad: $lib (LD_LIBRARY_PATH=$LD_LIBRARY_PATH)"; ldd "$lib"; } > "$L/ldd.txt" 2>&1
   fi
   timeout 12 bash "$VERIFY_G/java.sh" dev.triad.cli.Main info > "$L/triad_info.txt" 2>&1
-  { command -v compute-sanitizer && timeout 5 compute-sanitizer --version; } > "$L/sanitizer_version.txt" 2>&1
+  { sanitizer_bin && timeout 5 "$(sanitizer_bin)" --version; } > "$L/sanitizer_version.txt" 2>&1
   local w=0
   while [[ ! -s $L/torch_probe.txt ]] && (( w < 10 && $(remaining) > 2 )); do sleep 1; w=$((w + 1)); done
   python3 - "$L" "$VERIFY_STATE" <<'EOF'
@@ -240,6 +240,10 @@ phase_rerun() {
   done < "$VERIFY_STATE/rerun.todo"
 }
 
+sanitizer_bin() {  # on PATH, else where the CUDA toolkit keeps it
+  command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1
+}
+
 sanitize() {  # sanitize TOOL ENV... -- METHODS...
   local tool=$1; shift
   local envs=()
@@ -249,8 +253,11 @@ sanitize() {  # sanitize TOOL ENV... -- METHODS...
   mapfile -t sel < <(selectors "$@")
   mkdir -p "$dir"
   printf '%s\n' "$@" > "$dir/selected.txt"
-  if command -v compute-sanitizer > /dev/null; then
-    env "${envs[@]}" compute-sanitizer --tool "$tool" --error-exitcode 99 --target-processes all \
+  local san
+  san=$(sanitizer_bin)
+  if [[ -n $san ]]; then
+    # its own deadline a little inside the phase's, so the sanitizer can still write its summary
+    timeout -k 3 $(( $(remaining) - 4 )) env "${envs[@]}" "$san" --tool "$tool" --error-exitcode 99 --target-processes all \
       --log-file "$dir/sanitizer.%p.txt" bash "$VERIFY_G/junit.sh" --include-tag gpu --details=flat \
       --disable-ansi-colors --reports-dir "$dir" "${sel[@]}" > "$dir/console.txt" 2>&1
     echo $? > "$dir/rc"
