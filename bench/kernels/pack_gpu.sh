@@ -3,12 +3,13 @@
 # travels to the GPU machine: the staged tree is ~90 MiB (a jlink'ed JRE with a 24 MiB libjvm.so,
 # the OpenBLAS jar, libtriad) but compresses to well under the device tool's 64 MiB carry limit.
 # Usage, from the project root:  bash ../shared/gpu/stage.sh java && bash bench/kernels/pack_gpu.sh
-# Then carry [".gpu.tar.xz"]; gpu_check.sh and run_gpu_bench.sh unpack it on the device.
+# Then carry [".gpu.tar.xz"]; bench/gpu/verify.sh (and run_gpu_bench.sh) unpack it on the device.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
 [[ -d .gpu ]] || { echo "pack_gpu.sh: no .gpu/; run ../shared/gpu/stage.sh java first" >&2; exit 2; }
-grep -qx '/.gpu.tar.xz' .git/info/exclude 2>/dev/null || echo '/.gpu.tar.xz' >> .git/info/exclude
+exclude=$(git rev-parse --git-path info/exclude)  # .git is a file in a worktree
+grep -qx '/.gpu.tar.xz' "$exclude" 2>/dev/null || echo '/.gpu.tar.xz' >> "$exclude"
 # stage.sh links its JRE with --compress=2 (zip inside the jimage), which xz cannot shrink further;
 # the same modules linked uncompressed xz to ~16 MiB instead of ~27. Done once (marker file).
 if [[ -x .gpu/jre/bin/java && ! -f .gpu/jre/.uncompressed ]]; then

@@ -118,17 +118,35 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--triad", help="CudaBench output to put side by side")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--gemm", help="comma-separated sizes (default 1024,2048,4096,8192; --quick 1024)")
+    ap.add_argument("--attention", choices=["small", "all"], help="small: B8 H12 T1024 D64 only")
+    ap.add_argument("--adamw", type=int, help="elements (default 2^27; --quick 2^24)")
+    ap.add_argument("--train-step", action="store_true", help="also the GPT-2 124M bf16 step (torch_gpt2_step.py)")
+    ap.add_argument("--train-steps", type=int, default=10)
     args = ap.parse_args()
     if not torch.cuda.is_available():
         print("torch sees no CUDA device", file=sys.stderr)
         sys.exit(2)
     torch.manual_seed(0)
-    for n in ([1024] if args.quick else [1024, 2048, 4096, 8192]):
+    sizes = [int(x) for x in args.gemm.split(",")] if args.gemm else ([1024] if args.quick else [1024, 2048, 4096, 8192])
+    for n in sizes:
         gemm(n)
     attention(8, 12, 1024, 64)
-    if not args.quick:
+    if (args.attention or ("small" if args.quick else "all")) == "all":
         attention(2, 16, 4096, 128)
-    adamw(1 << 24 if args.quick else 1 << 27)
+    adamw(args.adamw or (1 << 24 if args.quick else 1 << 27))
+    if args.train_step:
+        import os
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from torch_gpt2_step import train_step
+
+        def emit(line):
+            print(line, flush=True)
+            p = line.split()
+            if p[0] == "RESULT":
+                KEYS.append((p[1], float(p[2]), p[3], float(p[4])))
+
+        train_step(16, 1024, args.train_steps, emit=emit)
     if args.triad:
         table(args.triad)
 
