@@ -181,6 +181,14 @@ int triad_cuda_empty_cache(void) {
   });
 }
 
+int triad_cuda_set_gemm_sm80(int force_sm80) {
+#ifdef TRIAD_WITH_CUDA
+  return triad::cuda::set_gemm_sm80(force_sm80 != 0);
+#else
+  return 0;
+#endif
+}
+
 int triad_noop(int x) { return x + 1; }
 
 }  // extern "C"
