@@ -16,7 +16,7 @@ mode=${1:-tests}
 shift || true
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/gpu.txt" || true
 junit() { bash .gpu/junit.sh --include-tag gpu "$@"; }
-summary() { grep -E "tests (successful|failed|aborted|skipped)|MethodSource|=> |Exception|relative error" "$1" | head -80; }
+summary() { grep -E "tests (successful|failed|aborted|skipped)|MethodSource|=> |Exception|relative error|run the sm_" "$1" | head -80; }
 case $mode in
   tests)
     junit > "$out/junit_gpu.txt" 2>&1; echo "exit $?"
