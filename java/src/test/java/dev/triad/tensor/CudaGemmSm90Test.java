@@ -3,6 +3,7 @@ package dev.triad.tensor;
 import static dev.triad.TestUtil.freshRandom;
 import static dev.triad.TestUtil.randn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -34,10 +35,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * wrong batch entry gives errors of order rms(want) and fails both. Outputs are poisoned with NaN
  * first, so an unwritten element fails.
  *
- * <p>Tagged "gpu": skipped, with the reason, where CUDA is unavailable.
+ * <p>Tagged "gpu": skipped, with the reason, where CUDA is unavailable. {@code
+ * -Dtriad.parity.target=cpu} runs the same harness CPU-vs-CPU in f32 (checks the test's plumbing
+ * on a machine without a GPU).
  */
 @Tag("gpu")
 class CudaGemmSm90Test {
+  private static final Device TARGET =
+      "cpu".equals(System.getProperty("triad.parity.target")) ? Device.CPU : Device.CUDA;
+  private static final DType DT = TARGET == Device.CUDA ? DType.BF16 : DType.F32;
   /** batch, M, N, K. Tails: 130/200/328/136 rows or columns, K = 72, 520, 136, 24 (< one K tile). */
   private static final long[][] SHAPES = {
     {1, 256, 384, 768}, {2, 192, 264, 520}, {3, 130, 200, 72}, {1, 1024, 768, 3072},
@@ -80,7 +86,7 @@ class CudaGemmSm90Test {
 
   @BeforeEach
   void requireCuda() {
-    assumeTrue(Device.CUDA.isAvailable(), () -> "CUDA is not available: " + Device.CUDA.unavailabilityCause());
+    assumeTrue(TARGET.isAvailable(), () -> "CUDA is not available: " + Device.CUDA.unavailabilityCause());
   }
 
   @AfterEach
@@ -92,11 +98,40 @@ class CudaGemmSm90Test {
 
   @Test
   void reportsWhichKernelRuns() {
+    assumeTrue(TARGET == Device.CUDA, "CUDA only");
     int kernel = TriadNative.triad_cuda_set_gemm_sm80(0);
     System.out.println("CudaGemmSm90Test: TMA-aligned bf16 matmuls run the sm_" + kernel + " kernel");
     assertTrue(kernel == 90 || kernel == 80, "kernel " + kernel);
     assertEquals(80, TriadNative.triad_cuda_set_gemm_sm80(1), "forcing the sm_80 kernel");
     assertEquals(kernel, TriadNative.triad_cuda_set_gemm_sm80(0), "back to the default");
+  }
+
+  /** The tolerance passes a bf16 rounding of the exact result and rejects one lost K tile of 64. */
+  @Test
+  void toleranceRejectsALostKTile() {
+    Random rng = freshRandom();
+    int M = 64, N = 96, K = 520;
+    float[] a = randn(rng, M * K, 1.0 / Math.sqrt(K));
+    float[] b = randn(rng, K * N, 1.0);
+    float[] aLost = a.clone();
+    for (int m = 0; m < M; m++) {
+      Arrays.fill(aLost, m * K + 448, m * K + 512, 0.0f);  // K tile 7 of 9
+    }
+    try (Scope s = Scope.open()) {
+      Tensor want = cpuMatmul(a, b, M, N, K);
+      Tensor rounded = want.to(DType.BF16).to(DType.F32);
+      close("bf16-rounded", want, rounded);
+      Tensor lost = cpuMatmul(aLost, b, M, N, K);
+      AssertionError e = assertThrows(AssertionError.class, () -> close("lost K tile", want, lost));
+      assertTrue(e.getMessage().contains("out of tolerance"), e.getMessage());
+    }
+  }
+
+  private static Tensor cpuMatmul(float[] a, float[] b, int M, int N, int K) {
+    Tensor out = Tensor.full(Float.NaN, DType.F32, Device.CPU, (long) M * N);
+    Status.check(TriadNative.triad_matmul(out.buf(), Tensor.of(a, Device.CPU, (long) M * K).buf(),
+        Tensor.of(b, Device.CPU, (long) K * N).buf(), null, 1, M, N, K, 0, 0, 0));
+    return out;
   }
 
   @ParameterizedTest
@@ -116,9 +151,9 @@ class CudaGemmSm90Test {
   private static void compare(Layout l, Case c, long batch, long M, long N, long K, Random rng, String what) {
     long mn = batch * M * N;
     // a ~ N(0, 1/K) so that a@b ~ N(0, 1): GELU sees both of its regimes
-    Tensor a = bf16(randn(rng, Math.toIntExact(batch * M * K), 1.0 / Math.sqrt(K)), batch * M * K);
-    Tensor b = bf16(randn(rng, Math.toIntExact(batch * K * N), 1.0), batch * K * N);
-    Tensor bias = c.bias ? bf16(randn(rng, Math.toIntExact(N), 0.5), N) : null;
+    Tensor a = dev(randn(rng, Math.toIntExact(batch * M * K), 1.0 / Math.sqrt(K)), batch * M * K);
+    Tensor b = dev(randn(rng, Math.toIntExact(batch * K * N), 1.0), batch * K * N);
+    Tensor bias = c.bias ? dev(randn(rng, Math.toIntExact(N), 0.5), N) : null;
     float[] old = c.accumulate ? randn(rng, Math.toIntExact(mn), 1.0) : null;
     float[] preIn = c.epilogue == TriadNative.TRIAD_EPILOGUE_GELU_BACKWARD
         ? randn(rng, Math.toIntExact(mn), 1.5) : null;
@@ -127,15 +162,15 @@ class CudaGemmSm90Test {
     Tensor[] gpuPre = new Tensor[2];
     for (int run = 0; run < 2; run++) {
       TriadNative.triad_cuda_set_gemm_sm80(run);
-      gpu[run] = c.accumulate ? bf16(old, mn) : Tensor.full(Float.NaN, DType.BF16, Device.CUDA, mn);
-      gpuPre[run] = !c.pre ? null : preIn != null ? bf16(preIn, mn) : Tensor.full(Float.NaN, DType.BF16, Device.CUDA, mn);
+      gpu[run] = c.accumulate ? dev(old, mn) : Tensor.full(Float.NaN, DT, TARGET, mn);
+      gpuPre[run] = !c.pre ? null : preIn != null ? dev(preIn, mn) : Tensor.full(Float.NaN, DT, TARGET, mn);
       Status.check(TriadNative.triad_matmul_epilogue(gpu[run].buf(), buf(gpuPre[run]), a.buf(), b.buf(), buf(bias),
           batch, M, N, K, l.ta, l.tb, c.accumulate ? 1 : 0, c.epilogue));
     }
     TriadNative.triad_cuda_set_gemm_sm80(0);
 
-    Tensor cout = c.accumulate ? cpu(bf16(old, mn)) : Tensor.full(Float.NaN, DType.F32, Device.CPU, mn);
-    Tensor cpre = !c.pre ? null : preIn != null ? cpu(bf16(preIn, mn)) : Tensor.full(Float.NaN, DType.F32, Device.CPU, mn);
+    Tensor cout = c.accumulate ? cpu(dev(old, mn)) : Tensor.full(Float.NaN, DType.F32, Device.CPU, mn);
+    Tensor cpre = !c.pre ? null : preIn != null ? cpu(dev(preIn, mn)) : Tensor.full(Float.NaN, DType.F32, Device.CPU, mn);
     Status.check(TriadNative.triad_matmul_epilogue(cout.buf(), buf(cpre), cpu(a).buf(), cpu(b).buf(),
         bias == null ? null : cpu(bias).buf(), batch, M, N, K, l.ta, l.tb, c.accumulate ? 1 : 0, c.epilogue));
 
@@ -147,9 +182,14 @@ class CudaGemmSm90Test {
     }
   }
 
-  private static Tensor bf16(float[] v, long n) {
-    try (Tensor f = Tensor.of(v, Device.CUDA, n)) {
-      return f.to(DType.BF16);
+  /** A target tensor holding v rounded to the target dtype. */
+  private static Tensor dev(float[] v, long n) {
+    Tensor f = Tensor.of(v, TARGET, n);
+    if (DT == DType.F32) {
+      return f;
+    }
+    try (Tensor src = f) {
+      return src.to(DT);
     }
   }
 
