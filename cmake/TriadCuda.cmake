@@ -38,6 +38,10 @@ macro(triad_add_cuda_backend target)
       CUDA_ARCHITECTURES "${TRIAD_CUDA_ARCHITECTURES}"
       CUDA_RUNTIME_LIBRARY Static)
     target_compile_definitions(${target} PRIVATE TRIAD_WITH_CUDA=1)
+    # the host side of matmul_sm90.cu may pick the Hopper kernel only where its sm_90a code exists
+    if(TRIAD_CUDA_ARCHITECTURES MATCHES "90a")
+      target_compile_definitions(${target} PRIVATE TRIAD_CUDA_SM90A=1)
+    endif()
     # the API layer (host C++) includes no CUDA header; the kernels see nvtx3 and CCCL
     target_include_directories(${target} PRIVATE ${CUDAToolkit_INCLUDE_DIRS})
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:

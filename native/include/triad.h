@@ -75,6 +75,12 @@ int         triad_cuda_empty_cache(void);
  * misses), out[2] device work items queued (kernel launches, memsets, copies; a library sort
  * counts as one). out is int64_t[3]. Without CUDA: zeros and TRIAD_ERR_UNSUPPORTED. */
 int         triad_cuda_counters(int64_t* out);
+/* Test/debug switch for the bf16 GEMM on CUDA: force_sm80 = 1 routes every bf16 matmul to the
+ * sm_80 mma.sync kernel, 0 restores the default (the Hopper wgmma/TMA kernel on compute
+ * capability 9.0 for TMA-aligned operands, unless TRIAD_GEMM_SM80=1). Returns the kernel such
+ * calls take from now on: 90 or 80; 0 where CUDA is unavailable. Not for concurrent use with
+ * running matmuls on other threads (it changes which kernel they take). */
+int         triad_cuda_set_gemm_sm80(int force_sm80);
 /* Trivial call for measuring the cost of one JNI round trip. Returns x + 1. */
 int         triad_noop(int x);
 

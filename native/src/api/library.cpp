@@ -193,6 +193,14 @@ int triad_cuda_counters(int64_t* out) {
   });
 }
 
+int triad_cuda_set_gemm_sm80(int force_sm80) {
+#ifdef TRIAD_WITH_CUDA
+  return triad::cuda::set_gemm_sm80(force_sm80 != 0);
+#else
+  return 0;
+#endif
+}
+
 int triad_noop(int x) { return x + 1; }
 
 }  // extern "C"

@@ -31,6 +31,10 @@ struct Counters {
 };
 Counters counters();
 
+// matmul_sm90.cu: force = true routes every bf16 matmul to the sm_80 kernel (tests compare the
+// two); returns the kernel TMA-aligned bf16 matmuls now take: 90 or 80 (0: no usable device).
+int set_gemm_sm80(bool force);
+
 // Brackets one op: an NVTX range for its lifetime; finish() checks for a launch error and, when
 // TRIAD_CUDA_SYNC=1 is set, synchronizes so that asynchronous faults name the op that caused them.
 class OpScope {

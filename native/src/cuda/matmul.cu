@@ -1,77 +1,26 @@
 // Matmul with optional bias and fused epilogues, every transpose form, batched, any size.
-//   bf16: tensor cores via mma.sync m16n8k16 (sm_80+; the sm_90a build runs the same code —
-//         a wgmma/TMA path is future work), fp32 accumulation, 128x128x32 block tiles in a
-//         three-stage cp.async pipeline, fragments via ldmatrix (.trans for the transposed forms).
+//   bf16: on sm_90 devices (with sm_90a code in this build), TMA-aligned operands go to the
+//         warp-specialised wgmma + TMA kernel of matmul_sm90.cu unless TRIAD_GEMM_SM80=1; every
+//         other bf16 call runs the tensor-core kernel here: mma.sync m16n8k16 (sm_80+), fp32
+//         accumulation, 128x128x32 block tiles in a three-stage cp.async pipeline, fragments via
+//         ldmatrix (.trans for the transposed forms).
 //   f32:  a SIMT fp32 kernel (64x64x16 tiles, 4x4 outputs per thread): exact fp32, as the CPU.
-// Epilogue per element: v = acc + bias[n]; GELU: pre = v, v = gelu(v); GELU_BACKWARD:
-// v = acc * gelu'(pre); then out = v (or out += v with accumulate).
+// Epilogue per element (matmul_epilogue.cuh, shared by all kernels): v = acc + bias[n]; GELU:
+// pre = v, v = gelu(v); GELU_BACKWARD: v = v * gelu'(pre); then out = v (or out += v with
+// accumulate).
 #include "cuda/common.cuh"
-#include "cuda/gelu.cuh"
+#include "cuda/matmul_epilogue.cuh"
+#include "cuda/matmul_sm90.h"
 #include "cuda/mma.cuh"
 
 namespace triad::cuda {
 
 namespace {
 
-enum Epilogue { kNone = 0, kGelu = 1, kGeluBackward = 2 };
-
-template <class T>
-struct GemmArgs {
-  T* out;         // [batch, M, N]
-  T* pre;         // [batch, M, N] or NULL: GELU's pre-activation (written or read)
-  const T* a;     // [batch, M, K] or, trans_a, [batch, K, M]
-  const T* b;     // [batch, K, N] or, trans_b, [batch, N, K]
-  const T* bias;  // [N] or NULL
-  int64_t M, N, K;
-  bool accumulate;
-  int epilogue;
-};
-
-template <class T>
-__device__ __forceinline__ void epilogue_store(const GemmArgs<T>& p, int64_t bofs, int64_t m, int64_t n, float acc) {
-  if (m >= p.M || n >= p.N) return;
-  const int64_t idx = bofs + m * p.N + n;
-  float v = acc;
-  if (p.bias) v += ld(p.bias, n);
-  if (p.epilogue == kGelu) {
-    if (p.pre) st(p.pre, idx, v);
-    v = gelu_f(v);
-  } else if (p.epilogue == kGeluBackward) {
-    v *= gelu_grad_f(ld(p.pre, idx));
-  }
-  if (p.accumulate) v += ld(p.out, idx);
-  st(p.out, idx, v);
-}
-
-// Columns n, n+1 of row m: one 4-byte bf16x2 store when both exist and the pair is aligned.
-__device__ __forceinline__ void epilogue_pair(const GemmArgs<bf16>& p, int64_t bofs, int64_t m, int64_t n, float a0,
-                                              float a1) {
-  if (m >= p.M) return;
-  const int64_t idx = bofs + m * p.N + n;
-  if (n + 1 >= p.N || (idx & 1)) {
-    epilogue_store(p, bofs, m, n, a0);
-    epilogue_store(p, bofs, m, n + 1, a1);
-    return;
-  }
-  float v[2] = {a0, a1};
-#pragma unroll
-  for (int e = 0; e < 2; ++e) {
-    if (p.bias) v[e] += ld(p.bias, n + e);
-    if (p.epilogue == kGelu) {
-      if (p.pre) st(p.pre, idx + e, v[e]);
-      v[e] = gelu_f(v[e]);
-    } else if (p.epilogue == kGeluBackward) {
-      v[e] *= gelu_grad_f(ld(p.pre, idx + e));
-    }
-  }
-  __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(p.out + idx);
-  if (p.accumulate) {
-    const float2 old = __bfloat1622float2(*o);
-    v[0] += old.x;
-    v[1] += old.y;
-  }
-  *o = __floats2bfloat162_rn(v[0], v[1]);
-}
+using gemm::GemmArgs;
+using gemm::epilogue_pair;
+using gemm::epilogue_store;
+using gemm::kNone;
 
 // ---------------- bf16 tensor-core kernel ----------------
 constexpr int BM = 128, BN = 128, BK = 32, kThreads = 256, kPad = 8, kStages = 3;
@@ -307,6 +256,10 @@ void bias_backward_t(T* dbias, const T* g, int64_t M, int64_t N) {
 void matmul_epilogue(int dt, void* out, void* pre, const void* a, const void* b, const void* bias,
                      int64_t batch, int64_t M, int64_t N, int64_t K, bool trans_a, bool trans_b,
                      bool accumulate, int epilogue) {
+  if (dt == TRIAD_BF16 && gemm_sm90_applies(a, b, batch, M, N, K, trans_a, trans_b)) {
+    gemm_sm90(out, pre, a, b, bias, batch, M, N, K, trans_a, trans_b, accumulate, epilogue);
+    return;
+  }
   with_dtype(dt, [&](auto t) {
     using T = decltype(t);
     GemmArgs<T> p{P<T>(out), P<T>(pre), P<T>(a), P<T>(b), P<T>(bias), M, N, K, accumulate, epilogue};

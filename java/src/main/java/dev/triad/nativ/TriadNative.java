@@ -103,6 +103,7 @@ public final class TriadNative {
   public static native int triad_cuda_synchronize();
   public static native @Cast("int64_t") long triad_cuda_reserved_bytes();
   public static native int triad_cuda_empty_cache();
+  public static native int triad_cuda_set_gemm_sm80(int force_sm80);
 
   // ---- buffers ----
   public static native int triad_buffer_alloc(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);

@@ -118,11 +118,14 @@ class DTypeRuleAndFusedOpsTest {
     if (Device.CUDA.isAvailable()) {
       check(TriadNative.triad_cuda_synchronize());
       assertTrue(TriadNative.triad_cuda_reserved_bytes() >= Device.CUDA.liveBytes());
+      int gemm = TriadNative.triad_cuda_set_gemm_sm80(0);
+      assertTrue(gemm == 80 || gemm == 90, "bf16 GEMM kernel " + gemm);
       return;
     }
     String reason = Device.CUDA.unavailabilityCause();
     assertTrue(!reason.isEmpty(), "a reason is given");
     assertEquals(0, TriadNative.triad_cuda_reserved_bytes());
+    assertEquals(0, TriadNative.triad_cuda_set_gemm_sm80(0), "no GEMM kernel without CUDA");
     Device.CPU.synchronize();  // no-op
     expect(IllegalStateException.class, () -> Tensor.zeros(DType.F32, Device.CUDA, 4), "not available", reason);
     TriadNative.Buffer out = new TriadNative.Buffer();  // the native allocator says the same
