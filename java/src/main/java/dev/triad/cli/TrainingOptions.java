@@ -2,6 +2,7 @@ package dev.triad.cli;
 
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
+import dev.triad.train.StepProfile;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -32,6 +33,15 @@ final class TrainingOptions {
       description = "parameters and activations in bf16 (f32 master weights, statistics and losses) or all f32;"
           + " auto: bf16 on cuda, f32 on cpu (default: ${DEFAULT-VALUE})")
   String precision = "auto";
+
+  @Option(names = "--profile",
+      description = "print at the end each training step's time and, on cuda, its host syncs, cudaMalloc calls"
+          + " and kernel launches, with the steady-state mean (PPO's own loop is not profiled yet)")
+  void profile(boolean on) {
+    if (on) {
+      StepProfile.enable();
+    }
+  }
 
   TrainingOptions(String defaultOut, int defaultSteps, String defaultModel) {
     this.out = Path.of(defaultOut);

@@ -108,8 +108,12 @@ public final class Trainer implements AutoCloseable {
           metrics.log(rec);
         }
       }
+      StepProfile profile = StepProfile.enabled() ? new StepProfile(optimizer.device()) : null;
       for (long step = start; step < cfg.steps(); step++) {
         long t0 = System.nanoTime();
+        if (profile != null) {
+          profile.begin();
+        }
         float lr = cfg.lrAt(step);
         optimizer.setLearningRate(lr);
         long tokens = 0;
@@ -145,6 +149,9 @@ public final class Trainer implements AutoCloseable {
         }
         optimizer.zeroGrad();
         double seconds = (System.nanoTime() - t0) / 1e9;
+        if (profile != null) {
+          profile.end(seconds * 1e3);
+        }
         long done = step + 1;
         if (!Double.isFinite(loss)) {
           throw new IllegalStateException("loss became " + loss + " at step " + done
@@ -189,6 +196,9 @@ public final class Trainer implements AutoCloseable {
           Map<String, String> state = new LinkedHashMap<>(task.state());
           checkpoints.save(done, model, optimizer, state);
         }
+      }
+      if (profile != null) {
+        metrics.println(profile.report());
       }
     }
     return new Result(cfg.steps(), firstLoss, lastLoss, firstVal, lastVal,

@@ -177,6 +177,20 @@ class PretrainCliTest {
   }
 
   @Test
+  void profilePrintsEveryStepAndTheSteadyState() {
+    try {
+      Run r = run("pretrain", "--steps", "4", "--out", tmp.resolve("profiled").toString(), "--model", "tiny",
+          "--batch", "2", "--seq", "16", "--eval-every", "0", "--sample-every", "0", "--device", "cpu", "--profile");
+      assertEquals(0, r.exit(), r.toString());
+      assertTrue(r.out().contains("profile: training steps on cpu"), r.toString());
+      assertTrue(r.out().contains("step 1 (warm-up):"), r.toString());
+      assertTrue(r.out().matches("(?s).*steady state \\(\\d+ steps\\): [0-9.]+ ms/step.*"), r.toString());
+    } finally {
+      dev.triad.train.StepProfile.disable();
+    }
+  }
+
+  @Test
   void unknownScheduleAndTokenizer() {
     assertOneLineError(pretrainTiny(tmp.resolve("a"), "--schedule", "linear"), "--schedule", "linear", "cosine", "wsd");
     assertOneLineError(pretrainTiny(tmp.resolve("b"), "--tokenizer", "bpe"), "unknown tokenizer 'bpe'");

@@ -12,6 +12,7 @@ import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
+import dev.triad.nn.Precision;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Ops;
@@ -23,6 +24,8 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The host overhead of a CUDA training step (issue 13, item 3): the multi-tensor kernels against
@@ -119,23 +122,19 @@ class CudaHostOverheadTest {
     }
   }
 
-  /** Steady-state host overhead of one GPT training step on CUDA, printed and bounded. */
-  @Test
-  void steadyStateStepMakesOneSyncAndNoCudaMalloc() {
+  /**
+   * Steady-state host overhead of one GPT training step on CUDA, printed and bounded, in both
+   * precisions: the step of Trainer.run (loss, backward, the squared norm on the device, AdamW
+   * clipped with it, then loss and norm read together).
+   */
+  @ParameterizedTest
+  @EnumSource(Precision.class)
+  void steadyStateStepMakesOneSyncAndNoCudaMalloc(Precision precision) {
     GptConfig cfg = new GptConfig("counters", 2, 4, 128, 1000, 64);
     int B = 4, T = 64;
     Random rng = freshRandom();
-    try (Gpt model = new Gpt(cfg, CUDA, 1234L);
-        TriadNative.AdamWParams p = new TriadNative.AdamWParams()) {
-      List<Tensor> params = model.parameters();
-      params.forEach(t -> t.requiresGrad(true));
-      List<Tensor> m = new ArrayList<>(), v = new ArrayList<>();
-      float[] wd = new float[params.size()];
-      for (int i = 0; i < params.size(); i++) {
-        m.add(Tensor.unscoped(DType.F32, CUDA, params.get(i).shape()));
-        v.add(Tensor.unscoped(DType.F32, CUDA, params.get(i).shape()));
-        wd[i] = params.get(i).rank() >= 2 ? 0.1f : 0f;
-      }
+    try (Gpt model = new Gpt(cfg, CUDA, precision, 1234L);
+        AdamW opt = new AdamW(model.parameters(), 1e-3f, 0.1f)) {
       // launches: about 70 per layer (forward, backward, gradient memsets), the embeddings, head,
       // loss and the optimizer; the bound leaves room without letting per-tensor loops through
       long launchBound = 100L * cfg.nLayer() + 100;
@@ -146,24 +145,23 @@ class CudaHostOverheadTest {
         int[] tgt = rng.ints(B * T, 0, cfg.vocabSize()).toArray();
         Device.CudaCounters before = Device.cudaCounters();
         float loss;
-        Device.CudaCounters beforeOpt;
         try (Scope s = Scope.open()) {
           Tensor l = model.loss(Tensor.ofIds(tok, cfg.vocabSize(), CUDA, B, T),
               Tensor.ofTargets(tgt, cfg.vocabSize(), Gpt.IGNORE, CUDA, B, T), tgt.length);
           l.backward();
-          beforeOpt = Device.cudaCounters();
-          List<Tensor> grads = new ArrayList<>();
-          params.forEach(t -> grads.add(t.grad()));
-          try (Tensor normSq = GradClip.squaredNorm(params)) {
-            p.lr(1e-3f).beta1(0.9f).beta2(0.95f).eps(1e-8f).grad_scale(1f).step(step);
-            MultiTensor.adamwStep(params, grads, m, v, null, wd, p, normSq, 1.0);
+          Device.CudaCounters beforeOpt = Device.cudaCounters();
+          float[] read;
+          try (Tensor normSq = GradClip.squaredNorm(model.parameters())) {
+            opt.step(normSq, 1.0);
+            optimizerOnly = Device.cudaCounters().minus(beforeOpt);
+            opt.zeroGrad();
+            read = Tensor.items(l, normSq);  // the one sync of the step
           }
-          optimizerOnly = Device.cudaCounters().minus(beforeOpt);
-          model.zeroGrad();
-          loss = l.item();  // the one sync of the step
+          loss = read[0];
+          assertTrue(Float.isFinite(read[1]) && read[1] > 0, "squared gradient norm " + read[1]);
         }
         Device.CudaCounters d = Device.cudaCounters().minus(before);
-        System.out.printf("cuda step %d (%s): loss %.4f, %s; norm + AdamW: %s%n", step,
+        System.out.printf("cuda %s step %d (%s): loss %.4f, %s; norm + AdamW: %s%n", precision, step,
             step <= 2 ? "warm-up" : "measured", loss, d, optimizerOnly);
         firstLoss = step == 1 ? loss : firstLoss;
         lastLoss = loss;
@@ -177,8 +175,6 @@ class CudaHostOverheadTest {
         }
       }
       assertTrue(Float.isFinite(lastLoss) && lastLoss < firstLoss + 0.5f, "training runs: " + firstLoss + " -> " + lastLoss);
-      m.forEach(Tensor::close);
-      v.forEach(Tensor::close);
     }
   }
 }
