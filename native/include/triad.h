@@ -83,6 +83,11 @@ int         triad_cuda_counters(int64_t* out);
 int         triad_cuda_set_gemm_sm80(int force_sm80);
 /* Trivial call for measuring the cost of one JNI round trip. Returns x + 1. */
 int         triad_noop(int x);
+/* Named range for profilers (Nsight Systems): push opens a range named name (copied; NULL or ""
+ * gives "?"), pop closes the innermost one. On CUDA builds an NVTX range on the calling thread
+ * (nearly free when no tool is attached); on CPU-only builds both are no-ops. Always succeed. */
+void        triad_range_push(const char* name);
+void        triad_range_pop(void);
 
 /* ---- buffers ---- */
 int     triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** out); /* zero-filled */

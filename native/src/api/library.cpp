@@ -193,6 +193,20 @@ int triad_cuda_counters(int64_t* out) {
   });
 }
 
+void triad_range_push(const char* name) {
+#ifdef TRIAD_WITH_CUDA
+  triad::cuda::range_push(name && *name ? name : "?");
+#else
+  (void)name;
+#endif
+}
+
+void triad_range_pop(void) {
+#ifdef TRIAD_WITH_CUDA
+  triad::cuda::range_pop();
+#endif
+}
+
 int triad_cuda_set_gemm_sm80(int force_sm80) {
 #ifdef TRIAD_WITH_CUDA
   return triad::cuda::set_gemm_sm80(force_sm80 != 0);

@@ -30,6 +30,10 @@ struct Counters {
   int64_t launches;
 };
 Counters counters();
+// NVTX range of the calling thread (phases of a training step; nvtx3 is header-only and costs
+// next to nothing without an attached tool). No device work, never throws.
+void range_push(const char* name);
+void range_pop();
 
 // matmul_sm90.cu: force = true routes every bf16 matmul to the sm_80 kernel (tests compare the
 // two); returns the kernel TMA-aligned bf16 matmuls now take: 90 or 80 (0: no usable device).

@@ -272,6 +272,9 @@ void count_sync() { ++n_syncs; }
 void count_malloc() { ++n_mallocs; }
 Counters counters() { return Counters{n_syncs.load(), n_mallocs.load(), n_launches.load()}; }
 
+void range_push(const char* name) { nvtxRangePushA(name); }
+void range_pop() { nvtxRangePop(); }
+
 OpScope::OpScope(const char* name) : name_(name) {
   ready();
   nvtxRangePushA(name);

@@ -1,5 +1,6 @@
 package dev.triad.autograd;
 
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Tensor;
 
 /**
@@ -34,7 +35,9 @@ public final class Node {
 
   void run(Tensor gradOutput) {
     checkLive();
+    long prof = Profiler.opBegin(); // the profiler's backward hook: one volatile read when off
     backward.apply(gradOutput);
+    Profiler.opEnd(name, true, prof);
   }
 
   /** After a backward walk: drops the references to saved tensors; the node cannot run again. */

@@ -1,6 +1,7 @@
 package dev.triad.cli;
 
 import dev.triad.nn.Precision;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Device;
 import dev.triad.train.StepProfile;
 import java.nio.file.Path;
@@ -36,10 +37,33 @@ final class TrainingOptions {
 
   @Option(names = "--profile",
       description = "print at the end each training step's time and, on cuda, its host syncs, cudaMalloc calls"
-          + " and kernel launches, with the steady-state mean (PPO's own loop is not profiled yet)")
+          + " and kernel launches, with the steady-state mean; and the time per op (forward and backward apart)"
+          + " and per phase (data, forward, backward, optimizer, generation, reward scoring, evaluation, ...)."
+          + " On cuda every op is then synchronised, so steps run slower")
   void profile(boolean on) {
     if (on) {
       StepProfile.enable();
+      Profiler.enableProfile();
+    }
+  }
+
+  private Path traceFile;
+  private long[] traceSteps = {3, 5};
+
+  @Option(names = "--trace", paramLabel = "FILE",
+      description = "write a Chrome trace (JSON for Perfetto or chrome://tracing) of the --trace-steps steps:"
+          + " their phases and ops")
+  void trace(Path file) {
+    traceFile = file;
+    Profiler.enableTrace(traceFile, traceSteps[0], traceSteps[1]);
+  }
+
+  @Option(names = "--trace-steps", paramLabel = "A-B",
+      description = "the steps --trace records, 1-based, e.g. 3-5 or 4 (default: 3-5)")
+  void traceSteps(String steps) {
+    traceSteps = Profiler.parseSteps(steps);
+    if (traceFile != null) {
+      Profiler.enableTrace(traceFile, traceSteps[0], traceSteps[1]);
     }
   }
 

@@ -104,6 +104,9 @@ public final class TriadNative {
   public static native @Cast("int64_t") long triad_cuda_reserved_bytes();
   public static native int triad_cuda_empty_cache();
   public static native int triad_cuda_set_gemm_sm80(int force_sm80);
+  /** NVTX range push/pop on CUDA builds, no-ops otherwise (see triad.h). */
+  public static native void triad_range_push(String name);
+  public static native void triad_range_pop();
 
   // ---- buffers ----
   public static native int triad_buffer_alloc(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);

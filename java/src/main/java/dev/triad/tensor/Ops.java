@@ -6,6 +6,7 @@ import static dev.triad.nativ.Status.check;
 import dev.triad.autograd.Autograd;
 import dev.triad.autograd.Node;
 import dev.triad.nativ.TriadNative;
+import dev.triad.profile.Profiler;
 import java.util.Arrays;
 
 /**
@@ -13,6 +14,8 @@ import java.util.Arrays;
  * Java (shape, dtype, device, open tensors), allocates its outputs, calls one native forward
  * kernel, and — when an input requires a gradient — records a node whose backward calls the
  * matching native backward kernel. Shapes in comments are [dims]; C = channels, V = vocabulary.
+ * The native forward call(s) of each op sit between {@link Profiler#opBegin} and
+ * {@link Profiler#opEnd} (one volatile read when profiling is off).
  */
 public final class Ops {
   private Ops() {}
@@ -67,8 +70,10 @@ public final class Ops {
     long N = transB ? b.size(r - 2) : b.size(r - 1);
     c.that(K == Kb, "inner dimensions differ: op(a) is [" + M + ", " + K + "], op(b) is [" + Kb + ", " + N + "]");
     Tensor out = r == 3 ? like(a, batch, M, N) : like(a, M, N);
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_matmul(out.buf(), a.buf(), b.buf(), null, batch, M, N, K,
         transA ? 1 : 0, transB ? 1 : 0, 0));
+    Profiler.opEnd("matmul", false, prof);
     record(out, "matmul", new Tensor[] {a, b}, g -> {
       Tensor da = gradOf(a);
       Tensor db = gradOf(b);
@@ -106,7 +111,9 @@ public final class Ops {
     }
     long rows = Shapes.rows(x.shape());
     Tensor out = like(x, Shapes.withLast(x.shape(), outF));
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_matmul(out.buf(), x.buf(), weight.buf(), bufOrNull(bias), 1, rows, outF, in, 0, 1, 0));
+    Profiler.opEnd("linear", false, prof);
     record(out, "linear", new Tensor[] {x, weight, bias}, g -> {
       Tensor dx = gradOf(x);
       Tensor dw = gradOf(weight);
@@ -150,9 +157,11 @@ public final class Ops {
     Tensor pre = grad ? Tensor.unscoped(x.dtype(), x.device(), rows, hid) : null; // x Wfc^T + bfc [rows,H]
     Tensor out = like(x, Shapes.withLast(x.shape(), outF));
     try {
+      long prof = Profiler.opBegin();
       check(TriadNative.triad_matmul_epilogue(h.buf(), bufOrNull(pre), x.buf(), wFc.buf(), bufOrNull(bFc), 1, rows,
           hid, in, 0, 1, 0, TriadNative.TRIAD_EPILOGUE_GELU));
       check(TriadNative.triad_matmul(out.buf(), h.buf(), wProj.buf(), bufOrNull(bProj), 1, rows, outF, hid, 0, 1, 0));
+      Profiler.opEnd("mlp", false, prof);
     } catch (RuntimeException e) {
       h.close();
       if (pre != null) {
@@ -219,8 +228,10 @@ public final class Ops {
     }
     final long fp = P;
     Tensor out = like(wte, B, T, C);
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_embedding_forward(out.buf(), tokens.buf(), bufOrNull(positions), wte.buf(),
         bufOrNull(wpe), B, T, C, V, P));
+    Profiler.opEnd("embedding", false, prof);
     record(out, "embedding", new Tensor[] {wte, wpe}, g ->
         check(TriadNative.triad_embedding_backward(bufOrNull(gradOf(wte)), bufOrNull(gradOf(wpe)), g.buf(),
             tokens.buf(), bufOrNull(positions), B, T, C, V, fp)));
@@ -243,8 +254,10 @@ public final class Ops {
     Tensor rstd = Tensor.unscopedEmpty(DType.F32, x.device(), N);
     out.attach(mean);
     out.attach(rstd);
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_layernorm_forward(out.buf(), mean.buf(), rstd.buf(), x.buf(), weight.buf(),
         bias.buf(), N, C, eps));
+    Profiler.opEnd("layerNorm", false, prof);
     record(out, "layerNorm", new Tensor[] {x, weight, bias}, g ->
         check(TriadNative.triad_layernorm_backward(bufOrNull(gradOf(x)), bufOrNull(gradOf(weight)),
             bufOrNull(gradOf(bias)), g.buf(), x.buf(), weight.buf(), mean.buf(), rstd.buf(), N, C)));
@@ -256,7 +269,9 @@ public final class Ops {
     new Check("gelu").floating(x, "x");
     Tensor out = like(x, x.shape());
     long n = x.numel();
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_gelu_forward(out.buf(), x.buf(), n));
+    Profiler.opEnd("gelu", false, prof);
     record(out, "gelu", new Tensor[] {x}, g ->
         check(TriadNative.triad_gelu_backward(gradOf(x).buf(), g.buf(), x.buf(), n)));
     return out;
@@ -283,7 +298,9 @@ public final class Ops {
     Tensor out = like(qkv, B, T, C);
     Tensor lse = Tensor.unscopedEmpty(DType.F32, qkv.device(), B, H, T);
     out.attach(lse);
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_attention_forward(out.buf(), lse.buf(), qkv.buf(), bufOrNull(docIds), B, T, H, D));
+    Profiler.opEnd("attention", false, prof);
     record(out, "attention", new Tensor[] {qkv}, g ->
         check(TriadNative.triad_attention_backward(gradOf(qkv).buf(), g.buf(), qkv.buf(), out.buf(), lse.buf(),
             bufOrNull(docIds), B, T, H, D)));
@@ -310,8 +327,10 @@ public final class Ops {
       c.shape(start, "start", B);
     }
     Tensor out = like(qkv, B, Tn, C);
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_attention_decode(out.buf(), kCache.buf(), vCache.buf(), qkv.buf(), bufOrNull(start),
         B, Tn, past, Tmax, nHead, C / nHead));
+    Profiler.opEnd("attentionDecode", false, prof);
     return out;
   }
 
@@ -344,8 +363,10 @@ public final class Ops {
     Tensor lse = Tensor.unscopedEmpty(DType.F32, logits.device(), N);
     loss.attach(lse);
     logprob.attach(lse.share()); // either output may outlive the other
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_cross_entropy_forward(loss.buf(), logprob.buf(), lse.buf(), logits.buf(),
         targets.buf(), bufOrNull(weights), N, V, vocabReal, ignoreIndex));
+    Profiler.opEnd("crossEntropy", false, prof);
     // two outputs, one kernel: each output's node runs the backward with only its own upstream
     record(loss, "crossEntropy.loss", new Tensor[] {logits}, g ->
         check(TriadNative.triad_cross_entropy_backward(gradOf(logits).buf(), g.buf(), null, logits.buf(),
@@ -401,7 +422,9 @@ public final class Ops {
     new Check(name).floating(x, "x");
     Tensor out = like(x, x.shape());
     long n = x.numel();
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_unary_forward(op, out.buf(), x.buf(), n, p0, p1));
+    Profiler.opEnd(name, false, prof);
     record(out, name, new Tensor[] {x}, g ->
         check(TriadNative.triad_unary_backward(op, gradOf(x).buf(), g.buf(), x.buf(), out.buf(), n, p0, p1)));
     return out;
@@ -469,7 +492,9 @@ public final class Ops {
         + " (b's shape must be a suffix of a's, or b a single element)");
     long na = a.numel(), nb = b.numel();
     Tensor out = like(a, as);
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_binary_forward(op, out.buf(), a.buf(), b.buf(), na, nb));
+    Profiler.opEnd(name, false, prof);
     if (differentiable) {
       record(out, name, new Tensor[] {a, b}, g ->
           check(TriadNative.triad_binary_backward(op, bufOrNull(gradOf(a)), bufOrNull(gradOf(b)), g.buf(),
@@ -526,7 +551,9 @@ public final class Ops {
         .sameShape(cond, "cond", a, "a").sameShape(a, "a", b, "b").sameDType(a, "a", b, "b");
     long n = a.numel();
     Tensor out = like(a, a.shape());
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_where_forward(out.buf(), cond.buf(), a.buf(), b.buf(), n));
+    Profiler.opEnd("where", false, prof);
     record(out, "where", new Tensor[] {a, b}, g ->
         check(TriadNative.triad_where_backward(bufOrNull(gradOf(a)), bufOrNull(gradOf(b)), g.buf(), cond.buf(), n)));
     return out;
@@ -555,7 +582,9 @@ public final class Ops {
     }
     final long fo = outer, fi = inner;
     Tensor out = like(x, outShape);
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_reduce_forward(op, out.buf(), x.buf(), fo, size, fi));
+    Profiler.opEnd(name, false, prof);
     record(out, name, new Tensor[] {x}, g ->
         check(TriadNative.triad_reduce_backward(op, gradOf(x).buf(), g.buf(), fo, size, fi)));
     return out;
@@ -589,7 +618,9 @@ public final class Ops {
         + Arrays.toString(rowShape));
     long N = Shapes.rows(x.shape()), V = x.size(-1);
     Tensor out = like(x, rowShape);
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_gather_forward(out.buf(), x.buf(), index.buf(), N, V));
+    Profiler.opEnd("gather", false, prof);
     record(out, "gather", new Tensor[] {x}, g ->
         check(TriadNative.triad_gather_backward(gradOf(x).buf(), g.buf(), index.buf(), N, V)));
     return out;
@@ -600,7 +631,9 @@ public final class Ops {
     new Check("logSoftmax").floating(x, "x").minRank(x, "x", 1);
     long N = Shapes.rows(x.shape()), V = x.size(-1);
     Tensor out = like(x, x.shape());
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_log_softmax_forward(out.buf(), x.buf(), N, V));
+    Profiler.opEnd("logSoftmax", false, prof);
     record(out, "logSoftmax", new Tensor[] {x}, g ->
         check(TriadNative.triad_log_softmax_backward(gradOf(x).buf(), g.buf(), out.buf(), N, V)));
     return out;
@@ -614,7 +647,9 @@ public final class Ops {
   public static Tensor detach(Tensor x) {
     new Check("detach").tensor(x, "x");
     Tensor out = like(x, x.shape());
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_buffer_copy(out.buf(), 0, x.buf(), 0, x.numel()));
+    Profiler.opEnd("detach", false, prof);
     return out;
   }
 
@@ -631,7 +666,9 @@ public final class Ops {
       return x;
     }
     Tensor out = Tensor.zeros(dtype, x.device(), x.shape());
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_cast(out.buf(), x.buf()));
+    Profiler.opEnd("cast", false, prof);
     long n = x.numel();
     record(out, "cast", new Tensor[] {x}, g -> {
       Tensor dx = gradOf(x);
@@ -652,9 +689,11 @@ public final class Ops {
     long B = x.size(0), T = x.size(1), C = x.size(2);
     c.that(t >= 0 && t < T, "time index " + t + " is out of range [0, " + T + ")");
     Tensor out = like(x, B, C);
+    long prof = Profiler.opBegin();
     for (long b = 0; b < B; b++) {
       check(TriadNative.triad_buffer_copy(out.buf(), b * C, x.buf(), (b * T + t) * C, C));
     }
+    Profiler.opEnd("selectTime", false, prof);
     return out;
   }
 
@@ -671,7 +710,9 @@ public final class Ops {
         .that(topP > 0, "topP must be > 0, got " + topP);
     long N = Shapes.rows(logits.shape());
     Tensor out = Tensor.empty(DType.I32, logits.device(), Shapes.dropLast(logits.shape()));
+    long prof = Profiler.opBegin();
     check(TriadNative.triad_sample(out.buf(), logits.buf(), N, V, vocabReal, temperature, topK, topP, seed, offset));
+    Profiler.opEnd("sample", false, prof);
     return out;
   }
 }

@@ -23,7 +23,7 @@ public final class StepProfile {
   private final List<Double> millis = new ArrayList<>();
   private Device.CudaCounters before;
 
-  StepProfile(Device device) {
+  public StepProfile(Device device) {
     this.device = device;
   }
 
@@ -41,11 +41,11 @@ public final class StepProfile {
     return enabled;
   }
 
-  void begin() {
+  public void begin() {
     before = device == Device.CUDA ? Device.cudaCounters() : null;
   }
 
-  void end(double stepMillis) {
+  public void end(double stepMillis) {
     if (before != null) {
       perStep.add(Device.cudaCounters().minus(before));
     }
@@ -53,7 +53,7 @@ public final class StepProfile {
   }
 
   /** The per-step lines and the steady-state summary. */
-  String report() {
+  public String report() {
     StringBuilder out = new StringBuilder("profile: training steps on " + device + "\n");
     for (int i = 0; i < millis.size(); i++) {
       out.append(String.format(Locale.ROOT, "  step %d%s: %.1f ms%s%n", i + 1, i < WARMUP_STEPS ? " (warm-up)" : "",

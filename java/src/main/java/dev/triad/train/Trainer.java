@@ -4,6 +4,7 @@ import dev.triad.autograd.Autograd;
 import dev.triad.nn.Module;
 import dev.triad.optim.AdamW;
 import dev.triad.optim.GradClip;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
@@ -97,7 +98,8 @@ public final class Trainer implements AutoCloseable {
     double firstLoss = Double.NaN, lastLoss = Double.NaN, firstVal = Double.NaN, lastVal = Double.NaN;
     long tokensTotal = 0;
     double secondsTotal = 0;
-    try (Metrics metrics = new Metrics(runDir, cfg.steps(), start)) {
+    try (Metrics metrics = new Metrics(runDir, cfg.steps(), start);
+         Profiler.Run phases = Profiler.startRun(optimizer.device())) {
       if (start == 0) {
         firstVal = lastVal = evaluate();
         if (!Double.isNaN(firstVal)) {
@@ -111,6 +113,7 @@ public final class Trainer implements AutoCloseable {
       StepProfile profile = StepProfile.enabled() ? new StepProfile(optimizer.device()) : null;
       for (long step = start; step < cfg.steps(); step++) {
         long t0 = System.nanoTime();
+        Profiler.stepBegin(step + 1);
         if (profile != null) {
           profile.begin();
         }
@@ -124,15 +127,22 @@ public final class Trainer implements AutoCloseable {
         try {
           for (int micro = 0; micro < cfg.gradAccum(); micro++) {
             try (Scope s = Scope.open()) {
-              MicroBatch mb = task.next();
-              // mean over micro-batches: each contributes 1/gradAccum of the gradient
-              Tensor scaled = cfg.gradAccum() == 1 ? mb.loss() : Ops.mulScalar(mb.loss(), 1f / cfg.gradAccum());
-              scaled.backward();
+              MicroBatch mb;
+              Tensor scaled;
+              try (Profiler.Phase ph = Profiler.phase("forward")) {
+                mb = task.next();
+                // mean over micro-batches: each contributes 1/gradAccum of the gradient
+                scaled = cfg.gradAccum() == 1 ? mb.loss() : Ops.mulScalar(mb.loss(), 1f / cfg.gradAccum());
+              }
+              try (Profiler.Phase ph = Profiler.phase("backward")) {
+                scaled.backward();
+              }
               losses.add(s.keep(Ops.detach(mb.loss())));
               tokens += mb.tokens();
             }
           }
-          try (Tensor normSq = GradClip.squaredNorm(model.parameters())) {
+          try (Profiler.Phase ph = Profiler.phase("optimizer");
+               Tensor normSq = GradClip.squaredNorm(model.parameters())) {
             optimizer.step(normSq, cfg.gradClip());  // clipped on the device: no read of the norm first
             Tensor[] toRead = losses.toArray(new Tensor[losses.size() + 1]);
             toRead[losses.size()] = normSq;
@@ -147,7 +157,10 @@ public final class Trainer implements AutoCloseable {
         } finally {
           losses.forEach(Tensor::close);
         }
-        optimizer.zeroGrad();
+        try (Profiler.Phase ph = Profiler.phase("optimizer")) {
+          optimizer.zeroGrad();
+        }
+        Profiler.stepEnd();
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (profile != null) {
           profile.end(seconds * 1e3);
@@ -193,12 +206,18 @@ public final class Trainer implements AutoCloseable {
           }
         }
         if ((cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0) || last) {
-          Map<String, String> state = new LinkedHashMap<>(task.state());
-          checkpoints.save(done, model, optimizer, state);
+          try (Profiler.Phase ph = Profiler.phase("checkpoint")) {
+            Map<String, String> state = new LinkedHashMap<>(task.state());
+            checkpoints.save(done, model, optimizer, state);
+          }
         }
       }
       if (profile != null) {
         metrics.println(profile.report());
+      }
+      String tables = phases.finish(); // writes --trace; the tables with --profile
+      if (tables != null) {
+        metrics.println(tables);
       }
     }
     return new Result(cfg.steps(), firstLoss, lastLoss, firstVal, lastVal,
@@ -206,13 +225,13 @@ public final class Trainer implements AutoCloseable {
   }
 
   private double evaluate() {
-    try (Autograd.NoGrad ng = Autograd.noGrad()) {
+    try (Autograd.NoGrad ng = Autograd.noGrad(); Profiler.Phase ph = Profiler.phase("evaluation")) {
       return task.evaluate();
     }
   }
 
   private String sample() {
-    try (Autograd.NoGrad ng = Autograd.noGrad()) {
+    try (Autograd.NoGrad ng = Autograd.noGrad(); Profiler.Phase ph = Profiler.phase("sample")) {
       return task.sample();
     }
   }

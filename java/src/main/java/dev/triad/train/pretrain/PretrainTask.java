@@ -5,6 +5,7 @@ import dev.triad.data.Tokenizer;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
@@ -34,7 +35,10 @@ public final class PretrainTask implements Trainer.Task {
 
   @Override
   public Trainer.MicroBatch next() {
-    TokenDataLoader.Batch b = train.next();
+    TokenDataLoader.Batch b;
+    try (Profiler.Phase ph = Profiler.phase("data")) {
+      b = train.next();
+    }
     return new Trainer.MicroBatch(loss(b), (long) b.batchSize() * b.seqLen());
   }
 

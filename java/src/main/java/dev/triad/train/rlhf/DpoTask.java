@@ -1,6 +1,7 @@
 package dev.triad.train.rlhf;
 
 import dev.triad.nn.Gpt;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.EpochOrder;
@@ -62,14 +63,16 @@ public final class DpoTask implements Trainer.Task {
     List<Triple> pairs = new ArrayList<>(batch);
     double[] rc = new double[batch];
     double[] rr = new double[batch];
-    for (int b = 0; b < batch; b++) {
-      int i = order.next();
-      pairs.add(train.get(i));
-      rc[b] = trainRef.chosen()[i];
-      rr[b] = trainRef.rejected()[i];
+    SequenceLogProbs.Padded p;
+    try (Profiler.Phase ph = Profiler.phase("data")) {
+      for (int b = 0; b < batch; b++) {
+        int i = order.next();
+        pairs.add(train.get(i));
+        rc[b] = trainRef.chosen()[i];
+        rr[b] = trainRef.rejected()[i];
+      }
+      p = SequenceLogProbs.pad(ReferenceLogProbs.pairSequences(pairs), ReferenceLogProbs.pairMasks(pairs), 0);
     }
-    SequenceLogProbs.Padded p = SequenceLogProbs.pad(ReferenceLogProbs.pairSequences(pairs),
-        ReferenceLogProbs.pairMasks(pairs), 0);
     DpoLoss.Result r = DpoLoss.computePaired(SequenceLogProbs.of(model, p), rc, rr, beta);
     sinceLastStep.add(r.stats());
     // throughput counts every position processed (both replies of every pair, padding included)

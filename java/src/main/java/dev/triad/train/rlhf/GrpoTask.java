@@ -5,6 +5,7 @@ import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.RewardModel;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Trainer;
@@ -108,12 +109,18 @@ public final class GrpoTask implements Trainer.Task {
     // room for the reply and the <|end|> the reward model reads
     int budget = Math.min(maxNewTokens, policy.config.blockSize() - longest - 1);
     long t0 = System.nanoTime();
-    int[][] replies = Generator.generate(policy, rows,
-        new SamplingConfig(budget, 1f, 0, 1f, new int[] {endToken}, rs & Long.MAX_VALUE));
+    int[][] replies;
+    try (Profiler.Phase ph = Profiler.phase("generation")) {
+      replies = Generator.generate(policy, rows,
+          new SamplingConfig(budget, 1f, 0, 1f, new int[] {endToken}, rs & Long.MAX_VALUE));
+    }
     genSeconds += (System.nanoTime() - t0) / 1e9;
 
     Rollout ro = Rollout.of(rows, replies, budget, endToken);
-    double[] rewards = scores(rewardModel, ro.scored(), padToken);
+    double[] rewards;
+    try (Profiler.Phase ph = Profiler.phase("reward scoring")) {
+      rewards = scores(rewardModel, ro.scored(), padToken);
+    }
     double[] adv = GrpoAdvantages.compute(rewards, group);
     SequenceLogProbs.Padded p = SequenceLogProbs.pad(ro.sequences(), ro.masks(), padToken);
     boolean[] mask = tokenMask(p);

@@ -18,6 +18,7 @@ import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.optim.AdamW;
 import dev.triad.optim.GradClip;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
@@ -25,6 +26,7 @@ import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.Metrics;
 import dev.triad.train.RunInfo;
+import dev.triad.train.StepProfile;
 import dev.triad.train.sft.Sft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -253,11 +255,21 @@ public final class Ppo {
           klLast = Double.parseDouble(meta.getOrDefault("kl_last", "NaN"));
           System.out.printf("ppo: resuming from %s (step %d, beta %.6f)%n", resumeFrom.get(), start, beta);
         }
-        try (Metrics metrics = new Metrics(o.runDir(), o.steps(), start)) {
+        try (Metrics metrics = new Metrics(o.runDir(), o.steps(), start);
+             Profiler.Run phases = Profiler.startRun(o.device())) {
+          StepProfile profile = StepProfile.enabled() ? new StepProfile(o.device()) : null;
           for (int step = start + 1; step <= o.steps(); step++) {
             Random rng = new Random(o.seed() * 1_000_003L + step);
+            long t0 = System.nanoTime();
+            Profiler.stepBegin(step);
+            if (profile != null) {
+              profile.begin();
+            }
             StepMetrics m = step(o, step, rng, beta, policy, reference, critic, rm, policyOpt, criticOpt, template,
                 trainSet, maxNew, metrics);
+            if (profile != null) {
+              profile.end((System.nanoTime() - t0) / 1e6);
+            }
             history.add(m);
             if (o.adaptiveKl()) {
               beta = updateBeta(beta, m.kl(), o.targetKl(), o.batch(), o.klHorizon());
@@ -282,8 +294,17 @@ public final class Ppo {
             }
             klLast = m.kl();
             if (step % o.checkpointEvery() == 0 || step == o.steps()) {
-              saveCheckpoint(o, step, policy, policyOpt, critic, criticOpt, beta, tooFar, klLast);
+              try (Profiler.Phase ph = Profiler.phase("checkpoint")) {
+                saveCheckpoint(o, step, policy, policyOpt, critic, criticOpt, beta, tooFar, klLast);
+              }
             }
+          }
+          if (profile != null) {
+            metrics.println(profile.report());
+          }
+          String tables = phases.finish(); // writes --trace; the tables with --profile
+          if (tables != null) {
+            metrics.println(tables);
           }
         }
       }
@@ -389,8 +410,11 @@ public final class Ppo {
     }
     // rollout
     long g0 = System.nanoTime();
-    int[][] replies = Generator.generate(policy, prompts, new SamplingConfig(maxNew, 1f, 0, 1f,
-        new int[] {template.endToken()}, o.seed() * 7919L + step));
+    int[][] replies;
+    try (Profiler.Phase ph = Profiler.phase("generation")) {
+      replies = Generator.generate(policy, prompts, new SamplingConfig(maxNew, 1f, 0, 1f,
+          new int[] {template.endToken()}, o.seed() * 7919L + step));
+    }
     double genSec = (System.nanoTime() - g0) / 1e9;
     int[][] seqs = new int[B][];
     boolean[][] masks = new boolean[B][];
@@ -415,10 +439,16 @@ public final class Ppo {
     respLen /= B;
     SequenceLogProbs.Padded p = SequenceLogProbs.pad(seqs, masks, 0);
     int T = p.length();
-    float[] lpOld = perToken(policy, p);
-    float[] lpRef = perToken(reference, p);
-    float[] vOld = values(critic, p);
-    double[] scores = GrpoTask.scores(rm, seqs, 0);
+    float[] lpOld, lpRef, vOld;
+    try (Profiler.Phase ph = Profiler.phase("forward")) { // the rollout's log-probs and values, no gradient
+      lpOld = perToken(policy, p);
+      lpRef = perToken(reference, p);
+      vOld = values(critic, p);
+    }
+    double[] scores;
+    try (Profiler.Phase ph = Profiler.phase("reward scoring")) {
+      scores = GrpoTask.scores(rm, seqs, 0);
+    }
 
     // per-token rewards, GAE, whitening
     float[] mask = new float[B * T];
@@ -483,25 +513,32 @@ public final class Ppo {
         }
         try (Scope scope = Scope.open()) {
           Device d = policy.device;
-          Tensor tokT = Tensor.ofInts(tok, d, mb, T);
-          Tensor maskT = Tensor.of(mk, d, mb, T);
-          Tensor logits = policy.logits(tokT);
-          Tensor lpNew = policy.tokenLoss(logits, Tensor.ofInts(tgt, d, mb, T), null).logprob;
-          PpoLosses.Policy pol = PpoLosses.policy(lpNew, Tensor.of(lo, d, mb, T), Tensor.of(ad, d, mb, T), maskT,
-              o.clipEps());
-          Tensor entropy = PpoLosses.entropy(logits, maskT, policy.config.vocabSize());
-          Tensor vNew = critic.values(tokT, null);
-          Tensor vLoss = PpoLosses.value(vNew, Tensor.of(vo, d, mb, T), Tensor.of(rt, d, mb, T), maskT,
-              o.valueClipEps());
-          Tensor loss = Ops.add(Ops.add(pol.loss(), Ops.mulScalar(vLoss, o.vfCoef())),
-              Ops.mulScalar(entropy, -o.entCoef()));
-          loss.backward();
-          float pf = GradClip.clipFactor(GradClip.globalNorm(policy.parameters()), o.gradClip());
-          float cf = GradClip.clipFactor(GradClip.globalNorm(critic.parameters()), o.gradClip());
-          policyOpt.step(pf);
-          criticOpt.step(cf);
-          policyOpt.zeroGrad();
-          criticOpt.zeroGrad();
+          Tensor tokT, maskT, logits, loss, vLoss, entropy;
+          PpoLosses.Policy pol;
+          try (Profiler.Phase ph = Profiler.phase("forward")) {
+            tokT = Tensor.ofInts(tok, d, mb, T);
+            maskT = Tensor.of(mk, d, mb, T);
+            logits = policy.logits(tokT);
+            Tensor lpNew = policy.tokenLoss(logits, Tensor.ofInts(tgt, d, mb, T), null).logprob;
+            pol = PpoLosses.policy(lpNew, Tensor.of(lo, d, mb, T), Tensor.of(ad, d, mb, T), maskT, o.clipEps());
+            entropy = PpoLosses.entropy(logits, maskT, policy.config.vocabSize());
+            Tensor vNew = critic.values(tokT, null);
+            vLoss = PpoLosses.value(vNew, Tensor.of(vo, d, mb, T), Tensor.of(rt, d, mb, T), maskT,
+                o.valueClipEps());
+            loss = Ops.add(Ops.add(pol.loss(), Ops.mulScalar(vLoss, o.vfCoef())),
+                Ops.mulScalar(entropy, -o.entCoef()));
+          }
+          try (Profiler.Phase ph = Profiler.phase("backward")) {
+            loss.backward();
+          }
+          try (Profiler.Phase ph = Profiler.phase("optimizer")) {
+            float pf = GradClip.clipFactor(GradClip.globalNorm(policy.parameters()), o.gradClip());
+            float cf = GradClip.clipFactor(GradClip.globalNorm(critic.parameters()), o.gradClip());
+            policyOpt.step(pf);
+            criticOpt.step(cf);
+            policyOpt.zeroGrad();
+            criticOpt.zeroGrad();
+          }
           pl += pol.loss().item();
           vl += vLoss.item();
           ent += entropy.item();
@@ -513,6 +550,7 @@ public final class Ppo {
       }
     }
     double trainSec = (System.nanoTime() - t0) / 1e9;
+    Profiler.stepEnd(); // the log line and its sample below are outside the step's timed part
     double meanReward = 0;
     for (double s : scores) {
       meanReward += s;

@@ -2,6 +2,7 @@ package dev.triad.train.rlhf;
 
 import dev.triad.autograd.Autograd;
 import dev.triad.nn.RewardModel;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
@@ -99,8 +100,10 @@ public final class RewardTask implements Trainer.Task {
   @Override
   public Trainer.MicroBatch next() {
     Encoded[] pairs = new Encoded[batch];
-    for (int b = 0; b < batch; b++) {
-      pairs[b] = train.get(order.next());
+    try (Profiler.Phase ph = Profiler.phase("data")) {
+      for (int b = 0; b < batch; b++) {
+        pairs[b] = train.get(order.next());
+      }
     }
     Rewards r = rewards(model, List.of(pairs), padToken);
     Tensor loss = BradleyTerry.loss(r.chosen(), r.rejected(), margin);

@@ -2,6 +2,7 @@ package dev.triad.train.sft;
 
 import dev.triad.data.chat.Packing;
 import dev.triad.nn.Gpt;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.EpochOrder;
@@ -42,10 +43,13 @@ public final class SftTask implements Trainer.Task {
   @Override
   public Trainer.MicroBatch next() {
     Packing.Row[] rows = new Packing.Row[batch];
-    for (int b = 0; b < batch; b++) {
-      rows[b] = train.get(order.next());
+    Batch t;
+    try (Profiler.Phase ph = Profiler.phase("data")) {
+      for (int b = 0; b < batch; b++) {
+        rows[b] = train.get(order.next());
+      }
+      t = Batch.of(rows, model);
     }
-    Batch t = Batch.of(rows, model);
     // throughput counts every position the model processed, not only the loss-bearing ones
     return new Trainer.MicroBatch(model.loss(t.tokens, t.positions, t.docIds, t.targets, t.lossTokens),
         (long) rows.length * rows[0].tokens().length);
