@@ -55,8 +55,8 @@ final class ProfileTables {
   /** The tables: phases of the steps (with the unmarked rest), phases outside them, ops. */
   String format(String which, String timing, Table outside) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "profile: per phase, %s: %.2f ms/step%n", which,
-        steps == 0 ? 0.0 : stepNanos / 1e6 / steps));
+    out.append(String.format(Locale.ROOT, "profile: per phase, %s: %.3f ms/step, %.3f ms in all%n", which,
+        steps == 0 ? 0.0 : stepNanos / 1e6 / steps, stepNanos / 1e6));
     header(out, "phase");
     for (var e : phases.sorted()) {
       row(out, e.getKey(), e.getValue()[0], e.getValue()[1]);
@@ -75,7 +75,7 @@ final class ProfileTables {
       row(out, e.getKey(), e.getValue()[0], e.getValue()[1]);
     }
     long opNanos = ops.totalNanos();
-    out.append(String.format(Locale.ROOT, "  %-24s %8s %11.2f %10s %6.1f%%", "all ops", "", opNanos / 1e6, "",
+    out.append(String.format(Locale.ROOT, "  %-24s %8s %11.3f %10s %6.1f%%", "all ops", "", opNanos / 1e6, "",
         share(opNanos)));
     return out.toString();
   }
@@ -86,7 +86,7 @@ final class ProfileTables {
   }
 
   private void row(StringBuilder out, String name, long count, long nanos) {
-    out.append(String.format(Locale.ROOT, "  %-24s %8d %11.2f %10.4f %6.1f%%%n", name, count, nanos / 1e6,
+    out.append(String.format(Locale.ROOT, "  %-24s %8d %11.3f %10.4f %6.1f%%%n", name, count, nanos / 1e6,
         count == 0 ? 0.0 : nanos / 1e6 / count, share(nanos)));
   }
 

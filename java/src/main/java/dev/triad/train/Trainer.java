@@ -153,12 +153,10 @@ public final class Trainer implements AutoCloseable {
             }
             loss = lossSum / cfg.gradAccum();
             norm = Math.sqrt(read[read.length - 1]);
+            optimizer.zeroGrad();
           }
         } finally {
           losses.forEach(Tensor::close);
-        }
-        try (Profiler.Phase ph = Profiler.phase("optimizer")) {
-          optimizer.zeroGrad();
         }
         Profiler.stepEnd();
         double seconds = (System.nanoTime() - t0) / 1e9;
