@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.triad.io.Safetensors;
 import dev.triad.io.SafetensorsFile;
+import dev.triad.profile.Profiler;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
@@ -131,6 +132,45 @@ class PpoTest {
     assertEquals(ea.get("kl_final").asDouble(), eb.get("kl_final").asDouble(), 0.0);
     RunInfo.loadModel(b, null, Device.CPU).close();
     assertThrows(IllegalArgumentException.class, () -> Ppo.run(options(b, 4, false)));
+  }
+
+  @Test
+  void profiledAndTracedLikeAStraightRun() throws IOException {
+    Path plain = tmp.resolve("ppo-plain"), profiled = tmp.resolve("ppo-profiled"), trace = tmp.resolve("ppo.json");
+    Ppo.run(options(plain, 2, false));
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    try {
+      Profiler.enableProfile();
+      Profiler.enableTrace(trace, 2, 2);
+      System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+      Ppo.run(options(profiled, 2, false));
+    } finally {
+      System.setOut(stdout);
+      Profiler.reset();
+    }
+    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(metricLines(plain), metricLines(profiled), "profiling changed the run");
+    // the in-step phases of PPO, each with a positive time
+    for (String phase : List.of("generation", "reward scoring", "forward", "backward", "optimizer")) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^  " + phase + " +(\\d+) +([0-9.]+) ")
+          .matcher(out);
+      assertTrue(m.find(), phase + " missing:\n" + out);
+      assertTrue(Double.parseDouble(m.group(2)) > 0, phase + " took no time:\n" + out);
+    }
+    assertTrue(out.contains("attentionDecode fwd") && out.contains("linear bwd"), out);
+    JsonNode events = JSON.readTree(trace.toFile()).get("traceEvents");
+    TreeSet<String> steps = new TreeSet<>(), phases = new TreeSet<>();
+    for (JsonNode e : events) {
+      if (e.get("cat").asText().equals("step")) {
+        steps.add(e.get("name").asText());
+      } else if (e.get("cat").asText().equals("phase")) {
+        phases.add(e.get("name").asText());
+      }
+    }
+    assertEquals(new TreeSet<>(List.of("step 2")), steps);
+    assertTrue(phases.containsAll(List.of("generation", "reward scoring", "forward", "backward", "optimizer")),
+        phases.toString());
   }
 
   /** The metrics lines without the wall-clock throughput fields. */
