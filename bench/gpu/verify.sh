@@ -12,7 +12,8 @@
 #   rerun 60      each failed method again, one JVM each, TRIAD_CUDA_SYNC=1
 #   memcheck 65   compute-sanitizer memcheck (TRIAD_CUDA_NO_CACHE=1) over a named subset
 #   racecheck 55  compute-sanitizer racecheck over a named subset
-#   bench 120     CudaBench (every timed output checked) and PyTorch at the same shapes, one table
+#   bench 120     CudaBench (every timed output checked) and PyTorch at the same shapes, one table;
+#                 first 5 tiny pretrain steps with --profile --trace (logs: bench/triad_profile.txt)
 # Override a deadline with VERIFY_LIMIT_<PHASE>=seconds. Output, in $OUT (default /tmp/triad-verify):
 # results.json (every figure and pass/fail), summary.txt (printed last), logs.tar.xz (all logs).
 # Exit: 0 all passed (dry run: plumbing sound), 1 something failed, 2 bad usage, 3 no CUDA.
@@ -32,7 +33,7 @@ while (($#)); do
     --phases) phases=${2:?--phases needs a list, e.g. tests,rerun}; shift ;;
     --phases=*) phases=${1#--phases=} ;;
     --dry-run) dry=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "verify.sh: unknown argument '$1' (known: --phases LIST, --dry-run)" >&2; exit 2 ;;
   esac
   shift
@@ -278,6 +279,12 @@ phase_racecheck() { sanitize racecheck TRIAD_CUDA_SYNC=1 -- "${RACECHECK_SET[@]}
 phase_bench() {
   local L=$VERIFY_LOGS/bench
   mkdir -p "$L"
+  # --profile and --trace on CUDA (issue #14): 5 tiny pretrain steps, every op synchronised; the
+  # per-op/per-phase tables land in triad_profile.txt, the Chrome trace of steps 3-4 in trace.json
+  timeout -k 3 25 bash "$VERIFY_G/java.sh" dev.triad.cli.Main pretrain --device cuda --model tiny --steps 5 \
+    --batch 4 --seq 64 --eval-every 0 --sample-every 0 --out "$VERIFY_STATE/profile_run" --profile \
+    --trace "$L/trace.json" --trace-steps 3-4 > "$L/triad_profile.txt" 2>&1
+  echo "exit $?" >> "$L/triad_profile.txt"
   # Triad first, then PyTorch, never together (they would share the GPU); Triad gets what
   # PyTorch does not need (~45 s: torch start, GEMMs, attention, AdamW, 13 GPT-2 steps)
   local tl=$(( $(remaining) - 48 ))

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Ops;
@@ -63,6 +64,15 @@ class ProfilerOverheadTest {
     assertTrue(hookNs < 20, "op hook off costs " + hookNs + " ns");
     assertTrue(phaseNs < 20, "phase marker off costs " + phaseNs + " ns");
     assertTrue(hookNs < 0.02 * opNs, "op hook " + hookNs + " ns against a " + opNs + " ns op");
+  }
+
+  @Test
+  void nvtxRangesAreNoOpsOnTheCpuBuild() {
+    TriadNative.load();
+    TriadNative.triad_range_push("phase");
+    TriadNative.triad_range_push(null); // a nameless range is "?" on CUDA
+    TriadNative.triad_range_pop();
+    TriadNative.triad_range_pop();
   }
 
   @Test
