@@ -499,16 +499,18 @@ public final class Ppo {
         int[] tok = new int[mb * T], tgt = new int[mb * T];
         float[] mk = new float[mb * T], lo = new float[mb * T], vo = new float[mb * T], ad = new float[mb * T],
             rt = new float[mb * T];
-        for (int r = 0; r < mb; r++) {
-          int src = rows.get(r) * T;
-          System.arraycopy(p.tokens(), src, tok, r * T, T);
-          System.arraycopy(p.targets(), src, tgt, r * T, T);
-          System.arraycopy(mask, src, mk, r * T, T);
-          System.arraycopy(lpOld, src, lo, r * T, T);
-          System.arraycopy(vOld, src, vo, r * T, T);
-          for (int t = 0; t < T; t++) {
-            ad[r * T + t] = (float) adv[src + t];
-            rt[r * T + t] = (float) ret[src + t];
+        try (Profiler.Phase ph = Profiler.phase("data")) { // the minibatch's rows of the rollout
+          for (int r = 0; r < mb; r++) {
+            int src = rows.get(r) * T;
+            System.arraycopy(p.tokens(), src, tok, r * T, T);
+            System.arraycopy(p.targets(), src, tgt, r * T, T);
+            System.arraycopy(mask, src, mk, r * T, T);
+            System.arraycopy(lpOld, src, lo, r * T, T);
+            System.arraycopy(vOld, src, vo, r * T, T);
+            for (int t = 0; t < T; t++) {
+              ad[r * T + t] = (float) adv[src + t];
+              rt[r * T + t] = (float) ret[src + t];
+            }
           }
         }
         try (Scope scope = Scope.open()) {
