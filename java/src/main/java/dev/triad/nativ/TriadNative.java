@@ -104,6 +104,10 @@ public final class TriadNative {
   public static native @Cast("int64_t") long triad_cuda_reserved_bytes();
   public static native int triad_cuda_empty_cache();
   public static native int triad_cuda_set_gemm_sm80(int force_sm80);
+  public static native @Cast("int64_t") long triad_peak_live_bytes(int device);
+  public static native void triad_reset_peak_live_bytes(int device);
+  /** free[0], total[0]: the CUDA device's memory (cudaMemGetInfo); UNSUPPORTED without CUDA. */
+  public static native int triad_cuda_memory(@Cast("int64_t*") long[] free, @Cast("int64_t*") long[] total);
 
   // ---- buffers ----
   public static native int triad_buffer_alloc(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);
