@@ -12,14 +12,16 @@ public final class DeviceMemory {
   private DeviceMemory() {}
 
   /**
-   * Bytes available on {@code device}, or -1 when unknown. CPU: the kernel's MemAvailable
+   * Bytes available on {@code device}, or -1 when unknown (CUDA unavailable). CPU: the kernel's MemAvailable
    * (/proc/meminfo), capped by the cgroup's remaining limit when there is one, plus what this
    * process's live native buffers hold (the plan counts them itself). CUDA: the device's free
    * memory plus the caching allocator's unused blocks and this process's live buffers.
    */
   public static long available(Device device) {
     if (device == Device.CUDA) {
-      TriadNative.load();
+      if (!device.isAvailable()) {
+        return -1;
+      }
       long[] free = new long[1];
       long[] total = new long[1];
       int status = TriadNative.triad_cuda_memory(free, total);

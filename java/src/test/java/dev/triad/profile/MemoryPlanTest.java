@@ -29,19 +29,19 @@ import org.junit.jupiter.api.Test;
 class MemoryPlanTest {
   private static final double MARGIN = 0.01;
 
-  private static final GptConfig A = new GptConfig("a", 2, 4, 64, 300, 64);
-  private static final GptConfig B = new GptConfig("b", 3, 2, 96, 200, 48);
+  static final GptConfig A = new GptConfig("a", 2, 4, 64, 300, 64);
+  static final GptConfig B = new GptConfig("b", 3, 2, 96, 200, 48);
 
   /**
    * Peak live CPU bytes of one pretraining step (or, with {@code packed}, an SFT step over packed
    * rows: positions and document ids), minus what was live before.
    */
   private static long measurePretrain(GptConfig cfg, Precision precision, int batch, int seq) {
-    return measureLm(cfg, precision, batch, seq, false);
+    return measureLm(Device.CPU, cfg, precision, batch, seq, false);
   }
 
-  private static long measureLm(GptConfig cfg, Precision precision, int batch, int seq, boolean packed) {
-    Device cpu = Device.CPU;
+  /** As above on {@code cpu} (either device; a CUDA model pads its vocabulary). */
+  static long measureLm(Device cpu, GptConfig cfg, Precision precision, int batch, int seq, boolean packed) {
     long before = cpu.liveBytes();
     cpu.resetPeak();
     SplittableRandom rnd = new SplittableRandom(7);
@@ -83,7 +83,10 @@ class MemoryPlanTest {
 
   /** Peak live CPU bytes of one reward-model step (Bradley-Terry over {@code pairs} pairs). */
   private static long measureReward(GptConfig cfg, Precision precision, int pairs, int seq) {
-    Device cpu = Device.CPU;
+    return measureReward(Device.CPU, cfg, precision, pairs, seq);
+  }
+
+  static long measureReward(Device cpu, GptConfig cfg, Precision precision, int pairs, int seq) {
     long before = cpu.liveBytes();
     cpu.resetPeak();
     SplittableRandom rnd = new SplittableRandom(11);
@@ -117,13 +120,17 @@ class MemoryPlanTest {
   }
 
   private static void assertWithinMargin(MemoryPlan plan, long measured) {
+    assertWithinMargin(plan, measured, MARGIN);
+  }
+
+  static void assertWithinMargin(MemoryPlan plan, long measured, double margin) {
     long planned = plan.peakBytes();
     double rel = (planned - measured) / (double) measured;
     String msg = String.format("planned %,d vs measured %,d bytes (%+.2f%%)%n%s", planned, measured, 100 * rel,
         plan.table(-1));
     System.out.printf("memory plan %s %s %s: planned %,d, measured %,d bytes (%+.2f%%)%n", plan.spec().config().name(),
         plan.spec().phase(), plan.spec().precision(), planned, measured, 100 * rel);
-    assertTrue(Math.abs(rel) <= MARGIN, msg);
+    assertTrue(Math.abs(rel) <= margin, msg);
     assertTrue(rel >= -0.001, "the plan under-estimates: " + msg);
   }
 
@@ -140,7 +147,7 @@ class MemoryPlanTest {
 
   @Test
   void sftPlanMatchesThePeakOfARealStep() {
-    assertWithinMargin(plan(A, Precision.F32, MemoryPlan.Phase.SFT, 2, 64), measureLm(A, Precision.F32, 2, 64, true));
+    assertWithinMargin(plan(A, Precision.F32, MemoryPlan.Phase.SFT, 2, 64), measureLm(Device.CPU, A, Precision.F32, 2, 64, true));
   }
 
   @Test
@@ -206,6 +213,18 @@ class MemoryPlanTest {
     }
     assertThrows(IllegalArgumentException.class, () -> MemoryPlan.Phase.parse("rlhf"));
     assertThrows(IllegalArgumentException.class, () -> spec.withBatch(0));
+  }
+
+  @Test
+  void availableMemoryIsReadFromTheSystem() {
+    long cpu = DeviceMemory.available(Device.CPU);
+    assertTrue(cpu > 0, "cpu available " + cpu);
+    if (!Device.CUDA.isAvailable()) {
+      assertEquals(-1, DeviceMemory.available(Device.CUDA));
+      long[] free = {7}, total = {7};
+      assertEquals(dev.triad.nativ.TriadNative.TRIAD_ERR_UNSUPPORTED, dev.triad.nativ.TriadNative.triad_cuda_memory(free, total));
+      assertEquals(0, free[0] + total[0]);
+    }
   }
 
   @Test
