@@ -123,7 +123,7 @@ public final class MemoryPlan {
     long perLayerSaved = 18 * N * C * d + 16 * N + 4 * N * H;
     long perLayerGrad = 10 * N * C * d;
     items.add(new Item("activations / layer", perLayerSaved,
-        fmt("18 N C d + ln stats + attention lse (%,d rows x %d tokens)", rows, s.seq())));
+        fmt("18 N C d + ln stats + attention lse, N = %,d rows x %d tokens (in the next line)", rows, s.seq())));
     items.add(new Item("activations", L * perLayerSaved + N * C * d + (N * C * d + 8 * N),
         fmt("%d layers + embedding + ln_f", L)));
     items.add(new Item("activation gradients", L * perLayerGrad + 2 * N * C * d,
@@ -237,7 +237,7 @@ public final class MemoryPlan {
         c.name(), spec.phase(), spec.precision(), spec.device(), c.nLayer(), c.nHead(), c.nEmbd(), c.vocabSize(),
         spec.batch(), spec.seq(), spec.gradAccum() > 1 ? ", grad accum " + spec.gradAccum() : ""));
     String row = "  %-22s %12s %18s  %s%n";
-    b.append(fmt(row, "part", "", "bytes", ""));
+    b.append(fmt(row, "part", "size", "bytes", "what"));
     for (Item it : items) {
       b.append(fmt(row, it.name(), human(it.bytes()), fmt("%,d", it.bytes()), it.detail()));
     }

@@ -38,6 +38,10 @@ public final class PlanCheck {
     }
   }
 
+  private static String batchOption(MemoryPlan.Phase phase) {
+    return phase == MemoryPlan.Phase.GRPO ? "--prompts" : "--batch";
+  }
+
   /** Throws {@link DoesNotFitException} when the plan of {@code spec} exceeds the device's available memory. */
   public static void require(MemoryPlan.Spec spec) {
     if (disabled) {
@@ -58,7 +62,7 @@ public final class PlanCheck {
     int largest = plan.largestBatch(available);
     throw new DoesNotFitException("memory plan: this " + spec.phase() + " run needs " + MemoryPlan.human(plan.peakBytes())
         + " but " + MemoryPlan.human(available) + " is available on " + spec.device() + " ("
-        + (largest > 0 ? "--batch " + largest + " would fit" : "no batch fits") + "; --no-plan-check runs anyway)"
+        + (largest > 0 ? batchOption(spec.phase()) + " " + largest + " would fit" : "no batch fits") + "; --no-plan-check runs anyway)"
         + System.lineSeparator() + plan.table(available), plan);
   }
 }
