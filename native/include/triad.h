@@ -63,6 +63,11 @@ int         triad_cuda_available(void);            /* 1 when a usable CUDA devic
 const char* triad_cuda_unavailable_reason(void);   /* why not, or "" when available */
 int64_t     triad_live_bytes(int device);          /* bytes held by live buffers */
 int64_t     triad_live_buffers(int device);        /* number of live buffers */
+/* Highest triad_live_bytes(device) since the library loaded or the last reset; the reset sets it
+ * to the bytes live now. Counts native buffers only (not the CPU's transient bf16 staging copies
+ * nor the CUDA allocator's cached blocks). Unknown devices: 0 / no-op. */
+int64_t     triad_peak_live_bytes(int device);
+void        triad_reset_peak_live_bytes(int device);
 /* CUDA only (TRIAD_ERR_UNSUPPORTED without CUDA): wait for every queued op and report the first
  * asynchronous device error; bytes the caching device allocator holds (live + cached); return
  * all cached, unused device blocks to the driver. */
@@ -81,6 +86,9 @@ int         triad_cuda_counters(int64_t* out);
  * calls take from now on: 90 or 80; 0 where CUDA is unavailable. Not for concurrent use with
  * running matmuls on other threads (it changes which kernel they take). */
 int         triad_cuda_set_gemm_sm80(int force_sm80);
+/* CUDA only (TRIAD_ERR_UNSUPPORTED without CUDA): the device's free and total memory in bytes
+ * (cudaMemGetInfo; blocks the caching allocator holds count as used). */
+int         triad_cuda_memory(int64_t* free_bytes, int64_t* total_bytes);
 /* Trivial call for measuring the cost of one JNI round trip. Returns x + 1. */
 int         triad_noop(int x);
 /* Named range for profilers (Nsight Systems): push opens a range named name (copied; NULL or ""

@@ -13,6 +13,15 @@ namespace {
 
 std::atomic<int64_t> live_bytes[2];
 std::atomic<int64_t> live_buffers[2];
+// High-water mark of live_bytes since the last reset (the memory plan is checked against it).
+std::atomic<int64_t> peak_bytes[2];
+
+void add_live(int device, int64_t nbytes) {
+  const int64_t now = live_bytes[device] += nbytes;
+  int64_t seen = peak_bytes[device].load();
+  while (now > seen && !peak_bytes[device].compare_exchange_weak(seen, now)) {
+  }
+}
 
 const triad_buffer& need(const triad_buffer* b, const char* name) {
   if (!b) fail(TRIAD_ERR_INVALID, std::string(name) + " is NULL");
@@ -73,7 +82,7 @@ int alloc_buffer(const char* op, int device, int dtype, int64_t numel, triad_buf
         throw;
       }
       *out = new triad_buffer{data, numel, dtype, device};
-      live_bytes[device] += nbytes;
+      add_live(device, nbytes);
       live_buffers[device] += 1;
       return;
 #else
@@ -88,7 +97,7 @@ int alloc_buffer(const char* op, int device, int dtype, int64_t numel, triad_buf
     }
     if (zero) std::memset(data, 0, rounded);
     *out = new triad_buffer{data, numel, dtype, device};
-    live_bytes[device] += nbytes;
+    add_live(device, nbytes);
     live_buffers[device] += 1;
   });
 }
@@ -102,6 +111,14 @@ extern "C" {
 
 int64_t triad_live_bytes(int device) {
   return device == 0 || device == 1 ? live_bytes[device].load() : 0;
+}
+
+int64_t triad_peak_live_bytes(int device) {
+  return device == 0 || device == 1 ? peak_bytes[device].load() : 0;
+}
+
+void triad_reset_peak_live_bytes(int device) {
+  if (device == 0 || device == 1) peak_bytes[device].store(live_bytes[device].load());
 }
 
 int64_t triad_live_buffers(int device) {

@@ -215,6 +215,18 @@ int triad_cuda_set_gemm_sm80(int force_sm80) {
 #endif
 }
 
+int triad_cuda_memory(int64_t* free_bytes, int64_t* total_bytes) {
+  return triad::guard("cuda_memory", [&] {
+    if (!free_bytes || !total_bytes) triad::fail(TRIAD_ERR_INVALID, "free_bytes or total_bytes is NULL");
+    *free_bytes = *total_bytes = 0;
+#ifdef TRIAD_WITH_CUDA
+    triad::cuda::memory_info(free_bytes, total_bytes);
+#else
+    triad::fail(TRIAD_ERR_UNSUPPORTED, std::string("cuda is not available: ") + TRIAD_NO_CUDA_REASON);
+#endif
+  });
+}
+
 int triad_noop(int x) { return x + 1; }
 
 }  // extern "C"

@@ -18,6 +18,7 @@ void* alloc(size_t bytes);        // from the caching allocator; throws TRIAD_ER
 void release(void* ptr);          // back to the cache (never throws)
 int64_t reserved_bytes();         // bytes held by the allocator (live + cached)
 void empty_cache();               // cudaFree every cached block
+void memory_info(int64_t* free_bytes, int64_t* total_bytes);  // cudaMemGetInfo; throws if unavailable
 // Stream sync; a pending error becomes TRIAD_ERR_DEVICE, a bad id a kernel recorded since the
 // last sync TRIAD_ERR_INVALID naming the op and the id.
 void synchronize(const char* what);

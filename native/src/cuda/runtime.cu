@@ -263,6 +263,14 @@ void empty_cache() {
   allocator().empty();
 }
 
+void memory_info(int64_t* free_bytes, int64_t* total_bytes) {
+  ready();
+  size_t free_b = 0, total_b = 0;
+  check(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
+  *free_bytes = static_cast<int64_t>(free_b);
+  *total_bytes = static_cast<int64_t>(total_b);
+}
+
 void synchronize(const char* what) { sync_checked(what, false); }
 
 IdError* id_error() { return id_record().dev; }

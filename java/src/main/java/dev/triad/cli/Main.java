@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Train language models from Java at native speed.",
     subcommands = {InfoCommand.class, DemoCommand.class, TokenizeCommand.class, PretrainCommand.class,
         SampleCommand.class, ExportCommand.class, SftCommand.class, ChatCommand.class, RewardCommand.class,
-        DpoCommand.class, PpoCommand.class, GrpoCommand.class,
+        DpoCommand.class, PpoCommand.class, GrpoCommand.class, PlanCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
@@ -20,7 +20,9 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code (for tests). */
   public static int run(String... args) {
-    return new CommandLine(new Main())
+    CommandLine cli = new CommandLine(new Main());
+    CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
+    return cli
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
           // a clear one-line message for users; the stack trace only when asked for
           cmd.getErr().println("triad " + cmd.getCommandName() + ": " + ex.getMessage());
@@ -28,6 +30,15 @@ public final class Main implements Runnable {
             ex.printStackTrace(cmd.getErr());
           }
           return 1;
+        })
+        .setParameterExceptionHandler((ex, rest) -> {
+          // triad plan answers bad arguments in one line; the other commands also print their usage
+          CommandLine cmd = ex.getCommandLine();
+          if (cmd.getCommand() instanceof PlanCommand) {
+            cmd.getErr().println("triad plan: " + ex.getMessage() + " (see triad plan --help)");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+          }
+          return usage.handleParseException(ex, rest);
         })
         .execute(args);
   }

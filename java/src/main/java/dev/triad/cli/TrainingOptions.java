@@ -67,6 +67,14 @@ final class TrainingOptions {
     }
   }
 
+  @Option(names = "--no-plan-check",
+      description = "start even when the memory plan (triad plan) says the run does not fit on the device")
+  void noPlanCheck(boolean on) {
+    if (on) {
+      dev.triad.profile.PlanCheck.disable();
+    }
+  }
+
   TrainingOptions(String defaultOut, int defaultSteps, String defaultModel) {
     this.out = Path.of(defaultOut);
     this.steps = defaultSteps;

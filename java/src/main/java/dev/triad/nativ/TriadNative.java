@@ -107,6 +107,10 @@ public final class TriadNative {
   /** NVTX range push/pop on CUDA builds, no-ops otherwise (see triad.h). */
   public static native void triad_range_push(String name);
   public static native void triad_range_pop();
+  public static native @Cast("int64_t") long triad_peak_live_bytes(int device);
+  public static native void triad_reset_peak_live_bytes(int device);
+  /** free[0], total[0]: the CUDA device's memory (cudaMemGetInfo); UNSUPPORTED without CUDA. */
+  public static native int triad_cuda_memory(@Cast("int64_t*") long[] free, @Cast("int64_t*") long[] total);
 
   // ---- buffers ----
   public static native int triad_buffer_alloc(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);

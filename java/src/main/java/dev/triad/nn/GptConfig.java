@@ -49,6 +49,10 @@ public record GptConfig(String name, int nLayer, int nHead, int nEmbd, int vocab
     return new GptConfig(name, nLayer, nHead, nEmbd, vocabSize, blockSize);
   }
 
+  public GptConfig withVocabSize(int vocabSize) {
+    return new GptConfig(name, nLayer, nHead, nEmbd, vocabSize, blockSize);
+  }
+
   public int headDim() {
     return nEmbd / nHead;
   }

@@ -101,6 +101,21 @@ public enum Device {
     return TriadNative.triad_live_bytes(code);
   }
 
+  /**
+   * Highest {@link #liveBytes()} since the library loaded or the last {@link #resetPeak()}: native
+   * buffers only (not the CPU's transient bf16 staging copies, nor CUDA's cached blocks).
+   */
+  public long peakLiveBytes() {
+    TriadNative.load();
+    return TriadNative.triad_peak_live_bytes(code);
+  }
+
+  /** Restarts {@link #peakLiveBytes()} from the bytes live now. */
+  public void resetPeak() {
+    TriadNative.load();
+    TriadNative.triad_reset_peak_live_bytes(code);
+  }
+
   /** Number of live native buffers on this device. */
   public long liveBuffers() {
     TriadNative.load();

@@ -10,6 +10,8 @@ import dev.triad.io.HfGpt2Config;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
 import dev.triad.nn.Precision;
+import dev.triad.profile.MemoryPlan;
+import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
@@ -75,6 +77,8 @@ public final class Pretrain {
     if (o.seqLen() > cfg.blockSize()) {
       throw new IllegalArgumentException("--seq " + o.seqLen() + " exceeds the model's context of " + cfg.blockSize());
     }
+    PlanCheck.require(new MemoryPlan.Spec(cfg, o.device() == Device.CUDA, o.batch(), o.seqLen(), o.precision(),
+        MemoryPlan.Phase.PRETRAIN, o.device(), 1, 0));
     if (o.resume()) {
       RunInfo previous = RunInfo.read(o.runDir());
       if (!previous.modelConfig().equals(cfg) || !previous.tokenizer().equals(tokenizer.name())) {

@@ -12,6 +12,8 @@ import dev.triad.generate.SamplingConfig;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
+import dev.triad.profile.MemoryPlan;
+import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
@@ -112,6 +114,8 @@ public final class Dpo {
     ChatTemplate template = new ChatTemplate(tokenizer);
     Sft.requireChatRun("dpo", o.baseRun(), base);
     int context = base.blockSize();
+    PlanCheck.require(new MemoryPlan.Spec(base.modelConfig(), o.device() == Device.CUDA, o.batch(), context, o.precision(),
+        MemoryPlan.Phase.DPO, o.device(), o.train().gradAccum(), 0));
     List<Triple> train = fitting(o.trainPairs(), context, "training");
     List<Triple> heldOut = fitting(o.heldOutPairs(), context, "held-out");
     if (train.isEmpty()) {

@@ -12,6 +12,8 @@ import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
+import dev.triad.profile.MemoryPlan;
+import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
@@ -124,6 +126,14 @@ public final class Grpo {
     if (trainPrompts.isEmpty() || evalSet.isEmpty()) {
       throw new IllegalArgumentException("grpo: no RL prompt fits the model's context of " + context + " tokens");
     }
+
+    int longest = 0;
+    for (int[] p : trainPrompts) {
+      longest = Math.max(longest, p.length);
+    }
+    PlanCheck.require(new MemoryPlan.Spec(base.modelConfig(), o.device() == Device.CUDA, o.prompts(),
+        Math.min(context, longest + o.maxNewTokens() + 1), o.precision(), MemoryPlan.Phase.GRPO, o.device(),
+        o.train().gradAccum(), o.group()));
 
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("chat_template", Sft.TEMPLATE);

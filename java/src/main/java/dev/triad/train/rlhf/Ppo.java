@@ -16,6 +16,8 @@ import dev.triad.io.SafetensorsFile;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
+import dev.triad.profile.MemoryPlan;
+import dev.triad.profile.PlanCheck;
 import dev.triad.optim.AdamW;
 import dev.triad.optim.GradClip;
 import dev.triad.profile.Profiler;
@@ -204,6 +206,13 @@ public final class Ppo {
     check(nEval >= 1, "too few RL prompts fit the model's context of " + context + " tokens");
     List<Prompt> evalSet = all.subList(0, nEval);
     List<Prompt> trainSet = all.subList(nEval, all.size());
+
+    int longest = 0;
+    for (Prompt p : trainSet) {
+      longest = Math.max(longest, p.tokens().length);
+    }
+    PlanCheck.require(new MemoryPlan.Spec(base.modelConfig(), o.device() == Device.CUDA, o.batch(),
+        Math.min(context, longest + maxNew + 1), o.precision(), MemoryPlan.Phase.PPO, o.device(), 1, 0));
 
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("chat_template", Sft.TEMPLATE);

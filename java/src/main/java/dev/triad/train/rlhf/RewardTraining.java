@@ -12,6 +12,8 @@ import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
+import dev.triad.profile.MemoryPlan;
+import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
@@ -83,6 +85,9 @@ public final class RewardTraining {
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
     int seq = Math.min(o.seqLen(), base.blockSize());
+    PlanCheck.require(new MemoryPlan.Spec(base.modelConfig().withVocabSize(template.vocabSize()),
+        o.device() == Device.CUDA, o.batch(), seq, o.precision(), MemoryPlan.Phase.REWARD, o.device(),
+        o.train().gradAccum(), 0));
     Data data = load(o);
     int[] dropped = new int[1];
     List<RewardTask.Encoded> train = encode(template, data.train(), seq, dropped);

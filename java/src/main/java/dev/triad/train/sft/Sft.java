@@ -14,6 +14,8 @@ import dev.triad.data.instruct.ReplyStyles;
 import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
+import dev.triad.profile.MemoryPlan;
+import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
@@ -138,6 +140,8 @@ public final class Sft {
           trainRendered.size(), valRendered.size());
       return null;
     }
+    PlanCheck.require(new MemoryPlan.Spec(base.modelConfig().withVocabSize(template.vocabSize()), o.device() == Device.CUDA,
+        o.batch(), seq, o.precision(), MemoryPlan.Phase.SFT, o.device(), o.train().gradAccum(), 0));
     Packing.Packed trainRows = o.pack() ? Packing.bestFit(trainRendered, seq, tokenizer.eotToken())
         : Packing.padded(trainRendered, seq, tokenizer.eotToken());
     Packing.Packed valRows = o.pack() ? Packing.bestFit(valRendered, seq, tokenizer.eotToken())
