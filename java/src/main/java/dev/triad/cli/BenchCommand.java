@@ -70,14 +70,15 @@ final class BenchCommand implements Callable<Integer> {
     }
     System.out.printf("bench: %s (%s) in %s, %d cases, %d samples each%s%n", d, DevicePeak.deviceName(d), p,
         cases.size(), n, quick ? " (quick)" : "");
-    DevicePeak peak = DevicePeak.measure(d, p.dtype(), quick);
-    if (!quick) {
-      peak.cache();  // the full measurement is what training logs' MFU should use
-    }
-    BenchTable table = new BenchTable(peak, p.toString(), quick);
-    System.out.println(table.peakLine());
-    System.out.println(BenchTable.header());
+    BenchTable table = new BenchTable(DevicePeak.measure(d, p.dtype(), quick), p.toString(), quick);
+    System.out.println("bench: " + table.peakLine());
     table.run(cases, d, quick ? 1 : 2, n, System.out);
+    table.finish(DevicePeak.measure(d, p.dtype(), quick));
+    System.out.println();
+    table.print(System.out);
+    if (!quick && only == null) {
+      table.peak.cache();  // a full run's peak is what training logs' MFU should use
+    }
     if (json != null) {
       table.writeJson(json);
       System.out.println("bench: wrote " + json);

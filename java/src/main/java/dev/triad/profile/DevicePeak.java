@@ -80,7 +80,7 @@ public record DevicePeak(String device, String name, String dtype, double flops,
     BenchCase gemm = OpBench.matmul("peak gemm", dtype, n, n, n, false, false);
     double flops;
     try (BenchCase.Prepared p = gemm.setup().apply(device)) {
-      Timing.Samples s = Timing.measure(device, p.call(), quick ? 1 : 2, quick ? 3 : 5, device == Device.CUDA ? 2 : 0);
+      Timing.Samples s = Timing.measure(device, p.call(), quick ? 1 : 2, quick ? 8 : 5, device == Device.CUDA ? 2 : 0);
       flops = gemm.work() / (s.min() / 1e3);
     }
     long copyN = device == Device.CUDA ? (quick ? 64L << 20 : 256L << 20) : (quick ? 8L << 20 : 32L << 20);
@@ -93,12 +93,12 @@ public record DevicePeak(String device, String name, String dtype, double flops,
   private static double copyPeak(Device device, long n, boolean quick) {
     try (Tensor a = Tensor.randn(1, 0, 0f, 1f, device, n); Tensor b = Tensor.zeros(DType.F32, device, n)) {
       Runnable copy = () -> check(TriadNative.triad_buffer_copy(b.buf(), 0, a.buf(), 0, n));
-      double best = Timing.measure(device, copy, 2, quick ? 3 : 7, device == Device.CUDA ? 2 : 0).min();
+      double best = Timing.measure(device, copy, 2, quick ? 5 : 7, device == Device.CUDA ? 2 : 0).min();
       if (device == Device.CPU) {
         // AFFINE with scale 1, shift 0: a copy through the OpenMP elementwise kernels
         Runnable affine = () -> check(TriadNative.triad_unary_forward(TriadNative.TRIAD_UNARY_AFFINE, b.buf(), a.buf(),
             n, 1f, 0f));
-        best = Math.min(best, Timing.measure(device, affine, 2, quick ? 3 : 7, 0).min());
+        best = Math.min(best, Timing.measure(device, affine, 2, quick ? 5 : 7, 0).min());
       }
       return 2.0 * n * 4 / (best / 1e3);
     }
