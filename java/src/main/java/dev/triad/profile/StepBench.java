@@ -215,7 +215,7 @@ public final class StepBench {
 
   static BenchCase ppoRollout(Shape s, Precision p) {
     GptConfig cfg = config(s);
-    int prompt = s.seq() / 4, fresh = s.seq() - prompt;
+    int prompt = s.seq() / 4, fresh = Math.min(s.seq() - prompt, 128);  // decode steps dominate: cap them
     long n = cfg.parameterCount(false);
     return new BenchCase("ppo rollout", shapeOf(s, " (prompt " + prompt + " + " + fresh + " new)"), p.toString(),
         Unit.FLOPS, 2.0 * n * s.batch() * (prompt + fresh), d -> {
