@@ -14,6 +14,11 @@ import java.util.function.Function;
 public record BenchCase(String name, String shape, String dtype, Unit unit, double work,
     Function<Device, Prepared> setup) {
 
+  /** The name as an identifier ("matmul NT (linear forward)" -> "matmul_nt_linear_forward"), for JMH's @Param. */
+  public String id() {
+    return name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
+  }
+
   /** What a case's rate is measured in. */
   public enum Unit {
     /** FLOP/s, as a share of the measured GEMM peak. */

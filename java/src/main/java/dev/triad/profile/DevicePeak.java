@@ -127,13 +127,18 @@ public record DevicePeak(String device, String name, String dtype, double flops,
 
   /** Peak FLOP/s for a training run's MFU, or 0 when it cannot be had (MFU is then omitted, the run goes on). */
   public static double flopsForMfu(Device device, Precision precision) {
-    try {
-      return forMfu(device, precision.dtype()).flops();
-    } catch (RuntimeException e) {
-      System.err.println("mfu: no peak FLOP/s for " + device + " (" + e.getMessage() + "); MFU omitted");
-      return 0;
-    }
+    return MFU_PEAKS.computeIfAbsent(device + "-" + precision, k -> {
+      try {
+        return forMfu(device, precision.dtype()).flops();
+      } catch (RuntimeException e) {
+        System.err.println("mfu: no peak FLOP/s for " + device + " (" + e.getMessage() + "); MFU omitted");
+        return 0.0;
+      }
+    });
   }
+
+  // one lookup per process and device/precision (Ppo asks at every step)
+  private static final Map<String, Double> MFU_PEAKS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The cached measurement for this machine, if any (a damaged file counts as none). */
   public static Optional<DevicePeak> cached(Device device, DType dtype) {
