@@ -5,17 +5,20 @@
 #   bash bench/gpu/verify.sh --phases tests,rerun  a subset (the probe always runs first)
 #   bash bench/gpu/verify.sh --dry-run             on a machine without a GPU: every phase's plumbing
 # Phases and their hard deadlines (seconds; each phase is killed at its deadline and keeps what it
-# recorded; the whole run also stops at VERIFY_TOTAL_S, default 465):
+# recorded; the whole run also stops at VERIFY_TOTAL_S, default 480):
 #   probe 20      nvidia-smi, the carried JRE, ldd libtriad, `triad info`, torch; stops the run
 #                 (status "cuda unavailable", exit 3) when CUDA is unavailable
-#   tests 150     every gpu-tagged JUnit test in one JVM; skipped or aborted counts as failed
-#   rerun 60      each failed method again, one JVM each, TRIAD_CUDA_SYNC=1
+#   tests 120     every gpu-tagged JUnit test in one JVM; skipped or aborted counts as failed
+#   rerun 50      each failed method again, one JVM each, TRIAD_CUDA_SYNC=1
 #   memcheck 65   compute-sanitizer memcheck (TRIAD_CUDA_NO_CACHE=1) over a named subset
 #   racecheck 55  compute-sanitizer racecheck over a named subset
-#   bench 120     CudaBench (every timed output checked) and PyTorch at the same shapes, one table;
-#                 first 5 tiny pretrain steps with --profile --trace (logs: bench/triad_profile.txt)
+#   bench 160     5 tiny pretrain steps with --profile --trace (logs: bench/triad_profile.txt),
+#                 CudaBench (every timed output checked) and PyTorch at the same shapes, one table;
+#                 then `triad bench --device cuda --quick` (every op and training step against the
+#                 GPU's measured peak) into $OUT/triad_bench.json
 # Override a deadline with VERIFY_LIMIT_<PHASE>=seconds. Output, in $OUT (default /tmp/triad-verify):
-# results.json (every figure and pass/fail), summary.txt (printed last), logs.tar.xz (all logs).
+# results.json (every figure and pass/fail), summary.txt (printed last), logs.tar.xz (all logs),
+# triad_bench.json (`triad bench`'s results, when it ran).
 # Exit: 0 all passed (dry run: plumbing sound), 1 something failed, 2 bad usage, 3 no CUDA.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,9 +54,9 @@ logs=$state/logs
 mkdir -p "$logs"
 G=${VERIFY_GPU_DIR:-$root/.gpu}
 T0=$(date +%s)
-TOTAL=${VERIFY_TOTAL_S:-465}
+TOTAL=${VERIFY_TOTAL_S:-480}
 RESERVE=12  # seconds kept for the report and the log archive
-declare -A LIMIT=([probe]=20 [tests]=150 [rerun]=60 [memcheck]=65 [racecheck]=55 [bench]=120)
+declare -A LIMIT=([probe]=20 [tests]=120 [rerun]=50 [memcheck]=65 [racecheck]=55 [bench]=160)
 now() { date +%s; }
 log() { echo "[verify $(( $(now) - T0 ))s] $*" >&2; }
 
@@ -285,9 +288,11 @@ phase_bench() {
     --batch 4 --seq 64 --eval-every 0 --sample-every 0 --out "$VERIFY_STATE/profile_run" --profile \
     --trace "$L/trace.json" --trace-steps 3-4 > "$L/triad_profile.txt" 2>&1
   echo "exit $?" >> "$L/triad_profile.txt"
-  # Triad first, then PyTorch, never together (they would share the GPU); Triad gets what
-  # PyTorch does not need (~45 s: torch start, GEMMs, attention, AdamW, 13 GPT-2 steps)
-  local tl=$(( $(remaining) - 48 ))
+  # Triad first, then PyTorch, then `triad bench`, never together (they would share the GPU);
+  # CudaBench gets what the other two do not need (PyTorch ~45 s: torch start, GEMMs, attention,
+  # AdamW, 13 GPT-2 steps; triad bench --quick ~35 s: JVM start, peak, 14 ops, 12 training steps)
+  local tb=40
+  local tl=$(( $(remaining) - 48 - tb ))
   (( tl < 10 )) && tl=10
   timeout -k 3 "$tl" bash "$VERIFY_G/java.sh" dev.triad.tensor.CudaBench --gemm 4096,8192 --attention all \
     --adamw 134217728 --train-step bf16,f32 --train-steps 5 > "$L/triad_bench.txt" 2>&1
@@ -295,6 +300,13 @@ phase_bench() {
   PYTHONUNBUFFERED=1 timeout -k 3 $(( $(remaining) - 2 )) python3 "$root/bench/kernels/torch_reference.py" \
     --gemm 4096,8192 --attention all --adamw 134217728 --train-step --train-steps 10 > "$L/torch_bench.txt" 2>&1
   echo "exit $?" >> "$L/torch_bench.txt"
+  # the CLI's suite; its JSON (device, peaks, every case) also goes to $OUT on its own
+  tb=$(( $(remaining) - 2 ))
+  (( tb < 5 )) && tb=5
+  timeout -k 3 "$tb" bash "$VERIFY_G/java.sh" dev.triad.cli.Main bench --device cuda --quick \
+    --json "$L/triad_cli_bench.json" > "$L/triad_cli_bench.txt" 2>&1
+  echo "exit $?" >> "$L/triad_cli_bench.txt"
+  [[ -s $L/triad_cli_bench.json ]] && cp "$L/triad_cli_bench.json" "$out/triad_bench.json"
   if (( VERIFY_DRY )) && ! grep -q '^RESULT' "$L/torch_bench.txt"; then
     # no GPU here: the table's plumbing on made-up figures (marked as such in results.json)
     python3 "$report" fake-bench "$L/fake"

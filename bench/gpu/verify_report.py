@@ -303,6 +303,19 @@ def report(state, out):
 
 # ---------------------------------------------------------------- one phase's record
 
+def cli_bench(path):
+    """The summary of `triad bench --json`: peaks and each case's median and share of peak; None when absent."""
+    try:
+        with open(path) as f:
+            j = json.load(f)
+        return {"device_name": j.get("device_name"), "precision": j.get("precision"),
+                "peak_tflops": j["peak"]["flops"] / 1e12, "peak_gbps": j["peak"]["bytes_per_s"] / 1e9,
+                "cases": {c["case"] + " " + c["shape"]: {"ms": c["median_ms"], "share": c["share_of_peak"]}
+                          for c in j["cases"]}}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def collect(ph, state, secs, limit, rc):
     """STATE/PH.json from what the phase left in STATE/logs (also after it was killed)."""
     logs = os.path.join(state, "logs")
@@ -370,6 +383,7 @@ def collect(ph, state, secs, limit, rc):
         src = os.path.join(d, "fake") if fake else d
         b = bench_rows(os.path.join(src, "triad_bench.txt"), os.path.join(src, "torch_bench.txt"))
         rec.update(b)
+        rec["triad_bench"] = cli_bench(os.path.join(d, "triad_cli_bench.json"))
         rec.update(status="pass" if b["pass"] and not killed else "fail", fake=fake,
                    detail=f"{b['checks_total'] - len(b['checks_failed'])}/{b['checks_total']} output checks pass; "
                           f"targets missed: {len(b['targets_missed'])}" + (" (made-up figures: dry run)" if fake else "")

@@ -40,7 +40,8 @@ public final class BenchMain {
         "  regex...            run only benchmarks whose name (e.g. dev.triad.bench.MatmulBench.openblas)",
         "                      matches one of these Java regexes; default: all of dev.triad.bench",
         "  --quick             smoke test: 1 fork, 1 x 0.2 s warmup, 1 x 0.5 s measurement, matmul n=1024",
-        "                      (GPT-2 124M train step / generation: 1 warmup + 1 measured call)",
+        "                      (GPT-2 124M train step / generation: 1 warmup + 1 measured call;",
+        "                      SuiteBench: triad bench --quick's shapes, size=quick)",
         "  --forks N           forks per benchmark (default 1)",
         "  --warmup N          warmup iterations",
         "  --iterations N      measurement iterations",
@@ -126,6 +127,9 @@ public final class BenchMain {
           .measurementIterations(1).measurementTime(TimeValue.milliseconds(500));
       if (!params.containsKey("n")) {
         params.put("n", new String[] {"1024"});
+      }
+      if (!params.containsKey("size")) {
+        params.put("size", new String[] {"quick"});  // SuiteBench: triad bench --quick's shapes
       }
     }
     if (forks != null) {
@@ -213,6 +217,10 @@ public final class BenchMain {
       if (n != null) {
         key += "#" + n;
       }
+      String kase = r.getParams().getParam("kase");
+      if (kase != null) {
+        key += "#" + kase + "#" + r.getParams().getParam("size");
+      }
       Result<?> p = r.getPrimaryResult();
       double s = toSeconds(p.getScore(), p.getScoreUnit());
       double err = p.getScoreError();
@@ -294,6 +302,26 @@ public final class BenchMain {
           s.get("TrainStepBench.small"));
       trainRow(out, "gpt2 (12x768, V=50257)", TrainStepBench.GPT2, TrainStepBench.GPT2_B, TrainStepBench.GPT2_T,
           s.get("TrainStepBench.gpt2"));
+    }
+
+    // the triad bench suite
+    if (hasPrefix(s, "SuiteBench.")) {
+      out.append(rule).append('\n');
+      out.append("triad bench suite f32 CPU (dev.triad.profile cases: the same shapes as `triad bench`)\n");
+      out.append(String.format(Locale.ROOT, "  %-28s %-40s %12s %14s  %s%n", "case", "shape", "ms", "rate", "±"));
+      for (Map.Entry<String, Score> e : s.entrySet()) {
+        if (!e.getKey().startsWith("SuiteBench.")) {
+          continue;
+        }
+        String[] k = e.getKey().split("#");
+        dev.triad.profile.BenchCase c = SuiteBench.find(k[1], k[2]);
+        double sec = e.getValue().seconds;
+        String rate = c.unit() == dev.triad.profile.BenchCase.Unit.FLOPS
+            ? String.format(Locale.ROOT, "%.2f GFLOP/s", c.work() / sec / 1e9)
+            : String.format(Locale.ROOT, "%.2f GB/s", c.work() / sec / 1e9);
+        out.append(String.format(Locale.ROOT, "  %-28s %-40s %12.3f %14s  %s%n", c.name(), c.shape(), sec * 1e3, rate,
+            e.getValue().errPct()));
+      }
     }
 
     // generation

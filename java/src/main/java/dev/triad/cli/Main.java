@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Train language models from Java at native speed.",
     subcommands = {InfoCommand.class, DemoCommand.class, TokenizeCommand.class, PretrainCommand.class,
         SampleCommand.class, ExportCommand.class, SftCommand.class, ChatCommand.class, RewardCommand.class,
-        DpoCommand.class, PpoCommand.class, GrpoCommand.class, PlanCommand.class,
+        DpoCommand.class, PpoCommand.class, GrpoCommand.class, PlanCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -61,7 +61,8 @@ public final class Trainer implements AutoCloseable {
 
   /**
    * @param flopsPerToken training FLOPs per token (6N + attention) for MFU, or 0
-   * @param peakFlops the device's peak FLOP/s for MFU, or 0 when unknown (MFU is then omitted)
+   * @param peakFlops the device's peak FLOP/s for MFU (callers pass profile.DevicePeak's), or 0 when unknown
+   *     (MFU is then omitted)
    */
   public Trainer(Module model, Task task, TrainConfig cfg, Path runDir, double flopsPerToken, double peakFlops) {
     this.model = model;
@@ -181,8 +182,9 @@ public final class Trainer implements AutoCloseable {
         rec.put("tokens", tokens);
         rec.put("tokens_per_s", tokens / seconds);
         rec.put("step_ms", seconds * 1e3);
-        if (peakFlops > 0 && flopsPerToken > 0) {
-          rec.put("mfu", flopsPerToken * tokens / seconds / peakFlops);
+        double mfu = peakFlops > 0 && flopsPerToken > 0 ? flopsPerToken * tokens / seconds / peakFlops : Double.NaN;
+        if (!Double.isNaN(mfu)) {
+          rec.put("mfu", mfu);
         }
         rec.putAll(task.stepMetrics());
         boolean last = done == cfg.steps();
@@ -195,7 +197,8 @@ public final class Trainer implements AutoCloseable {
         }
         metrics.log(rec);
         String summary = String.format("loss %.4f%s lr %.2e norm %.2f | %.0f tok/s", loss,
-            rec.containsKey("val_loss") ? String.format(" val %.4f", lastVal) : "", lr, norm, tokens / seconds);
+            rec.containsKey("val_loss") ? String.format(" val %.4f", lastVal) : "", lr, norm, tokens / seconds)
+            + (Double.isNaN(mfu) ? "" : String.format(" | mfu %.1f%%", 100 * mfu));
         metrics.progress(done, summary, 10);
         if (cfg.sampleEvery() > 0 && (done % cfg.sampleEvery() == 0 || last)) {
           String text = sample();

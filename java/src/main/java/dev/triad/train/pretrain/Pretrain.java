@@ -122,7 +122,8 @@ public final class Pretrain {
           trainLoader.totalTokens(), train.steps(), total, o.batch(), o.seqLen(), train.gradAccum());
       PretrainTask task = new PretrainTask(model, trainLoader, valLoader, o.evalBatches(), tokenizer, train.seed());
       double flopsPerToken = 6.0 * model.parameterCount() + 12.0 * cfg.nLayer() * cfg.nEmbd() * o.seqLen();
-      try (Trainer trainer = new Trainer(model, task, train, o.runDir(), flopsPerToken, 0)) {
+      try (Trainer trainer = new Trainer(model, task, train, o.runDir(), flopsPerToken,
+          dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
         Trainer.Result r = trainer.run(o.resume());
         System.out.printf("pretrain: done. loss %.4f -> %.4f, val loss %.4f -> %.4f, %.0f tokens/s; checkpoints in %s%n",
             r.firstLoss(), r.lastLoss(), r.firstValLoss(), r.lastValLoss(), r.tokensPerSecond(),

@@ -166,7 +166,7 @@ public final class Dpo {
           sampler);
       Trainer.Result r;
       try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(),
-          6.0 * model.parameterCount(), 0)) {
+          6.0 * model.parameterCount(), dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
         r = trainer.run(o.resume());
       }
       DpoLoss.Stats before = task.firstEvaluation();

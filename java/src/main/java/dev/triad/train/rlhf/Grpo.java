@@ -174,7 +174,8 @@ public final class Grpo {
       GrpoTask task = new GrpoTask(policy, reference, rm, trainPrompts, o.prompts(), o.group(), o.maxNewTokens(),
           template.endToken(), pad, o.clipEps(), o.beta(), o.train().seed());
       Trainer.Result r;
-      try (Trainer trainer = new Trainer(policy, task, o.train(), o.runDir(), 6.0 * policy.parameterCount(), 0)) {
+      try (Trainer trainer = new Trainer(policy, task, o.train(), o.runDir(), 6.0 * policy.parameterCount(),
+          dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
         r = trainer.run(o.resume());
       }
       Gpt klRef = reference != null ? reference : RunInfo.loadModel(o.policyRun(), null, o.device(), o.precision());

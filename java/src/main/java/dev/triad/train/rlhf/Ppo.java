@@ -582,6 +582,11 @@ public final class Ppo {
     line.put("response_length", m.responseLength());
     line.put("gen_tokens_per_s", m.genTokensPerSec());
     line.put("train_tokens_per_s", m.trainTokensPerSec());
+    // MFU of the update: 6 N per trained token over policy and critic (their forward + backward)
+    double peak = dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision());
+    if (peak > 0 && trainSec > 0) {
+      line.put("mfu", 6.0 * (policy.parameterCount() + critic.parameterCount()) * trainTokens / trainSec / peak);
+    }
     String sample = template.decodeText(prompts[0]) + " -> " + template.decodeText(replies[0]);
     line.put("sample", sample);
     metrics.log(line);

@@ -130,7 +130,8 @@ public final class RewardTraining {
       RewardTask task = new RewardTask(model, train, heldOut, o.batch(), o.margin(), o.train().seed(),
           template.bosToken());
       Trainer.Result r;
-      try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(), 0)) {
+      try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(),
+          dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
         r = trainer.run(o.resume());
       }
       boolean embedded = o.dataFile() == null;

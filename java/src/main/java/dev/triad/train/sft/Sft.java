@@ -189,7 +189,8 @@ public final class Sft {
       SftTask task = new SftTask(model, trainRows.rows(), valRows.rows(), o.batch(), o.train().seed(),
           samplePrompt == null ? null : () -> samplePrompt + " -> " + TaskEval.reply(model, template, List.of(samplePrompt), 48).get(0));
       Trainer.Result r;
-      try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(), 0)) {
+      try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(),
+          dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
         r = trainer.run(o.resume());
       }
       Map<String, TaskEval.Score> after = Map.of();
