@@ -20,13 +20,30 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code triad chat}: talk to an instruction-tuned run; each stdin line is one user turn. */
+/**
+ * {@code triad chat}: talk to an instruction-tuned run; each stdin line is one user turn. At a terminal
+ * the turns form one conversation; piped input (a list of unrelated questions, usually) starts a new
+ * conversation at every line unless {@code --keep-history}. Turns are labelled the same way in both:
+ * {@value #YOU} before the user's line (echoed when piped), {@value #MODEL} before the reply.
+ */
 @Command(name = "chat", mixinStandardHelpOptions = true,
     description = {"Chat with an instruction-tuned model. Each input line is a user message; an empty line or EOF ends.",
-        "Reads standard input when it is not a terminal, so it can be scripted: echo 'What is 2 plus 3?' | triad chat"})
+        "Reads standard input when it is not a terminal, so it can be scripted: echo 'What is 2 plus 3?' | triad chat",
+        "Piped, every line is a new conversation (unless --keep-history) and is echoed as 'you: ...' before"
+            + " the 'triad: ...' reply."})
 final class ChatCommand implements Callable<Integer> {
-  @Option(names = "--run", paramLabel = "DIR", description = "instruction-tuned run (default: ${DEFAULT-VALUE})")
-  Path run = Path.of("runs/sft");
+  /** Label of a user turn. */
+  static final String YOU = "you: ";
+  /** Label of a model turn. */
+  static final String MODEL = "triad: ";
+
+  @Option(names = "--run", paramLabel = "DIR",
+      description = "instruction-tuned run (default: runs/sft, else the demo's latest RL run, else runs/demo/sft)")
+  Path run;
+
+  @Option(names = "--keep-history",
+      description = "piped input: keep one conversation across lines (at a terminal it always does)")
+  boolean keepHistory;
 
   @Option(names = "--checkpoint", paramLabel = "FILE", description = "a specific checkpoint (default: the run's latest)")
   Path checkpoint;
@@ -62,27 +79,40 @@ final class ChatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    RunInfo info = RunInfo.read(run);
-    Sft.requireChatRun("chat", run, info);
+    DefaultRuns.Choice choice = DefaultRuns.forChat(run, Path.of(""));
+    if (choice.note() != null) {
+      System.err.println("triad chat: " + choice.note());
+    }
+    Path dir = choice.run();
+    RunInfo info = RunInfo.read(dir);
+    Sft.requireChatRun("chat", dir, info);
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(info.tokenizer()));
     boolean interactive = System.console() != null;
+    boolean keep = interactive || keepHistory;
     List<Message> history = new ArrayList<>();
-    if (system != null) {
-      history.add(new Message("system", system));
-    }
-    try (Gpt model = RunInfo.loadModel(run, checkpoint, Device.best(), precisionFor(Device.best()));
+    try (Gpt model = RunInfo.loadModel(dir, checkpoint, Device.best(), precisionFor(Device.best()));
          BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       if (interactive) {
-        System.out.println("triad chat: " + run + " (" + model.config.name() + "). Empty line to quit.");
+        System.out.println("triad chat: " + dir + " (" + model.config.name() + "). Empty line to quit.");
       }
       for (int turn = 0; ; turn++) {
         if (interactive) {
-          System.out.print("you> ");
+          System.out.print(YOU);
           System.out.flush();
         }
         String line = in.readLine();
         if (line == null || line.isBlank()) {
           return 0;
+        }
+        if (!interactive) {
+          System.out.println(YOU + line.strip());
+        }
+        if (!keep || turn == 0) {
+          // piped lines are unrelated questions unless --keep-history: each starts a new conversation
+          history.clear();
+          if (system != null) {
+            history.add(new Message("system", system));
+          }
         }
         history.add(new Message("user", line.strip()));
         int[] prompt = template.renderPrompt(history);
@@ -98,7 +128,7 @@ final class ChatCommand implements Callable<Integer> {
         int[] out = Generator.generate(model, new int[][] {prompt},
             new SamplingConfig(budget, temperature, topK, 1f, new int[] {template.endToken()}, seed + turn))[0];
         String reply = template.decodeText(out);
-        System.out.println(interactive ? "model> " + reply : reply);
+        System.out.println(MODEL + reply);
         history.add(new Message("assistant", reply.isEmpty() ? " " : reply));
       }
     }

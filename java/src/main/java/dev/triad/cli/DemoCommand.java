@@ -24,6 +24,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "directory for all phases (default: ${DEFAULT-VALUE})")
   Path out = Path.of("runs/demo");
 
+  @Option(names = "--force",
+      description = "replace a previous demo's directory at --out (only one the demo wrote: it holds "
+          + Demo.MARKER + ")")
+  boolean force;
+
   @Option(names = "--rl", paramLabel = "ppo|dpo|grpo", description = "the RLHF algorithm (default: ${DEFAULT-VALUE})")
   String rl = "ppo";
 
@@ -66,6 +71,9 @@ final class DemoCommand implements Callable<Integer> {
       p = Precision.parseOrDefault(precision, d);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
+    }
+    if (force) {
+      Demo.replacePrevious(out);
     }
     Demo.Result r = Demo.run(new Demo.Options(out, rl, quick, d, seed, pretrainSteps, sftSteps, rewardSteps,
         rlSteps, p));

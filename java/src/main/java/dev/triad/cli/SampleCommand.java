@@ -1,6 +1,7 @@
 package dev.triad.cli;
 
 import dev.triad.data.Tokenizer;
+import dev.triad.data.chat.ChatTemplate;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
@@ -13,12 +14,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code triad sample}: text from a run's latest (or a given) checkpoint. */
+/**
+ * {@code triad sample}: text from a run's latest (or a given) checkpoint. Works on any run: an
+ * instruction-tuned or RL run's chat special tokens print as their names ({@link ChatTemplate#decode}).
+ */
 @Command(name = "sample", mixinStandardHelpOptions = true,
     description = "Generate text from a trained model (KV-cache decoding).")
 final class SampleCommand implements Callable<Integer> {
-  @Option(names = "--run", paramLabel = "DIR", description = "run directory to load (default: ${DEFAULT-VALUE})")
-  Path run = Path.of("runs/pretrain");
+  @Option(names = "--run", paramLabel = "DIR",
+      description = "run directory to load (default: runs/pretrain, else the demo's runs/demo/pretrain)")
+  Path run;
 
   @Option(names = "--checkpoint", paramLabel = "FILE", description = "a specific checkpoint (default: the run's latest)")
   Path checkpoint;
@@ -61,9 +66,24 @@ final class SampleCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Text of generated ids from a run whose model has {@code runVocab} ids: a tuned (sft or RL) run's
+   * vocabulary holds the chat template's special tokens after {@code tok}'s ids, and those print as
+   * their names, e.g. {@code <|assistant|>} (docs/CHAT_TEMPLATE.md); a pretrained run's ids are all
+   * {@code tok}'s.
+   */
+  static String decode(int runVocab, Tokenizer tok, int[] ids) {
+    return runVocab > tok.vocabSize() ? new ChatTemplate(tok).decode(ids) : tok.decode(ids);
+  }
+
   @Override
   public Integer call() {
-    RunInfo info = RunInfo.read(run);
+    DefaultRuns.Choice choice = DefaultRuns.forSample(run, Path.of(""));
+    if (choice.note() != null) {
+      System.err.println("triad sample: " + choice.note());
+    }
+    Path dir = choice.run();
+    RunInfo info = RunInfo.read(dir);
     Tokenizer tok = Tokenizer.byName(info.tokenizer());
     int[] promptTokens = prompt == null ? new int[0] : tok.encode(prompt);
     int[] start = new int[promptTokens.length + 1];
@@ -77,14 +97,14 @@ final class SampleCommand implements Callable<Integer> {
           + info.blockSize());
     }
     Device d = Device.parse(device);
-    try (Gpt model = RunInfo.loadModel(run, checkpoint, d, precisionFor(d))) {
+    try (Gpt model = RunInfo.loadModel(dir, checkpoint, d, precisionFor(d))) {
       int[][] out = Generator.generate(model, prompts,
           new SamplingConfig(budget, temperature, topK, topP, new int[] {tok.eotToken()}, seed));
       for (int i = 0; i < num; i++) {
         if (num > 1) {
           System.out.println("--- sample " + (i + 1));
         }
-        System.out.println((prompt == null ? "" : prompt) + tok.decode(out[i]));
+        System.out.println((prompt == null ? "" : prompt) + decode(info.vocabSize(), tok, out[i]));
       }
     }
     return 0;

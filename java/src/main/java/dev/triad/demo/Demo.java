@@ -15,6 +15,7 @@ import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
+import dev.triad.train.Progress;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
@@ -105,6 +106,55 @@ public final class Demo {
     }
   }
 
+  /** The file that marks a directory as the demo's, so {@link #replacePrevious} deletes only a demo's output. */
+  public static final String MARKER = ".triad-demo";
+
+  /**
+   * Whether {@code dir} is recognisably a demo's output: it holds {@link #MARKER}, or (demos older than
+   * the marker) a summary.json with the demo's {@code steps.pretrain} key.
+   */
+  public static boolean isDemoDirectory(Path dir) {
+    if (Files.isRegularFile(dir.resolve(MARKER))) {
+      return true;
+    }
+    try {
+      JsonNode summary = readJson(dir.resolve("summary.json"));
+      return summary != null && summary.has("steps.pretrain");
+    } catch (UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * {@code triad demo --force}: deletes {@code out} when it is a previous demo's directory (nothing when
+   * it does not exist), so the demo can run there again.
+   *
+   * @throws IllegalArgumentException when {@code out} exists and is not recognisably a demo's (a
+   *     symbolic link, a file, or a directory without the marker), naming it and what is missing
+   */
+  public static void replacePrevious(Path out) {
+    if (!Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (Files.isSymbolicLink(out) || !Files.isDirectory(out)) {
+      throw new IllegalArgumentException("--force: " + out + " is not a directory the demo wrote (a "
+          + (Files.isSymbolicLink(out) ? "symbolic link" : "file") + "); remove it yourself or choose another --out");
+    }
+    if (!isDemoDirectory(out)) {
+      throw new IllegalArgumentException("--force: " + out + " does not look like a demo's directory (no " + MARKER
+          + " or demo summary.json in it), so it is left alone; remove it yourself or choose another --out");
+    }
+    System.out.println("demo: --force: deleting the previous demo in " + out);
+    try (java.util.stream.Stream<Path> walk = Files.walk(out)) {
+      // deepest first; Files.walk does not follow symbolic links, so only the demo's own files go
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("--force: cannot delete " + out + ": " + e.getMessage(), e);
+    }
+  }
+
   /** What the demo wrote. */
   public record Result(Path out, Map<String, Object> summary, Path summaryFile, Path report) {}
 
@@ -119,9 +169,15 @@ public final class Demo {
     }
     for (String phase : List.of("pretrain", "sft", "reward", o.rl())) {
       if (Files.isDirectory(o.out().resolve(phase).resolve("checkpoints"))) {
-        throw new IllegalArgumentException(o.out().resolve(phase) + " already holds a run; choose another --out"
-            + " or remove it");
+        throw new IllegalArgumentException(o.out().resolve(phase) + " already holds a run; rerun with --force to"
+            + " replace the previous demo in " + o.out() + ", or choose another --out");
       }
+    }
+    try {
+      AtomicFiles.writeString(o.out().resolve(MARKER), "written by triad demo; `triad demo --force` may replace"
+          + " this directory\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + o.out().resolve(MARKER), e);
     }
     Map<String, Object> summary = new LinkedHashMap<>();
     SUMMARY_KEYS.forEach(k -> summary.put(k, null));
@@ -147,7 +203,7 @@ public final class Demo {
     Trainer.Result pr = Pretrain.run(po);
     summary.put("pretrain.val_loss_start", finite(pr.firstValLoss()));
     summary.put("pretrain.val_loss_end", finite(pr.lastValLoss()));
-    samples.put("pretrain", pretrainSamples(pre, o));
+    samples.put("pretrain", withProgress("demo: sample text", () -> pretrainSamples(pre, o)));
     timings.put("pretrain", seconds(p0));
     headline("pretrain", String.format("val loss %.3f -> %.3f (train loss %.3f -> %.3f), %.0f tokens/s",
         pr.firstValLoss(), pr.lastValLoss(), pr.firstLoss(), pr.lastLoss(), pr.tokensPerSecond()));
@@ -166,7 +222,7 @@ public final class Demo {
     summary.put("sft.accuracy_heldout_before", mean(sr.before(), true));
     summary.put("sft.accuracy_heldout_after", mean(sr.after(), true));
     summary.put("sft.accuracy_heldout_quiz_form_before", mean(sr.quizFormBefore(), true));
-    samples.put("sft", sftSamples(pre, sft, o));
+    samples.put("sft", withProgress("demo: sample replies", () -> sftSamples(pre, sft, o)));
     timings.put("sft", seconds(s0));
     headline("sft", String.format("task accuracy: trained families %s -> %s, held-out families %s -> %s"
         + " (the pretrained model asked in its corpus's quiz form: %s)",
@@ -197,7 +253,7 @@ public final class Demo {
       case "dpo" -> runDpo(o, sft, rl, summary);
       default -> runGrpo(o, sft, reward, rl, summary);
     }
-    samples.put("rl", rlSamples(sft, rl, o));
+    samples.put("rl", withProgress("demo: sample replies", () -> rlSamples(sft, rl, o)));
     timings.put(o.rl(), seconds(l0));
     timings.put("total", seconds(t0));
 
@@ -380,6 +436,13 @@ public final class Demo {
   }
 
   // ---- small helpers
+
+  /** {@code work} under a progress line (generation polls it), so slow sampling still shows signs of life. */
+  private static <T> T withProgress(String what, java.util.function.Supplier<T> work) {
+    try (Progress p = Progress.start(what, 0, null)) {
+      return work.get();
+    }
+  }
 
   private static Double mean(Map<String, TaskEval.Score> scores, boolean heldOut) {
     return scores == null || scores.isEmpty() ? null : finite(TaskEval.mean(scores, heldOut));

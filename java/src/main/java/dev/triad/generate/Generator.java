@@ -6,6 +6,7 @@ import dev.triad.nn.KvCache;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.Progress;
 import java.util.Arrays;
 
 /**
@@ -79,6 +80,7 @@ public final class Generator {
         if (allDone || step + 1 == cfg.maxNewTokens()) {
           break;
         }
+        Progress.poll();                        // a long generation still shows signs of life
         int[] pos = new int[batch];
         for (int b = 0; b < batch; b++) {
           pos[b] = promptLen + step - start[b];

@@ -226,6 +226,13 @@ public final class Trainer implements AutoCloseable {
   }
 
   private double evaluate() {
+    // the loss loops poll this, so a long evaluation prints a line at least every ~10 s
+    try (Progress progress = Progress.start("validation loss", 0, null)) {
+      return evaluateQuietly();
+    }
+  }
+
+  private double evaluateQuietly() {
     try (Autograd.NoGrad ng = Autograd.noGrad(); Profiler.Phase ph = Profiler.phase("evaluation")) {
       return task.evaluate();
     }

@@ -48,6 +48,20 @@ class CliTest {
     assertTrue(out.contains("demo: summary " + dir.resolve("summary.json").toAbsolutePath()), out);
     assertTrue(Files.exists(dir.resolve("report.html")));
     assertTrue(new ObjectMapper().readTree(dir.resolve("summary.json").toFile()).has("pretrain.val_loss_end"));
+
+    // what a first run tries next: sample the tuned run (its chat tokens decode; the issue's
+    // "token id 260 outside the vocabulary" failure), then rerun the demo without and with --force
+    PretrainCliTest.Run s = PretrainCliTest.run("sample", "--run", dir.resolve("sft").toString(), "-n", "4",
+        "--max-new-tokens", "40", "--temperature", "2", "--top-k", "0", "--device", "cpu");
+    assertEquals(0, s.exit(), s.toString());
+    PretrainCliTest.Run again = PretrainCliTest.run("demo", "--quick", "--device", "cpu", "--out", dir.toString());
+    assertEquals(1, again.exit(), again.toString());
+    assertTrue(again.err().contains("--force") && again.err().lines().count() == 1, again.toString());
+    PretrainCliTest.Run forced = PretrainCliTest.run("demo", "--quick", "--force", "--device", "cpu", "--out",
+        dir.toString());
+    assertEquals(0, forced.exit(), forced.toString());
+    assertTrue(forced.out().contains("deleting the previous demo in " + dir), forced.toString());
+    assertTrue(Files.isRegularFile(dir.resolve(dev.triad.demo.Demo.MARKER)), "the new demo is marked");
   }
 
   @Test

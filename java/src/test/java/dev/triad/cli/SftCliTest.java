@@ -131,6 +131,20 @@ class SftCliTest {
   }
 
   @Test
+  void checkWorksWithoutAPretrainedRun() {
+    // a fresh checkout: --check needs the tokenizer and template, not weights
+    Path noBase = tmp.resolve("runs/pretrain");
+    Path out = tmp.resolve("runs/sft");
+    Run r = PretrainCliTest.run("sft", "--check", "--base", noBase.toString(), "--out", out.toString(), "--device", "cpu");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("no run in " + noBase) && r.out().contains("byte tokenizer"), r.toString());
+    assertTrue(r.out().contains(ChatTemplate.LOSS_OPEN) && r.out().contains("<|assistant|>"), r.toString());
+    assertTrue(r.out().contains("have valid loss masks"), r.toString());
+    assertFalse(Files.exists(out), "--check must not write the run directory");
+    assertFalse(Files.exists(noBase), "--check must not create the base run");
+  }
+
+  @Test
   void checkWithAMalformedRecordNamesFileAndLine() throws IOException {
     Path bad = Files.writeString(tmp.resolve("bad.jsonl"), "{\"prompt\": \"hi\", \"completion\": \"hello\"}\n"
         + "\n"
@@ -182,22 +196,31 @@ class SftCliTest {
 
     Run chat = runWithInput("hello\nwhat is 2 plus 3?\n", "chat", "--run", run.toString(), "--max-new-tokens", "24");
     assertEquals(0, chat.exit(), chat.toString());
-    List<String> replies = chat.out().lines().toList();
-    assertEquals(2, replies.size(), "one reply line per input line: " + chat);
+    List<String> lines = chat.out().lines().toList();
+    assertEquals(4, lines.size(), "piped: each input line echoed as 'you: ...', then its reply: " + chat);
+    assertEquals("you: hello", lines.get(0), chat.toString());
+    assertTrue(lines.get(1).startsWith("triad: "), chat.toString());
+    assertEquals("you: what is 2 plus 3?", lines.get(2), chat.toString());
+    assertTrue(lines.get(3).startsWith("triad: "), chat.toString());
     assertNoSpecialTokenNames(chat.out(), chat);
     assertTrue(chat.err().isBlank(), chat.toString());
 
     // greedy: the same input gives the same replies; an empty line ends the chat
     Run again = runWithInput("hello\n\nnot read\n", "chat", "--run", run.toString(), "--max-new-tokens", "24");
     assertEquals(0, again.exit(), again.toString());
-    assertEquals(List.of(replies.get(0)), again.out().lines().toList(), "the chat ends at the empty line: " + again);
+    assertEquals(lines.subList(0, 2), again.out().lines().toList(), "the chat ends at the empty line: " + again);
 
-    // a conversation longer than the context keeps its newest turns; a system message is kept too
+    // piped lines are separate conversations: the second question is answered as if asked alone
+    Run alone = runWithInput("what is 2 plus 3?\n", "chat", "--run", run.toString(), "--max-new-tokens", "24");
+    assertEquals(0, alone.exit(), alone.toString());
+    assertEquals(lines.subList(2, 4), alone.out().lines().toList(), "no history between piped lines: " + alone);
+
+    // --keep-history: one conversation; longer than the context it keeps its newest turns and the system message
     String longInput = ("please repeat this sentence back to me, word for word.\n").repeat(6);
     Run longChat = runWithInput(longInput, "chat", "--run", run.toString(), "--max-new-tokens", "16", "--system",
-        "You are terse.");
+        "You are terse.", "--keep-history");
     assertEquals(0, longChat.exit(), longChat.toString());
-    assertEquals(6, longChat.out().lines().count(), "six replies: " + longChat);
+    assertEquals(6, longChat.out().lines().filter(l -> l.startsWith("triad: ")).count(), "six replies: " + longChat);
     assertNoSpecialTokenNames(longChat.out(), longChat);
 
     // one message longer than the context

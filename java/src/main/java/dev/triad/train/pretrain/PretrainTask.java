@@ -9,6 +9,7 @@ import dev.triad.profile.Profiler;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.Progress;
 import dev.triad.train.Trainer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -60,6 +61,7 @@ public final class PretrainTask implements Trainer.Task {
     double sum = 0;
     long tokens = 0;
     for (int i = 0; i < evalBatches && val.hasNext(); i++) {
+      Progress.poll();
       try (Scope s = Scope.open()) {
         TokenDataLoader.Batch b = val.next();
         long n = (long) b.batchSize() * b.seqLen();

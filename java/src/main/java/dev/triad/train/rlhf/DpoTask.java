@@ -5,6 +5,7 @@ import dev.triad.profile.Profiler;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.EpochOrder;
+import dev.triad.train.Progress;
 import dev.triad.train.Trainer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -85,14 +86,17 @@ public final class DpoTask implements Trainer.Task {
       return null;
     }
     List<DpoLoss.Stats> parts = new ArrayList<>();
-    for (int i = 0; i < heldOut.size(); i += batch) {
-      int end = Math.min(heldOut.size(), i + batch);
-      try (Scope s = Scope.open()) {
-        Tensor lp = SequenceLogProbs.of(model, SequenceLogProbs.pad(
-            ReferenceLogProbs.pairSequences(heldOut.subList(i, end)), ReferenceLogProbs.pairMasks(heldOut.subList(i, end)), 0));
-        double[] rc = java.util.Arrays.copyOfRange(heldOutRef.chosen(), i, end);
-        double[] rr = java.util.Arrays.copyOfRange(heldOutRef.rejected(), i, end);
-        parts.add(DpoLoss.computePaired(lp, rc, rr, beta).stats());
+    try (Progress progress = Progress.start("DPO evaluation", heldOut.size(), "pairs")) {
+      for (int i = 0; i < heldOut.size(); i += batch) {
+        int end = Math.min(heldOut.size(), i + batch);
+        try (Scope s = Scope.open()) {
+          Tensor lp = SequenceLogProbs.of(model, SequenceLogProbs.pad(
+              ReferenceLogProbs.pairSequences(heldOut.subList(i, end)), ReferenceLogProbs.pairMasks(heldOut.subList(i, end)), 0));
+          double[] rc = java.util.Arrays.copyOfRange(heldOutRef.chosen(), i, end);
+          double[] rr = java.util.Arrays.copyOfRange(heldOutRef.rejected(), i, end);
+          parts.add(DpoLoss.computePaired(lp, rc, rr, beta).stats());
+        }
+        progress.advance(end - i);
       }
     }
     return DpoLoss.Stats.combine(parts);

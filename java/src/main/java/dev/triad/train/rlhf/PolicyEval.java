@@ -9,6 +9,7 @@ import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.RewardModel;
+import dev.triad.train.Progress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,46 +90,49 @@ public final class PolicyEval {
     double reward = 0, rule = 0, kl = 0, exact = 0, harmful = 0, length = 0;
     int klRows = 0;
     String sample = null;
-    for (int i = 0; i < rows.size(); i += CHUNK) {
-      List<Example> part = rows.subList(i, Math.min(rows.size(), i + CHUNK));
-      int[][] in = new int[part.size()][];
-      int longest = 0;
-      for (int j = 0; j < in.length; j++) {
-        in[j] = render(template, part.get(j));
-        longest = Math.max(longest, in[j].length);
-      }
-      int budget = Math.min(maxNewTokens, policy.config.blockSize() - longest - 1);
-      if (budget < 1) {
-        throw new IllegalArgumentException("policy evaluation: a prompt of " + longest + " tokens fills the context of "
-            + policy.config.blockSize());
-      }
-      // row j of this chunk draws from stream (seed, i + j): the same replies for the same policy
-      int[][] out = Generator.generate(policy, in,
-          new SamplingConfig(budget, TEMPERATURE, 0, 1f, new int[] {template.endToken()}, seed + i));
-      GrpoTask.Rollout ro = GrpoTask.Rollout.of(in, out, budget, template.endToken());
-      double[] scores = rm == null ? null : GrpoTask.scores(rm, ro.scored(), pad);
-      for (int j = 0; j < in.length; j++) {
-        Example e = part.get(j);
-        String reply = template.decodeText(out[j]);
-        if (sample == null) {
-          sample = e.prompt() + " -> " + reply;
+    try (Progress progress = Progress.start("policy evaluation", rows.size(), "replies")) {
+      for (int i = 0; i < rows.size(); i += CHUNK) {
+        List<Example> part = rows.subList(i, Math.min(rows.size(), i + CHUNK));
+        int[][] in = new int[part.size()][];
+        int longest = 0;
+        for (int j = 0; j < in.length; j++) {
+          in[j] = render(template, part.get(j));
+          longest = Math.max(longest, in[j].length);
         }
-        reward += scores == null ? 0 : scores[j];
-        rule += RuleScorer.score(e, reply);
-        exact += InstructionData.score(e, reply) ? 1 : 0;
-        harmful += RuleScorer.harmful(reply) ? 1 : 0;
-        length += reply.strip().length();
-      }
-      if (reference != null) {
-        SequenceLogProbs.Padded p = SequenceLogProbs.pad(ro.sequences(), ro.masks(), pad);
-        float[] lp = GrpoTask.noGradTokenLogProbs(policy, p);
-        float[] ref = GrpoTask.noGradTokenLogProbs(reference, p);
-        GrpoLoss.Stats st = GrpoLoss.stats(lp, lp, ref, GrpoTask.tokenMask(p), new double[p.batch()], p.length(),
-            0.2, 0.0);
-        if (!Double.isNaN(st.kl())) {
-          kl += st.kl() * in.length;            // stats averages over this chunk's replies
-          klRows += in.length;
+        int budget = Math.min(maxNewTokens, policy.config.blockSize() - longest - 1);
+        if (budget < 1) {
+          throw new IllegalArgumentException("policy evaluation: a prompt of " + longest + " tokens fills the context of "
+              + policy.config.blockSize());
         }
+        // row j of this chunk draws from stream (seed, i + j): the same replies for the same policy
+        int[][] out = Generator.generate(policy, in,
+            new SamplingConfig(budget, TEMPERATURE, 0, 1f, new int[] {template.endToken()}, seed + i));
+        GrpoTask.Rollout ro = GrpoTask.Rollout.of(in, out, budget, template.endToken());
+        double[] scores = rm == null ? null : GrpoTask.scores(rm, ro.scored(), pad);
+        for (int j = 0; j < in.length; j++) {
+          Example e = part.get(j);
+          String reply = template.decodeText(out[j]);
+          if (sample == null) {
+            sample = e.prompt() + " -> " + reply;
+          }
+          reward += scores == null ? 0 : scores[j];
+          rule += RuleScorer.score(e, reply);
+          exact += InstructionData.score(e, reply) ? 1 : 0;
+          harmful += RuleScorer.harmful(reply) ? 1 : 0;
+          length += reply.strip().length();
+        }
+        if (reference != null) {
+          SequenceLogProbs.Padded p = SequenceLogProbs.pad(ro.sequences(), ro.masks(), pad);
+          float[] lp = GrpoTask.noGradTokenLogProbs(policy, p);
+          float[] ref = GrpoTask.noGradTokenLogProbs(reference, p);
+          GrpoLoss.Stats st = GrpoLoss.stats(lp, lp, ref, GrpoTask.tokenMask(p), new double[p.batch()], p.length(),
+              0.2, 0.0);
+          if (!Double.isNaN(st.kl())) {
+            kl += st.kl() * in.length;            // stats averages over this chunk's replies
+            klRows += in.length;
+          }
+        }
+        progress.advance(in.length);
       }
     }
     int n = rows.size();

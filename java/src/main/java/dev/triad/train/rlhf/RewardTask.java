@@ -7,6 +7,7 @@ import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.EpochOrder;
+import dev.triad.train.Progress;
 import dev.triad.train.Trainer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -148,7 +149,8 @@ public final class RewardTask implements Trainer.Task {
   public Eval evaluate(List<Encoded> pairs) {
     float[] chosen = new float[pairs.size()], rejected = new float[pairs.size()];
     double lossSum = 0;
-    try (Autograd.NoGrad ng = Autograd.noGrad()) {
+    try (Autograd.NoGrad ng = Autograd.noGrad();
+         Progress progress = Progress.start("reward-model evaluation", pairs.size(), "pairs")) {
       for (int i = 0; i < pairs.size(); i += batch) {
         try (Scope s = Scope.open()) {
           List<Encoded> part = pairs.subList(i, Math.min(pairs.size(), i + batch));
@@ -156,6 +158,7 @@ public final class RewardTask implements Trainer.Task {
           System.arraycopy(r.chosen().toFloatArray(), 0, chosen, i, part.size());
           System.arraycopy(r.rejected().toFloatArray(), 0, rejected, i, part.size());
         }
+        progress.advance(Math.min(batch, pairs.size() - i));
       }
     }
     for (int i = 0; i < pairs.size(); i++) {

@@ -23,6 +23,7 @@ import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -125,21 +126,25 @@ public final class Sft {
     }
     // the data first: a malformed --data line is reported whether or not the base run exists
     Data data = load(o);
+    if (o.checkOnly() && !Files.exists(o.baseRun().resolve("config.json"))) {
+      // --check needs only the tokenizer and the template, not weights: a fresh checkout has no base yet
+      System.out.println("sft --check: no run in " + o.baseRun() + "; rendering with the " + CHECK_TOKENIZER
+          + " tokenizer (what `triad pretrain` uses on the embedded corpus) and rows of " + o.seqLen() + " tokens");
+      check(o, data, new ChatTemplate(Tokenizer.byName(CHECK_TOKENIZER)), o.seqLen());
+      return null;
+    }
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
     int seq = Math.min(o.seqLen(), base.blockSize());
+    if (o.checkOnly()) {
+      check(o, data, template, seq);
+      return null;
+    }
     data = fitting(data, template, seq);
 
     List<ChatTemplate.Rendered> trainRendered = render(template, data.train(), "training");
     List<ChatTemplate.Rendered> valRendered = render(template, data.val(), "validation");
-    if (o.checkOnly()) {
-      System.out.println("sft --check: first training example, loss tokens marked:");
-      System.out.println(template.show(trainRendered.get(0)));
-      System.out.printf("sft --check: all %d training and %d validation examples have valid loss masks%n",
-          trainRendered.size(), valRendered.size());
-      return null;
-    }
     PlanCheck.require(new MemoryPlan.Spec(base.modelConfig().withVocabSize(template.vocabSize()), o.device() == Device.CUDA,
         o.batch(), seq, o.precision(), MemoryPlan.Phase.SFT, o.device(), o.train().gradAccum(), 0));
     Packing.Packed trainRows = o.pack() ? Packing.bestFit(trainRendered, seq, tokenizer.eotToken())
@@ -203,6 +208,20 @@ public final class Sft {
           r.lastLoss(), r.firstValLoss(), r.lastValLoss(), o.runDir().resolve("checkpoints").toAbsolutePath());
       return new Result(r, before, after, quizForm);
     }
+  }
+
+  /** The tokenizer {@code --check} renders with when there is no base run: pretraining's default on the embedded corpus. */
+  public static final String CHECK_TOKENIZER = "byte";
+
+  /** {@code --check}: shows the first training example with its loss tokens marked and checks every mask. */
+  private static void check(Options o, Data data, ChatTemplate template, int seq) {
+    data = fitting(data, template, seq);
+    List<ChatTemplate.Rendered> trainRendered = render(template, data.train(), "training");
+    List<ChatTemplate.Rendered> valRendered = render(template, data.val(), "validation");
+    System.out.println("sft --check: first training example, loss tokens marked:");
+    System.out.println(template.show(trainRendered.get(0)));
+    System.out.printf("sft --check: all %d training and %d validation examples have valid loss masks%n",
+        trainRendered.size(), valRendered.size());
   }
 
   private static Data load(Options o) {

@@ -6,6 +6,7 @@ import dev.triad.profile.Profiler;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.EpochOrder;
+import dev.triad.train.Progress;
 import dev.triad.train.Trainer;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +64,7 @@ public final class SftTask implements Trainer.Task {
     double sum = 0;
     long count = 0;
     for (int i = 0; i < val.size(); i += batch) {
+      Progress.poll();
       try (Scope s = Scope.open()) {
         Packing.Row[] rows = val.subList(i, Math.min(val.size(), i + batch)).toArray(new Packing.Row[0]);
         Batch t = Batch.of(rows, model);

@@ -8,6 +8,7 @@ import dev.triad.data.instruct.InstructionData;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
+import dev.triad.train.Progress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,13 +106,16 @@ public final class TaskEval {
   private static Map<String, Score> evaluate(List<Example> examples, Set<String> heldOut, int batchSize,
       Function<List<String>, List<String>> answer) {
     Map<String, int[]> counts = new LinkedHashMap<>();
-    for (int i = 0; i < examples.size(); i += batchSize) {
-      List<Example> chunk = examples.subList(i, Math.min(examples.size(), i + batchSize));
-      List<String> replies = answer.apply(chunk.stream().map(Example::prompt).toList());
-      for (int j = 0; j < chunk.size(); j++) {
-        int[] c = counts.computeIfAbsent(chunk.get(j).family(), f -> new int[2]);
-        c[0] += InstructionData.score(chunk.get(j), replies.get(j)) ? 1 : 0;
-        c[1]++;
+    try (Progress progress = Progress.start("task accuracy", examples.size(), "prompts")) {
+      for (int i = 0; i < examples.size(); i += batchSize) {
+        List<Example> chunk = examples.subList(i, Math.min(examples.size(), i + batchSize));
+        List<String> replies = answer.apply(chunk.stream().map(Example::prompt).toList());
+        for (int j = 0; j < chunk.size(); j++) {
+          int[] c = counts.computeIfAbsent(chunk.get(j).family(), f -> new int[2]);
+          c[0] += InstructionData.score(chunk.get(j), replies.get(j)) ? 1 : 0;
+          c[1]++;
+        }
+        progress.advance(chunk.size());
       }
     }
     Map<String, Score> out = new LinkedHashMap<>();
