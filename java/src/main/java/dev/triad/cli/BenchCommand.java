@@ -50,7 +50,7 @@ final class BenchCommand implements Callable<Integer> {
     if (!d.isAvailable()) {
       throw new IllegalArgumentException("--device " + device + " is not available: " + d.unavailabilityCause());
     }
-    Precision p = Precision.parseOrDefault(precision, d);
+    Precision p = PrecisionArg.parse(precision, d);
     // read the earlier file first: a bad --compare fails before minutes of measuring
     Map<String, Double> earlier = null;
     if (compare != null) {

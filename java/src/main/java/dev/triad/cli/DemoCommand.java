@@ -66,12 +66,7 @@ final class DemoCommand implements Callable<Integer> {
     if (!d.isAvailable()) {
       throw new IllegalArgumentException("--device " + device + ": " + d.unavailabilityCause());
     }
-    Precision p;
-    try {
-      p = Precision.parseOrDefault(precision, d);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
-    }
+    Precision p = PrecisionArg.parse(precision, d);
     if (force) {
       Demo.replacePrevious(out);
     }

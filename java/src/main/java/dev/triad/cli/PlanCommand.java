@@ -61,12 +61,7 @@ final class PlanCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Device dev = parseDevice(device);
-    Precision prec;
-    try {
-      prec = Precision.parseOrDefault(precision, dev);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
-    }
+    Precision prec = PrecisionArg.parse(precision, dev);
     MemoryPlan.Phase ph;
     try {
       ph = MemoryPlan.Phase.parse(phase);

@@ -59,11 +59,7 @@ final class SampleCommand implements Callable<Integer> {
 
   /** The --precision for {@code device}. */
   private Precision precisionFor(Device d) {
-    try {
-      return Precision.parseOrDefault(precision, d);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
-    }
+    return PrecisionArg.parse(precision, d);
   }
 
   /**

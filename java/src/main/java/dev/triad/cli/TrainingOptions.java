@@ -83,11 +83,7 @@ final class TrainingOptions {
 
   /** The --precision for training on {@code device}. */
   Precision parsedPrecision(Device device) {
-    try {
-      return Precision.parseOrDefault(precision, device);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--precision " + precision + ": expected bf16, f32 or auto");
-    }
+    return PrecisionArg.parse(precision, device);
   }
 
   Device parsedDevice() {
