@@ -195,7 +195,12 @@ public final class Report {
     }
     h.append("<p class=\"note\">Numbers: <a href=\"summary.json\">summary.json</a>; per-step metrics in each phase's")
         .append(" metrics.jsonl; evaluations in sft/eval.json, reward/reward_eval.json, ").append(esc(rl + "/" + rl))
-        .append("_eval.json.</p>\n</body></html>\n");
+        .append("_eval.json.</p>\n")
+        // after load, the body records how many images decoded: a headless browser's DOM dump shows it
+        .append("<script>window.addEventListener('load',function(){var i=document.images,ok=0;")
+        .append("for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)ok++;}")
+        .append("document.body.setAttribute('data-images',i.length);document.body.setAttribute('data-images-loaded',ok);")
+        .append("});</script>\n</body></html>\n");
     Path file = out.resolve("report.html");
     try {
       AtomicFiles.writeString(file, h.toString());
