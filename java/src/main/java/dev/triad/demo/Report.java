@@ -129,7 +129,7 @@ public final class Report {
         h.append("<tr><td><pre>").append(esc(s.path("prompt").asText()))
             .append(s.path("held_out").asBoolean() ? "</pre><i>(held-out family)</i>" : "</pre>")
             .append("</td><td><pre>").append(esc(s.path("expected").asText())).append("</pre></td><td><pre>")
-            .append(esc(s.path("before").asText())).append("</pre></td><td><pre>").append(esc(s.path("after").asText()))
+            .append(reply(s.path("before").asText())).append("</pre></td><td><pre>").append(reply(s.path("after").asText()))
             .append("</pre></td></tr>\n");
       }
       h.append("</table>\n");
@@ -182,7 +182,7 @@ public final class Report {
           .append("<th>before (instruction-tuned model)</th><th>after ").append(esc(rlName)).append("</th></tr>\n");
       for (JsonNode s : samples.get("rl")) {
         h.append("<tr><td><pre>").append(esc(s.path("prompt").asText())).append("</pre></td><td><pre>")
-            .append(esc(s.path("before").asText())).append("</pre></td><td><pre>").append(esc(s.path("after").asText()))
+            .append(reply(s.path("before").asText())).append("</pre></td><td><pre>").append(reply(s.path("after").asText()))
             .append("</pre></td></tr>\n");
       }
       h.append("</table>\n");
@@ -341,6 +341,11 @@ public final class Report {
     rows.forEach(r -> h.append("<tr><td>").append(esc(r[0])).append("</td><td class=\"num\">").append(esc(r[1]))
         .append("</td></tr>"));
     h.append("</table>\n");
+  }
+
+  /** A model's reply for a table cell, escaped; an empty one says so instead of leaving a blank cell. */
+  private static String reply(String text) {
+    return text == null || text.isBlank() ? "<i>(empty reply)</i>" : esc(text);
   }
 
   /** "38 s", "3 min 43 s"; "-" when missing. */
