@@ -392,6 +392,7 @@ public final class Report {
     XYChart chart = new XYChartBuilder().width(720).height(380).title(title).xAxisTitle("step").yAxisTitle(yTitle)
         .build();
     chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+    chart.getStyler().setYAxisDecimalPattern("0.####"); // not XChart's full-precision ticks on a narrow range
     int drawn = 0;
     for (Line l : lines) {
       List<Double> x = new ArrayList<>(), y = new ArrayList<>();
