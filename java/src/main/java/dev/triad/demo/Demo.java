@@ -272,6 +272,8 @@ public final class Demo {
     write(summaryFile, file);
     write(o.out().resolve("samples.json"), samples);
     Path report = Report.write(o.out());
+    ReportCard.of(o.out(), o.rl()).alarms().forEach(a -> System.out.println("demo: ALARM " + a.phase() + ", "
+        + a.title() + ": " + a.detail()));
     System.out.printf("%ndemo: done in %.0f s%n", seconds(t0));
     return new Result(o.out(), file, summaryFile, report);
   }

@@ -68,7 +68,7 @@ class DemoTest {
   }
 
   @Test
-  void quickPpoRunWritesSummaryAndReport(@TempDir Path tmp) throws IOException {
+  void quickPpoRunWritesSummaryAndReport(@TempDir Path tmp) throws Exception {
     long t0 = System.nanoTime();
     Demo.Result r = Demo.run(new Demo.Options(tmp.resolve("demo"), "ppo", true, Device.CPU, 1337, 0, 0, 0, 0));
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -78,6 +78,13 @@ class DemoTest {
         "eval.rule_score_after"));
     checkRun(r.out(), "ppo", List.of(), numeric);
     assertEquals(r.report(), r.out().resolve("report.html"));
+    String html = Files.readString(r.report());
+    assertTrue(html.contains("id=\"report-card\"") && html.contains("id=\"families\"") && html.contains("id=\"rules\""),
+        "report card, per-family and per-rule tables");
+    Path chromium = ReportBrowserTest.chromium();
+    if (chromium != null) { // the real report in a browser too (ReportBrowserTest skips or fails without one)
+      ReportBrowserTest.checkInBrowser(chromium, r.out(), tmp.resolve("browser"));
+    }
     // a second run into the same directory is refused instead of mixing checkpoints
     assertThrows(IllegalArgumentException.class,
         () -> Demo.run(new Demo.Options(tmp.resolve("demo"), "ppo", true, Device.CPU, 1337, 0, 0, 0, 0)));
