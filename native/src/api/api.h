@@ -7,6 +7,7 @@
 #include <new>
 #include <string>
 
+#include "common/denormals.h"
 #include "common/error.h"
 #include "triad.h"
 
@@ -25,9 +26,11 @@ int64_t dtype_size(int dtype);
 void set_last_error(const std::string& message);
 
 // Runs body, turning every exception into a status code and a last-error message that starts
-// with the op's name. Nothing thrown inside libtriad crosses the C boundary.
+// with the op's name. Nothing thrown inside libtriad crosses the C boundary. The body runs with
+// subnormal floats flushed to zero (common/denormals.h); the caller's mode is restored after.
 template <class Body>
 int guard(const char* op, Body&& body) {
+  DenormalScope denormals;
   try {
     body();
     return TRIAD_OK;

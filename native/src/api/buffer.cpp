@@ -4,12 +4,29 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h>
+#endif
 
 #include "api/api.h"
 #include "cpu/cpu_ops.h"
 
 namespace triad {
 namespace {
+
+// glibc serves blocks >= 128 KiB (its default M_MMAP_THRESHOLD) with a fresh mmap and unmaps them
+// on free, so every activation and gradient of a step page-faults and is zeroed by the kernel
+// again; glibc raises the threshold only after some such block is freed, which made GPT-2 steps
+// depend on history (2.7 s/step from Triad's init, 2.1 s after --init-hf, whose loading freed
+// one; bench/RESULTS.md). A fixed 32 MiB threshold keeps buffers up to that size in the heap for
+// reuse; larger ones (GPT-2's logits) still come from mmap.
+struct MallocSetup {
+  MallocSetup() {
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
+  }
+} malloc_setup;
 
 std::atomic<int64_t> live_bytes[2];
 std::atomic<int64_t> live_buffers[2];

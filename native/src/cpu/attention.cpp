@@ -38,6 +38,7 @@ void attention_forward(float* out, float* lse, const float* qkv, const int32_t* 
   const float scale = 1.0f / std::sqrt((float)D);
 #pragma omp parallel
   {
+    flush_denormals_here();  // worker threads: see common/denormals.h
     std::vector<float> sc(T);   // [T] scaled scores of the current query row
     std::vector<float> acc(D);  // [D] unnormalised output of the current query row
 #pragma omp for collapse(3) schedule(dynamic, 8)
@@ -87,6 +88,7 @@ void attention_backward(float* dqkv, const float* dout, const float* qkv, const 
   const float scale = 1.0f / std::sqrt((float)D);
 #pragma omp parallel
   {
+    flush_denormals_here();  // worker threads: see common/denormals.h
     std::vector<float> dq(D);  // [D] gradient of the current query row
 #pragma omp for collapse(2) schedule(dynamic, 1)
     for (int64_t b = 0; b < B; ++b) {

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdlib>
 
+#include "common/denormals.h"
+
 namespace triad::cpu {
 namespace {
 
@@ -15,7 +17,10 @@ void run_blas_jobs(int sync, openblas_dojob_callback dojob, int numjobs, size_t 
   (void)sync;  // OpenBLAS only calls with sync = 1: every job finishes before we return
   char* jobs = static_cast<char*>(jobdata);
 #pragma omp parallel for schedule(static) num_threads(numjobs)
-  for (int i = 0; i < numjobs; i++) dojob(i, jobs + i * jobdata_elsize, dojob_data);
+  for (int i = 0; i < numjobs; i++) {
+    flush_denormals_here();  // GEMM on subnormals is microcode-slow: see common/denormals.h
+    dojob(i, jobs + i * jobdata_elsize, dojob_data);
+  }
 }
 
 struct InstallBlasThreads {

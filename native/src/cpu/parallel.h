@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "common/denormals.h"
+
 namespace triad::cpu {
 
 // Default work size (elements) below which a kernel is not worth splitting across threads.
@@ -25,6 +27,7 @@ inline void parallel_for(int64_t n, int64_t work, int64_t min_work, Body&& body)
   }
 #pragma omp parallel
   {
+    flush_denormals_here();  // worker threads: see common/denormals.h
     const int64_t threads = omp_get_num_threads();
     const int64_t chunk = (n + threads - 1) / threads;
     const int64_t begin = std::min(n, omp_get_thread_num() * chunk);

@@ -101,6 +101,7 @@ void sample(int32_t* out, const float* logits, int64_t N, int64_t V, int64_t V_r
   }
 #pragma omp parallel
   {
+    flush_denormals_here();  // worker threads: see common/denormals.h
     std::vector<double> p(V_real);    // [V_real] unnormalised probabilities of the row
     std::vector<int32_t> ord(V_real); // [V_real] column ids, sorted by descending p
 #pragma omp for schedule(dynamic, 1)
