@@ -543,16 +543,19 @@ public final class Ppo {
             loss.backward();
           }
           try (Profiler.Phase ph = Profiler.phase("optimizer")) {
-            float pf = GradClip.clipFactor(GradClip.globalNorm(policy.parameters()), o.gradClip());
-            float cf = GradClip.clipFactor(GradClip.globalNorm(critic.parameters()), o.gradClip());
-            policyOpt.step(pf);
-            criticOpt.step(cf);
+            // clipped on the device, as Trainer does: no read of either norm
+            try (Tensor pn = GradClip.squaredNorm(policy.parameters());
+                Tensor cn = GradClip.squaredNorm(critic.parameters())) {
+              policyOpt.step(pn, o.gradClip());
+              criticOpt.step(cn, o.gradClip());
+            }
             policyOpt.zeroGrad();
             criticOpt.zeroGrad();
           }
-          pl += pol.loss().item();
-          vl += vLoss.item();
-          ent += entropy.item();
+          float[] read = Tensor.items(pol.loss(), vLoss, entropy);  // one read for the three
+          pl += read[0];
+          vl += read[1];
+          ent += read[2];
           clip += pol.clipFraction();
           akl += pol.approxKl();
           updates++;
