@@ -23,7 +23,7 @@ final class PretrainCommand implements Callable<Integer> {
       description = "directory of train_*.bin / val_*.bin token shards (from `triad tokenize` or llm.c)")
   Path data;
 
-  @Option(names = "--tokenizer", paramLabel = "gpt2|byte",
+  @Option(names = "--tokenizer", paramLabel = "gpt2|byte|words",
       description = "tokenizer of the data (default: byte for the embedded corpus, gpt2 with --data)")
   String tokenizer;
 

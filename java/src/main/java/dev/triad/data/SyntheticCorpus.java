@@ -190,16 +190,99 @@ public final class SyntheticCorpus {
    * @throws IllegalArgumentException if {@code approxBytes} is not positive
    */
   public static List<String> documents(long seed, long approxBytes) {
+    return documents(seed, approxBytes, Mix.DEFAULT);
+  }
+
+  /**
+   * How often each kind of paragraph is drawn: five non-negative weights, normalised. Each document
+   * draws one uniform number and picks the kind whose share of [0, 1) holds it.
+   *
+   * @param bounds the upper ends of the first four kinds' shares, increasing (weather, facts,
+   *     arithmetic, word games; quizzes take the rest)
+   */
+  public record Mix(double[] bounds) {
+    /** The default corpus's mix: weather 35%, facts 15%, arithmetic 15%, word games 15%, quizzes 20%. */
+    public static final Mix DEFAULT = new Mix(new double[] {0.35, 0.5, 0.65, 0.8});
+
+    public Mix {
+      bounds = bounds.clone();
+      if (bounds.length != 4) {
+        throw new IllegalArgumentException("a corpus mix has 4 bounds (5 kinds), got " + bounds.length);
+      }
+      for (int i = 0; i < 4; i++) {
+        if (!(bounds[i] >= (i == 0 ? 0 : bounds[i - 1]) && bounds[i] <= 1)) {
+          throw new IllegalArgumentException("corpus mix bounds must increase within [0, 1], got "
+              + java.util.Arrays.toString(bounds));
+        }
+      }
+    }
+
+    /**
+     * The mix with these weights (any scale, at least one positive).
+     *
+     * @throws IllegalArgumentException for a negative, non-finite or all-zero weight
+     */
+    public static Mix of(double weather, double facts, double arithmetic, double wordGames, double quizzes) {
+      double[] w = {weather, facts, arithmetic, wordGames, quizzes};
+      double sum = 0;
+      for (double x : w) {
+        if (!(x >= 0) || !Double.isFinite(x)) {
+          throw new IllegalArgumentException("corpus mix weights must be finite and >= 0, got "
+              + java.util.Arrays.toString(w));
+        }
+        sum += x;
+      }
+      if (sum <= 0) {
+        throw new IllegalArgumentException("corpus mix weights are all zero");
+      }
+      double[] bounds = new double[4];
+      double acc = 0;
+      for (int i = 0; i < 4; i++) {
+        acc += w[i];
+        bounds[i] = Math.min(1, acc / sum);
+      }
+      return new Mix(bounds);
+    }
+
+    @Override
+    public double[] bounds() {
+      return bounds.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Mix m && java.util.Arrays.equals(bounds, m.bounds);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Arrays.hashCode(bounds);
+    }
+
+    @Override
+    public String toString() {
+      return String.format(java.util.Locale.ROOT, "weather %.0f%%, facts %.0f%%, arithmetic %.0f%%, word games %.0f%%,"
+          + " quizzes %.0f%%", 100 * bounds[0], 100 * (bounds[1] - bounds[0]), 100 * (bounds[2] - bounds[1]),
+          100 * (bounds[3] - bounds[2]), 100 * (1 - bounds[3]));
+    }
+  }
+
+  /**
+   * Documents as {@link #documents(long, long)}, with the kinds of paragraph drawn by {@code mix}
+   * ({@link Mix#DEFAULT} gives exactly the default corpus).
+   */
+  public static List<String> documents(long seed, long approxBytes, Mix mix) {
     if (approxBytes <= 0) {
       throw new IllegalArgumentException("synthetic corpus size must be positive, got " + approxBytes + " bytes");
     }
+    double[] b = mix.bounds();
     SplitMix64 rng = new SplitMix64(SplitMix64.mix(seed));
     List<String> docs = new ArrayList<>((int) Math.min(1 << 20, approxBytes / 250 + 1));
     long bytes = 0;
     while (bytes < approxBytes) {
       double kind = rng.nextDouble();
-      String doc = kind < 0.35 ? weather(rng) : kind < 0.5 ? facts(rng) : kind < 0.65 ? arithmetic(rng)
-          : kind < 0.8 ? wordGames(rng) : quiz(rng);
+      String doc = kind < b[0] ? weather(rng) : kind < b[1] ? facts(rng) : kind < b[2] ? arithmetic(rng)
+          : kind < b[3] ? wordGames(rng) : quiz(rng);
       docs.add(doc);
       bytes += doc.length();
     }

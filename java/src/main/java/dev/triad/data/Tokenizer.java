@@ -17,7 +17,7 @@ public interface Tokenizer {
   String EOT_TEXT = "<|endoftext|>";
 
   /** The names {@link #byName} knows, in the order it lists them. */
-  List<String> NAMES = List.of("gpt2", "byte");
+  List<String> NAMES = List.of("gpt2", "byte", WordTokenizer.NAME);
 
   /** Token ids of ordinary text (special-token text is not special here). */
   int[] encode(String text);
@@ -35,8 +35,9 @@ public interface Tokenizer {
   String name();
 
   /**
-   * The tokenizer called {@code name}: {@code "gpt2"} (GPT-2 BPE, 50257 ids) or {@code "byte"}
-   * (UTF-8 bytes, 257 ids, for tiny models).
+   * The tokenizer called {@code name}: {@code "gpt2"} (GPT-2 BPE, 50257 ids), {@code "byte"}
+   * (UTF-8 bytes, 257 ids, for tiny models) or {@code "words"} (the embedded corpus's words as
+   * single tokens over bytes, {@link WordTokenizer}, for the demo's small models).
    *
    * @throws IllegalArgumentException naming the unknown name and the known ones
    */
@@ -49,6 +50,8 @@ public interface Tokenizer {
         return Gpt2Tokenizer.get();
       case "byte":
         return ByteTokenizer.INSTANCE;
+      case WordTokenizer.NAME:
+        return WordTokenizer.get();
       default:
         throw new IllegalArgumentException(
             "unknown tokenizer '" + name + "'; known tokenizers: " + String.join(", ", NAMES));

@@ -225,4 +225,24 @@ class SyntheticCorpusTest {
     }
     assertTrue(checked > 50, "only " + checked + " hazard days checked");
   }
+
+  @Test
+  void aMixChoosesTheKindsAndTheDefaultMixIsTheDefaultCorpus() {
+    assertEquals(SyntheticCorpus.documents(3, 50_000), SyntheticCorpus.documents(3, 50_000, SyntheticCorpus.Mix.DEFAULT));
+    assertEquals(SyntheticCorpus.Mix.DEFAULT, SyntheticCorpus.Mix.of(35, 15, 15, 15, 20));
+    // quizzes only: every document is Q/A lines
+    for (String d : SyntheticCorpus.documents(3, 20_000, SyntheticCorpus.Mix.of(0, 0, 0, 0, 1))) {
+      assertTrue(d.startsWith("Q: ") && d.contains("\nA: "), d);
+    }
+    // weather only
+    for (String d : SyntheticCorpus.documents(3, 20_000, SyntheticCorpus.Mix.of(2, 0, 0, 0, 0))) {
+      assertTrue(d.startsWith("Weather bulletin for "), d);
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> SyntheticCorpus.Mix.of(1, -1, 0, 0, 0));
+    assertThrows(IllegalArgumentException.class,
+        () -> SyntheticCorpus.Mix.of(0, 0, 0, 0, 0));
+    assertThrows(IllegalArgumentException.class,
+        () -> SyntheticCorpus.Mix.of(Double.NaN, 1, 0, 0, 0));
+  }
 }
