@@ -69,7 +69,7 @@ public final class Trainer implements AutoCloseable {
     this.task = task;
     this.cfg = cfg;
     this.runDir = runDir;
-    this.optimizer = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), 1e-8f, cfg.weightDecay());
+    this.optimizer = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
     this.checkpoints = new Checkpoints(runDir, cfg.keepCheckpoints());
     this.flopsPerToken = flopsPerToken;
     this.peakFlops = peakFlops;

@@ -116,7 +116,8 @@ public final class Pretrain {
           cfg.name(), cfg.nLayer(), cfg.nHead(), cfg.nEmbd(), cfg.vocabSize(), model.parameterCount(), o.device(),
           o.precision());
       System.out.println("pretrain: run directory " + o.runDir().toAbsolutePath());
-      TokenDataLoader trainLoader = TokenDataLoader.train(trainShards, o.batch(), o.seqLen(), train.seed());
+      TokenDataLoader trainLoader = TokenDataLoader.train(trainShards, o.batch(), o.seqLen(), train.seed(),
+          train.dataOrder().shuffled());
       TokenDataLoader valLoader = valShards.isEmpty() ? null : TokenDataLoader.val(valShards, o.batch(), o.seqLen());
       System.out.printf("pretrain: %,d training tokens, %d steps of %,d tokens (%d x %d x %d accumulation)%n",
           trainLoader.totalTokens(), train.steps(), total, o.batch(), o.seqLen(), train.gradAccum());
@@ -141,9 +142,7 @@ public final class Pretrain {
   }
 
   private static TrainConfig withAccumulation(TrainConfig t, int accum) {
-    return new TrainConfig(t.steps(), accum, t.lr(), t.minLrRatio(), t.warmupSteps(), t.schedule(), t.decayFraction(),
-        t.weightDecay(), t.beta1(), t.beta2(), t.gradClip(), t.evalEvery(), t.sampleEvery(), t.checkpointEvery(),
-        t.keepCheckpoints(), t.seed());
+    return t.withGradAccum(accum);
   }
 
   /** Tokenizes the embedded synthetic corpus into {@code <run>/data} (once; reused on resume). */

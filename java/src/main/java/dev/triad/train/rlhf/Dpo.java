@@ -163,7 +163,7 @@ public final class Dpo {
         return template.decodeText(prompt) + " -> " + template.decodeText(out[0]);
       };
       DpoTask task = new DpoTask(model, train, trainRef, heldOut, heldOutRef, o.batch(), o.beta(), o.train().seed(),
-          sampler);
+          sampler).withDataOrder(o.train().dataOrder());
       Trainer.Result r;
       try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(),
           6.0 * model.parameterCount(), dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {

@@ -172,7 +172,7 @@ public final class Grpo {
         System.out.printf("grpo: before: held-out reward %.4f, rule score %.4f%n", before.reward(), before.ruleScore());
       }
       GrpoTask task = new GrpoTask(policy, reference, rm, trainPrompts, o.prompts(), o.group(), o.maxNewTokens(),
-          template.endToken(), pad, o.clipEps(), o.beta(), o.train().seed());
+          template.endToken(), pad, o.clipEps(), o.beta(), o.train().seed()).withDataOrder(o.train().dataOrder());
       Trainer.Result r;
       try (Trainer trainer = new Trainer(policy, task, o.train(), o.runDir(), 6.0 * policy.parameterCount(),
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {

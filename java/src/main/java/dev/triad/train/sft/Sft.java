@@ -192,7 +192,8 @@ public final class Sft {
       }
       String samplePrompt = data.eval().isEmpty() ? null : data.eval().get(0).prompt();
       SftTask task = new SftTask(model, trainRows.rows(), valRows.rows(), o.batch(), o.train().seed(),
-          samplePrompt == null ? null : () -> samplePrompt + " -> " + TaskEval.reply(model, template, List.of(samplePrompt), 48).get(0));
+          samplePrompt == null ? null : () -> samplePrompt + " -> " + TaskEval.reply(model, template, List.of(samplePrompt), 48).get(0))
+          .withDataOrder(o.train().dataOrder());
       Trainer.Result r;
       try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(),
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
