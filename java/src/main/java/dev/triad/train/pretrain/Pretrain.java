@@ -16,6 +16,7 @@ import dev.triad.tensor.Device;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import java.io.IOException;
@@ -57,10 +58,16 @@ public final class Pretrain {
   }
 
   public static Trainer.Result run(Options o) {
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Trainer.Result runLocked(Options o) {
     Tokenizer tokenizer = Tokenizer.byName(o.tokenizer());
     // before anything is written: a fresh run must not mix with an earlier run's checkpoints (they
     // would outrank its own, and keep-k pruning would delete the new ones); --resume needs one
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
 
     GptConfig cfg;
     HfGpt2Config hf = null;

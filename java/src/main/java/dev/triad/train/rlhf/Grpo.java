@@ -17,6 +17,7 @@ import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.sft.Sft;
@@ -88,7 +89,13 @@ public final class Grpo {
   public record Result(Trainer.Result training, PolicyEval.Result before, PolicyEval.Result after) {}
 
   public static Result run(Options o) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Result runLocked(Options o) {
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);

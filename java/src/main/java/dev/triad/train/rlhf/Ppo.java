@@ -28,6 +28,7 @@ import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.Metrics;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.StepProfile;
 import dev.triad.train.sft.Sft;
@@ -206,8 +207,14 @@ public final class Ppo {
   private record Prompt(Example example, int[] tokens) {}
 
   public static Result run(Options o) {
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Result runLocked(Options o) {
     try {
-      Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+      Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.steps());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("ppo: " + e.getMessage(), e);
     }
@@ -286,6 +293,7 @@ public final class Ppo {
       try (AdamW policyOpt = new AdamW(policy.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f);
            AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f)) {
         if (resumeFrom.isPresent()) {
+          Checkpoints.removeStaleTemporaries(o.runDir());
           Map<String, String> meta = loadCheckpoint(resumeFrom.get(), policy, policyOpt, critic, criticOpt);
           beta = Double.parseDouble(meta.get("beta"));
           tooFar = Integer.parseInt(meta.getOrDefault("too_far", "0"));

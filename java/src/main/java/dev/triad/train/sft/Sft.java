@@ -19,6 +19,7 @@ import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import java.io.IOException;
@@ -116,13 +117,21 @@ public final class Sft {
   private record Data(List<Conversation> train, List<Conversation> val, List<Example> eval, List<String> heldOut) {}
 
   public static Result run(Options o) {
+    if (o.checkOnly()) {
+      return runLocked(o); // --check writes nothing
+    }
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Result runLocked(Options o) {
     Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
     if (o.resume() && existing.isEmpty()) {
       throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
     }
-    if (!o.resume() && !o.checkOnly() && existing.isPresent()) {
-      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
-          + "); continue that run with --resume, or choose another --out");
+    if (!o.checkOnly()) {
+      Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
     }
     // the data first: a malformed --data line is reported whether or not the base run exists
     Data data = load(o);
