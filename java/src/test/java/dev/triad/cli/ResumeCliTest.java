@@ -49,9 +49,20 @@ class ResumeCliTest {
   private static Path pre;
   private static Path sft;
   private static Path reward;
+  private static Path sftData;
+  private static Path prefData;
 
   @BeforeAll
-  static void bases() {
+  static void bases() throws IOException {
+    // small data files keep the evaluations (every run's first and last step) short
+    StringBuilder sb = new StringBuilder(), pb = new StringBuilder();
+    for (int i = 0; i < 12; i++) {
+      sb.append(String.format("{\"prompt\": \"what is %d plus %d?\", \"completion\": \"%d\"}%n", i, i + 1, 2 * i + 1));
+      pb.append(String.format("{\"prompt\": \"what is %d plus 1?\", \"chosen\": \"%d\", \"rejected\": \"well, it is"
+          + " %d, you idiot\"}%n", i, i + 1, i + 2));
+    }
+    sftData = Files.writeString(tmp.resolve("sft.jsonl"), sb);
+    prefData = Files.writeString(tmp.resolve("pref.jsonl"), pb);
     pre = tmp.resolve("base-pretrain");
     TrainConfig pt = new TrainConfig(4, 1, 3e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
         0, 0, 4, 1, 1);
@@ -59,11 +70,11 @@ class ResumeCliTest {
     sft = tmp.resolve("base-sft");
     TrainConfig st = new TrainConfig(2, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
         0, 0, 2, 1, 1);
-    Sft.run(new Sft.Options(sft, pre, null, Device.CPU, 4, 128, true, st, 0, false, false));
+    Sft.run(new Sft.Options(sft, pre, sftData, Device.CPU, 4, 128, true, st, 0, false, false));
     reward = tmp.resolve("base-reward");
     TrainConfig rt = new TrainConfig(2, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
         0, 0, 2, 1, 1);
-    RewardTraining.run(new RewardTraining.Options(reward, sft, null, Device.CPU, 4, 128, 0f, rt, false));
+    RewardTraining.run(new RewardTraining.Options(reward, sft, prefData, Device.CPU, 4, 128, 0f, rt, false));
   }
 
   /** Non-default settings every phase shares (all of them recorded, none retyped on resume). */
@@ -89,13 +100,15 @@ class ResumeCliTest {
 
   @Test
   void sftResumesWithoutRetyping() throws IOException {
-    resumesBitIdentically(args("sft", tmp.resolve("sft"), "--base", pre.toString(), "--batch", "2", "--seq", "128",
+    resumesBitIdentically(args("sft", tmp.resolve("sft"), "--base", pre.toString(), "--data", sftData.toString(),
+        "--batch", "2", "--seq", "128",
         "--warmup", "3", "--lr", "5e-4", "--eval-every", "0", "--eval-per-family", "0"));
   }
 
   @Test
   void rewardResumesWithoutRetyping() throws IOException {
-    resumesBitIdentically(args("reward", tmp.resolve("reward"), "--base", sft.toString(), "--batch", "2", "--seq",
+    resumesBitIdentically(args("reward", tmp.resolve("reward"), "--base", sft.toString(), "--data",
+        prefData.toString(), "--batch", "2", "--seq",
         "128", "--warmup", "3", "--lr", "5e-4", "--eval-every", "0", "--margin", "0.5"));
   }
 
