@@ -263,8 +263,9 @@ final class RunOptions {
       put(m, "--model", c.path("preset"));
       put(m, "--tokenizer", c.path("tokenizer"));
       JsonNode data = s.path("data");
-      if (data.isTextual() && !Path.of(data.asText()).toAbsolutePath().normalize()
-          .equals(runDir.resolve("data").toAbsolutePath().normalize())) {
+      // a directory of shards given with --data; the embedded corpus is tokenized into <run>/data
+      if (data.isTextual() && Files.isDirectory(Path.of(data.asText())) && !Path.of(data.asText()).toAbsolutePath()
+          .normalize().endsWith(runDir.getFileName().resolve("data"))) {
         put(m, "--data", data);
       }
     }

@@ -46,6 +46,17 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
     return new GptConfig(preset, nLayer, nHead, nEmbd, vocabSize, blockSize);
   }
 
+  /**
+   * {@link #write(Path)}; when {@code resume}, only after checking this run is the one recorded there
+   * ({@link ResumeCheck}: same model, tokenizer, precision and settings but for those that may change).
+   */
+  public void write(Path runDir, boolean resume) {
+    if (resume) {
+      ResumeCheck.require(runDir, this);
+    }
+    write(runDir);
+  }
+
   public void write(Path runDir) {
     try {
       Files.createDirectories(runDir);

@@ -113,7 +113,7 @@ public final class Pretrain {
     settings.put("total_batch_tokens", total);
     settings.put("device", o.device().toString());
     settings.put("train", train);
-    RunInfo.of("pretrain", cfg, tokenizer.name(), o.precision(), settings).write(o.runDir());
+    RunInfo.of("pretrain", cfg, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
 
     try (Gpt model = new Gpt(cfg, o.device(), o.precision(), train.seed())) {
       if (hf != null && !o.resume()) {

@@ -153,7 +153,7 @@ public final class Dpo {
               + " reference log-probs cached in %.1f s; run directory %s%n", model.config.name(), o.baseRun(),
           model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
           o.runDir().toAbsolutePath());
-      RunInfo.of("dpo", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+      RunInfo.of("dpo", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
       List<Example> evalSet = evalPrompts(template, o.train().seed(), o.evalPrompts(), context);
       PolicyEval.Result policyBefore = o.resume() || evalSet.isEmpty() ? null
           : PolicyEval.evaluate(model, null, null, template, evalSet, EVAL_MAX_NEW_TOKENS, o.train().seed() + 1)

@@ -267,7 +267,7 @@ public final class Ppo {
         throw new IllegalArgumentException("ppo: the reward run " + o.rewardRun() + " has a vocabulary of "
             + rm.backbone.config.vocabSize() + " tokens, the policy " + policy.config.vocabSize());
       }
-      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), resumeFrom.isPresent());
       System.out.printf("ppo: policy %s from %s (%,d parameters), critic and reward model from %s, on %s; %d RL"
               + " prompts, %d held out; run directory %s%n", policy.config.name(), o.policyRun(),
           policy.parameterCount(), o.rewardRun(), o.device(), trainSet.size(), evalSet.size(),

@@ -131,7 +131,7 @@ public final class RewardTraining {
     RewardModel model = new RewardModel(backbone(o.baseRun(), template, o.device(), o.precision()), o.train().seed(),
         RewardModel.HEAD_STD);
     try (model) {
-      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
       System.out.printf("reward: %s backbone from %s, %,d parameters, on %s; run directory %s%n",
           model.backbone.config.name(), o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
       RewardTask task = new RewardTask(model, train, heldOut, o.batch(), o.margin(), o.train().seed(),

@@ -189,7 +189,7 @@ public final class Sft {
     } finally {
       pretrained.close();
     }
-    RunInfo.of("sft", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+    RunInfo.of("sft", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
     try (model) {
       System.out.printf("sft: %s from %s, %,d parameters, on %s; run directory %s%n", model.config.name(),
           o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
