@@ -70,6 +70,8 @@ public final class Main implements Runnable {
     }
     try (lock) {
       return new CommandLine.RunLast().execute(parsed);
+    } finally {
+      dev.triad.train.RunInfo.besideNextWrite(null);
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.io.AtomicFiles;
 import dev.triad.train.Checkpoints;
+import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +34,8 @@ import picocli.CommandLine.Model.OptionSpec;
  *
  * <p>{@link Main} calls {@link #begin} for every command with {@link TrainingOptions}, after parsing
  * and before the command runs; the run's {@link RunLock} is held from there to the command's end.
+ * options.json is written right after the phase writes config.json ({@link RunInfo#besideNextWrite}),
+ * so a run the phase refuses leaves the directory as it was.
  */
 final class RunOptions {
   static final String FILE = "options.json";
@@ -53,8 +56,8 @@ final class RunOptions {
 
   /**
    * Before {@code command} (with training options {@code t}) runs: takes the run directory's lock;
-   * for a fresh run checks the directory holds no other run and records the options; for
-   * {@code --resume} restores, checks and re-records them. Returns the lock (the caller closes it
+   * for a fresh run checks the directory holds no other run; for {@code --resume} restores and checks
+   * the options; either way has them recorded beside the phase's config.json. Returns the lock (the caller closes it
    * when the command ends).
    *
    * @throws IllegalArgumentException naming the option and both values (or the steps) when the
@@ -69,7 +72,9 @@ final class RunOptions {
       } else {
         resume(command, spec, t);
       }
-      write(t.out, spec.name(), current(spec, t));
+      // recorded when the phase has validated too and writes its config.json: a refused run writes nothing
+      Map<String, String> options = current(spec, t);
+      RunInfo.besideNextWrite(dir -> write(dir, spec.name(), options));
       return lock;
     } catch (RuntimeException e) {
       lock.close();

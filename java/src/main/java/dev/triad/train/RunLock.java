@@ -19,7 +19,8 @@ import java.nio.file.StandardOpenOption;
  * taken over; {@link #close} deletes the file and releases the lock. A second trainer, in another
  * process or on another thread of this one, is refused with the holder's PID. The thread holding a
  * lock may acquire it again (the CLI locks before it validates a resume, the phase it then calls
- * locks too); only the outermost close releases it.
+ * locks too); only the outermost close releases it. A run directory the lock created is removed
+ * again at release when nothing was written into it.
  */
 public final class RunLock implements AutoCloseable {
   /** The lock file's name inside a run directory. */
@@ -32,13 +33,15 @@ public final class RunLock implements AutoCloseable {
   private final FileChannel channel;
   private final FileLock lock;
   private final Thread owner;
+  private final boolean createdDirectory;
   private int depth = 1;
 
-  private RunLock(Path file, FileChannel channel, FileLock lock) {
+  private RunLock(Path file, FileChannel channel, FileLock lock, boolean createdDirectory) {
     this.file = file;
     this.channel = channel;
     this.lock = lock;
     this.owner = Thread.currentThread();
+    this.createdDirectory = createdDirectory;
   }
 
   /**
@@ -63,6 +66,7 @@ public final class RunLock implements AutoCloseable {
   private static RunLock take(Path runDir, Path file) {
     String self = Long.toString(ProcessHandle.current().pid());
     try {
+      boolean created = !Files.isDirectory(runDir);
       Files.createDirectories(runDir);
       for (int attempt = 0; ; attempt++) {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -95,7 +99,7 @@ public final class RunLock implements AutoCloseable {
           System.out.println("note: " + file + " was left by PID " + previous + ", which no longer holds it (ended"
               + " without cleaning up, e.g. killed); taken over");
         }
-        return new RunLock(file, ch, lock);
+        return new RunLock(file, ch, lock, created);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot lock run directory " + runDir + " (" + file + "): " + e.getMessage(), e);
@@ -110,6 +114,16 @@ public final class RunLock implements AutoCloseable {
       return "";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteIfEmpty(Path dir) {
+    try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+      if (entries.findAny().isEmpty()) {
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException e) {
+      // not empty, or gone: nothing to clean
     }
   }
 
@@ -139,6 +153,9 @@ public final class RunLock implements AutoCloseable {
       Files.deleteIfExists(file); // while still locked, so no one locks a file about to vanish unknowingly
       lock.release();
       channel.close();
+      if (createdDirectory) {
+        deleteIfEmpty(file.getParent()); // a run refused before it wrote anything leaves no trace
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot release " + file + ": " + e.getMessage(), e);
     }

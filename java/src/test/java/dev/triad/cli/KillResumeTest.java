@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * kill -9 mid-run, a few times at random moments (mid-step, mid-checkpoint, mid-metrics line): each
  * time {@code triad pretrain --resume} (nothing retyped) takes over the dead process's lock and
  * repairs the directory, and the last resume trains to the end: every step logged exactly once,
- * the final checkpoint loads, no lock or temporary file left behind.
+ * the final checkpoint loads, no lock or temporary file left behind. While the first trainer
+ * lives, a second one (this JVM) is refused with its PID.
  */
 class KillResumeTest {
   private static final int STEPS = 40;
@@ -55,6 +56,12 @@ class KillResumeTest {
           Thread.sleep(10);
         }
         assertTrue(p.isAlive(), "the trainer ended before it was killed:\n" + Files.readString(tmp.resolve("log" + kill)));
+        if (kill == 0) {
+          // a second trainer on the directory, in another process: refused with the holder's PID
+          Run second = PretrainCliTest.run("pretrain", "--out", run.toString(), "--resume");
+          assertEquals(1, second.exit(), second.toString());
+          assertTrue(second.err().contains("in use by another trainer (PID " + p.pid()), second.toString());
+        }
         Thread.sleep(random.nextInt(300));
       } finally {
         p.destroyForcibly(); // SIGKILL
@@ -66,6 +73,7 @@ class KillResumeTest {
     Run r = PretrainCliTest.run("pretrain", "--out", run.toString(), "--resume");
     assertEquals(0, r.exit(), r.toString());
     assertTrue(r.out().contains("resumed from"), r.toString());
+    assertTrue(r.out().contains("left by PID") && r.out().contains("taken over"), "the killed trainer's lock: " + r);
 
     List<Integer> steps = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();

@@ -284,6 +284,15 @@ class ResumeCliTest {
   }
 
   @Test
+  void aFreshRunThePhaseRefusesLeavesNoTrace() {
+    Path run = tmp.resolve("never");
+    Run r = PretrainCliTest.run("pretrain", "--out", run.toString(), "--model", "tiny", "--seq", "1000", "--device",
+        "cpu");
+    assertRefused(r, "--seq 1000");
+    assertFalse(Files.exists(run), "the refused run left " + run);
+  }
+
+  @Test
   void aLockLeftByADeadProcessIsTakenOver() throws Exception {
     Path run = Files.createDirectories(tmp.resolve("stale"));
     Process p = new ProcessBuilder("true").start();
