@@ -8,7 +8,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -16,7 +15,9 @@ import java.nio.file.StandardOpenOption;
  * One trainer per run directory: {@code <run>/run.lock} holds the owner's PID under an OS file lock
  * ({@link FileChannel#tryLock}) for the run's life. The OS drops the lock when its process ends,
  * however it ends (kill -9 included), so a lock file left behind by a dead process is stale and is
- * taken over; {@link #close} deletes the file and releases the lock. A second trainer, in another
+ * taken over; {@link #close} deletes the file and releases the lock. The holding process never
+ * opens the file a second time (closing any descriptor of a file drops the process's POSIX locks on
+ * it). A second trainer, in another
  * process or on another thread of this one, is refused with the holder's PID. The thread holding a
  * lock may acquire it again (the CLI locks before it validates a resume, the phase it then calls
  * locks too); only the outermost close releases it. A run directory the lock created is removed
@@ -57,6 +58,11 @@ public final class RunLock implements AutoCloseable {
         held.depth++;
         return held;
       }
+      if (held != null) {
+        // another thread of this JVM: refused without opening the file (closing a second descriptor
+        // of it would drop the holder's OS lock)
+        throw inUse(runDir, file, ProcessHandle.current().pid() + ", this process");
+      }
       RunLock lock = take(runDir, file);
       HELD.put(file, lock);
       return lock;
@@ -69,32 +75,34 @@ public final class RunLock implements AutoCloseable {
       boolean created = !Files.isDirectory(runDir);
       Files.createDirectories(runDir);
       for (int attempt = 0; ; attempt++) {
+        // POSIX record locks belong to the process and vanish when it closes ANY descriptor of the file,
+        // so while a lock is held nothing here opens the file a second time: the identity check below
+        // compares the path's inode before the open and after the lock (stat opens nothing)
+        Object before = fileKey(file);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
         FileLock lock;
         try {
           lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
-          lock = null; // held by this JVM (another thread or an earlier, unclosed trainer)
+          lock = null; // held in this JVM outside RunLock
         }
         if (lock == null) {
           String holder = read(ch);
           ch.close();
-          throw new IllegalStateException(runDir + " is in use by another trainer (PID "
-              + (holder.isEmpty() ? "unknown" : holder) + (holder.equals(self) ? ", this process" : "")
-              + ", lock file " + file + "); wait for it to end, or choose another --out");
+          throw inUse(runDir, file, holder.isEmpty() ? "unknown" : holder);
+        }
+        // the holder before us deletes the file before releasing: if we locked a file the path no
+        // longer names (or the path was created in between), try again on the current one
+        if ((before == null || !before.equals(fileKey(file))) && attempt < 10) {
+          lock.release();
+          ch.close();
+          continue;
         }
         String previous = read(ch);
         ch.truncate(0);
         ch.write(ByteBuffer.wrap((self + "\n").getBytes(StandardCharsets.UTF_8)), 0);
         ch.force(true);
-        // the holder before us deletes the file before releasing: if we locked that deleted file, the
-        // path now names another one (or none), and we try again on the current file
-        if (!sameContent(file, self) && attempt < 10) {
-          lock.release();
-          ch.close();
-          continue;
-        }
         if (!previous.isEmpty() && !previous.equals(self)) {
           System.out.println("note: " + file + " was left by PID " + previous + ", which no longer holds it (ended"
               + " without cleaning up, e.g. killed); taken over");
@@ -106,14 +114,17 @@ public final class RunLock implements AutoCloseable {
     }
   }
 
-  /** The PID recorded in {@code runDir}'s lock file, or empty when there is none. */
-  public static String recordedHolder(Path runDir) {
+  private static IllegalStateException inUse(Path runDir, Path file, String holder) {
+    return new IllegalStateException(runDir + " is in use by another trainer (PID " + holder + ", lock file " + file
+        + "); wait for it to end, or choose another --out");
+  }
+
+  /** The file's identity (device and inode), or null when it does not exist. */
+  private static Object fileKey(Path file) {
     try {
-      return Files.readString(runDir.resolve(FILE), StandardCharsets.UTF_8).strip();
-    } catch (NoSuchFileException e) {
-      return "";
+      return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return null;
     }
   }
 
@@ -124,14 +135,6 @@ public final class RunLock implements AutoCloseable {
       }
     } catch (IOException e) {
       // not empty, or gone: nothing to clean
-    }
-  }
-
-  private static boolean sameContent(Path file, String self) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8).strip().equals(self);
-    } catch (IOException e) {
-      return false;
     }
   }
 
