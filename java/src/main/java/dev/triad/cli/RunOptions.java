@@ -97,8 +97,10 @@ final class RunOptions {
       if (!command.hasMatchedOption(o)) {
         if (!rec.options().containsKey(name)) {
           assumed.add(name + " " + text(o.getValue()));
-        } else {
+        } else if (convertible(o)) {
           o.setValue(convert(o, rec.options().get(name), rec.file()));
+        } else {
+          assumed.add(name + " " + text(o.getValue()) + " (its type cannot be restored)");
         }
       }
     }
@@ -176,7 +178,7 @@ final class RunOptions {
     if (value == null || recorded == null) {
       return value == null && recorded == null;
     }
-    if (o.longestName().equals("--precision")) {
+    if (o.longestName().equals("--precision") || !convertible(o)) {
       return value.equals(recorded);
     }
     Object a = convert(o, value, file), b = convert(o, recorded, file);
@@ -184,6 +186,14 @@ final class RunOptions {
       return pa.toAbsolutePath().normalize().equals(pb.toAbsolutePath().normalize());
     }
     return Objects.equals(a, b);
+  }
+
+  private static final Set<Class<?>> TYPES = Set.of(int.class, Integer.class, long.class, Long.class, float.class,
+      Float.class, double.class, Double.class, boolean.class, Boolean.class, Path.class, String.class);
+
+  /** Whether a recorded value of {@code o} can be turned back into its type (else compared as text). */
+  private static boolean convertible(OptionSpec o) {
+    return TYPES.contains(o.type()) || o.type().isEnum();
   }
 
   /** A recorded value as the option's type. */
@@ -210,6 +220,13 @@ final class RunOptions {
         return Path.of(value);
       } else if (type == String.class) {
         return value;
+      } else if (type.isEnum()) {
+        for (Object c : type.getEnumConstants()) {
+          if (c.toString().equals(value) || ((Enum<?>) c).name().equals(value)) {
+            return c;
+          }
+        }
+        throw new IllegalArgumentException("no such constant");
       }
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(file + ": " + o.longestName() + " is recorded as '" + value + "', which is not"
