@@ -38,8 +38,14 @@ public final class ResumeCheck {
     RunInfo before = RunInfo.read(runDir);
     Map<String, String> a = flatten(before), b = flatten(now);
     List<String> diffs = new ArrayList<>();
+    List<String> assumed = new ArrayList<>();
     for (String key : union(a, b)) {
       if (CHANGEABLE.contains(key)) {
+        continue;
+      }
+      if (!a.containsKey(key)) {
+        // a setting newer than the run (written by an older Triad): nothing to compare with
+        assumed.add(key + " " + b.get(key));
         continue;
       }
       String x = a.get(key), y = b.get(key);
@@ -50,6 +56,10 @@ public final class ResumeCheck {
     if (!diffs.isEmpty()) {
       throw new IllegalArgumentException("--resume: " + String.join("; ", diffs) + " (" + runDir.resolve("config.json")
           + "); only the steps, evaluation, checkpoint and device settings may change on resume");
+    }
+    if (!assumed.isEmpty()) {
+      System.out.println("note: " + runDir.resolve("config.json") + " does not record " + String.join(", ", assumed)
+          + " (settings newer than the run); assumed as now given");
     }
   }
 

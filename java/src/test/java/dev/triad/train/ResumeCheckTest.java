@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.triad.tensor.Device;
 import dev.triad.train.pretrain.Pretrain;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -49,5 +54,29 @@ class ResumeCheckTest {
     // the changeable ones may differ: more steps, another checkpoint cadence
     Trainer.Result r = Pretrain.run(options(run, 3, 1, 0.95f, true));
     assertEquals(3, r.steps());
+  }
+
+  @Test
+  void aRunRecordedBeforeTheNewSettingsResumesWithANote() throws IOException {
+    Path run = tmp.resolve("old");
+    Pretrain.run(options(run, 2, 1, 0.95f, false));
+    // config.json as an older Triad wrote it: no eps, no data order in the TrainConfig
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(run.resolve("config.json").toFile());
+    ObjectNode train = (ObjectNode) config.path("settings").path("train");
+    train.remove("eps");
+    train.remove("dataOrder");
+    Files.writeString(run.resolve("config.json"), json.writeValueAsString(config));
+    PrintStream old = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (PrintStream p = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+      System.setOut(p);
+      assertEquals(3, Pretrain.run(options(run, 3, 1, 0.95f, true)).steps());
+    } finally {
+      System.setOut(old);
+    }
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains("does not record") && printed.contains("train.eps 1.0E-8")
+        && printed.contains("train.dataOrder SHUFFLED"), printed);
   }
 }
