@@ -62,8 +62,8 @@ final class DpoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig train = new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
-        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed);
+    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
+        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(base).tokenizer()));
     DpoData.Pairs p;
     String label;

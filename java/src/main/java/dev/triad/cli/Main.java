@@ -40,7 +40,39 @@ public final class Main implements Runnable {
           }
           return usage.handleParseException(ex, rest);
         })
+        .setExecutionStrategy(Main::execute)
         .execute(args);
+  }
+
+  /**
+   * Runs the parsed command; a training command (one with {@link TrainingOptions}) first records or,
+   * on --resume, restores and checks its run's settings and takes the run directory's lock, which it
+   * holds until the command ends ({@link RunOptions#begin}).
+   */
+  private static int execute(CommandLine.ParseResult parsed) {
+    Integer help = CommandLine.executeHelpRequest(parsed);
+    if (help != null) {
+      return help;
+    }
+    CommandLine.ParseResult leaf = parsed;
+    while (leaf.hasSubcommand()) {
+      leaf = leaf.subcommand();
+    }
+    TrainingOptions training = TrainingOptions.of(leaf.commandSpec());
+    if (training == null || leaf.hasMatchedOption("--check")) {
+      return new CommandLine.RunLast().execute(parsed);
+    }
+    dev.triad.train.RunLock lock;
+    try {
+      lock = RunOptions.begin(leaf, training);
+    } catch (RuntimeException e) {
+      throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), e.getMessage(), e);
+    }
+    try (lock) {
+      return new CommandLine.RunLast().execute(parsed);
+    } finally {
+      dev.triad.train.RunInfo.besideNextWrite(null);
+    }
   }
 
   @Override

@@ -66,7 +66,8 @@ final class PpoCommand implements Callable<Integer> {
     Ppo.run(new Ppo.Options(common.out, policy, reward, device, common.steps, batch,
         Math.min(miniBatch, batch), epochs, lr, beta, targetKl, !fixedBeta, d.klHorizon(), d.clipEps(),
         d.valueClipEps(), d.vfCoef(), d.entCoef(), d.gamma(), d.lambda(), maxNew, d.gradClip(), evalPrompts,
-        common.seed, common.resume, checkpointEvery, keep, common.parsedPrecision(device)));
+        common.seed, common.resume, checkpointEvery, keep, common.parsedPrecision(device))
+        .withOptimizer(common.beta1, common.beta2, common.eps, common.parsedDataOrder()));
     return 0;
   }
 }

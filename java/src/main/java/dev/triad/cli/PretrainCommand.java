@@ -79,9 +79,9 @@ final class PretrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig train = new TrainConfig(common.steps, 1, lr, minLrRatio, warmup,
+    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, minLrRatio, warmup,
         parseSchedule(schedule), decayFraction, weightDecay, 0.9f,
-        0.95f, gradClip, evalEvery, sampleEvery, checkpointEvery, keep, common.seed);
+        0.95f, gradClip, evalEvery, sampleEvery, checkpointEvery, keep, common.seed));
     String tok = tokenizer != null ? tokenizer : (data != null || initHf != null ? "gpt2" : "byte");
     Device device = common.parsedDevice();
     Pretrain.run(new Pretrain.Options(common.out, data, tok, common.model, initHf, device, batch, seq,

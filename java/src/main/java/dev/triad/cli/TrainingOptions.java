@@ -4,6 +4,7 @@ import dev.triad.nn.Precision;
 import dev.triad.profile.Profiler;
 import dev.triad.tensor.Device;
 import dev.triad.train.StepProfile;
+import dev.triad.train.TrainConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -27,8 +28,24 @@ final class TrainingOptions {
   @Option(names = "--seed", paramLabel = "N", description = "seed for initialisation, data order and sampling (default: ${DEFAULT-VALUE})")
   long seed = 1337;
 
-  @Option(names = "--resume", description = "continue exactly from the latest checkpoint in --out")
+  @Option(names = "--resume", description = "continue exactly from the latest checkpoint in --out, with the run's"
+      + " recorded settings (<out>/options.json): options not given are restored from it; only "
+      + RunOptions.CHANGEABLE_TEXT + " (and the output-only --profile, --trace, --trace-steps, --no-plan-check) may"
+      + " take other values; any other option given with another value is refused")
   boolean resume;
+
+  @Option(names = "--beta1", paramLabel = "B1", description = "AdamW's first-moment decay (default: ${DEFAULT-VALUE})")
+  float beta1 = 0.9f;
+
+  @Option(names = "--beta2", paramLabel = "B2", description = "AdamW's second-moment decay (default: ${DEFAULT-VALUE})")
+  float beta2 = 0.95f;
+
+  @Option(names = "--eps", paramLabel = "EPS", description = "AdamW's epsilon (default: ${DEFAULT-VALUE})")
+  float eps = TrainConfig.DEFAULT_EPS;
+
+  @Option(names = "--data-order", paramLabel = "shuffled|sequential",
+      description = "training batches in a seeded shuffle per epoch, or in file order (default: ${DEFAULT-VALUE})")
+  String dataOrder = "shuffled";
 
   @Option(names = "--precision", paramLabel = "bf16|f32|auto",
       description = "parameters and activations in bf16 (f32 master weights, statistics and losses) or all f32;"
@@ -79,6 +96,25 @@ final class TrainingOptions {
     this.out = Path.of(defaultOut);
     this.steps = defaultSteps;
     this.model = defaultModel;
+  }
+
+  /** The training options of a command, or null when it has none. */
+  static TrainingOptions of(picocli.CommandLine.Model.CommandSpec command) {
+    for (picocli.CommandLine.Model.CommandSpec mixin : command.mixins().values()) {
+      if (mixin.userObject() instanceof TrainingOptions t) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** {@code train} with --beta1, --beta2, --eps and --data-order. */
+  TrainConfig withOptimizer(TrainConfig train) {
+    return train.withOptimizer(beta1, beta2, eps, parsedDataOrder());
+  }
+
+  TrainConfig.DataOrder parsedDataOrder() {
+    return TrainConfig.DataOrder.parse(dataOrder);
   }
 
   /** The --precision for training on {@code device}. */

@@ -89,13 +89,15 @@ public final class TokenDataLoader {
   private final int seqLen;
   private final long seed;
   private final boolean shuffle;
+  private final boolean endless;   // training: epoch after epoch; validation: one pass
   private final int windows;
   private int[] order;                  // this epoch's window order (null when not shuffling)
   private long epoch;
   private int index;
   private final int[] window;
 
-  private TokenDataLoader(List<Path> files, int batchSize, int seqLen, long seed, boolean shuffle) throws IOException {
+  private TokenDataLoader(List<Path> files, int batchSize, int seqLen, long seed, boolean shuffle, boolean endless)
+      throws IOException {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size B must be >= 1, got " + batchSize);
     }
@@ -109,6 +111,7 @@ public final class TokenDataLoader {
     this.seqLen = seqLen;
     this.seed = seed;
     this.shuffle = shuffle;
+    this.endless = endless;
     List<TokenShard> opened = new ArrayList<>(files.size());
     this.starts = new long[files.size()];
     long total = 0;
@@ -141,12 +144,21 @@ public final class TokenDataLoader {
    * @throws IllegalArgumentException if B or T is below 1, or the shards hold fewer than T + 1 tokens
    */
   public static TokenDataLoader train(List<Path> shards, int batchSize, int seqLen, long seed) throws IOException {
-    return new TokenDataLoader(shards, batchSize, seqLen, seed, true);
+    return new TokenDataLoader(shards, batchSize, seqLen, seed, true, true);
+  }
+
+  /**
+   * A training loader, endless, whose windows come shuffled per epoch by {@code (seed, epoch)} or,
+   * when {@code shuffled} is false, in stream (file) order every epoch.
+   */
+  public static TokenDataLoader train(List<Path> shards, int batchSize, int seqLen, long seed, boolean shuffled)
+      throws IOException {
+    return new TokenDataLoader(shards, batchSize, seqLen, seed, shuffled, true);
   }
 
   /** A validation loader: windows in stream order, one pass per {@link #reset()}; see {@link #train}. */
   public static TokenDataLoader val(List<Path> shards, int batchSize, int seqLen) throws IOException {
-    return new TokenDataLoader(shards, batchSize, seqLen, 0, false);
+    return new TokenDataLoader(shards, batchSize, seqLen, 0, false, false);
   }
 
   /**
@@ -208,7 +220,7 @@ public final class TokenDataLoader {
 
   /** Whether {@link #next()} has a batch: always for training, until the pass ends for validation. */
   public boolean hasNext() {
-    return shuffle || index < windows;
+    return endless || index < windows;
   }
 
   /**
@@ -220,11 +232,11 @@ public final class TokenDataLoader {
     if (!hasNext()) {
       throw new NoSuchElementException("validation pass over " + windows + " windows has ended; call reset()");
     }
-    int rows = shuffle ? batchSize : Math.min(batchSize, windows - index);
+    int rows = endless ? batchSize : Math.min(batchSize, windows - index);
     int[] inputs = new int[rows * seqLen];
     int[] targets = new int[rows * seqLen];
     for (int b = 0; b < rows; b++) {
-      if (shuffle && index == windows) {
+      if (endless && index == windows) {
         startEpoch(epoch + 1);
       }
       int w = shuffle ? order[index] : index;
@@ -233,7 +245,7 @@ public final class TokenDataLoader {
       System.arraycopy(window, 0, inputs, b * seqLen, seqLen);
       System.arraycopy(window, 1, targets, b * seqLen, seqLen);
     }
-    if (shuffle && index == windows) {
+    if (endless && index == windows) {
       startEpoch(epoch + 1);         // so state() after an epoch's last batch reads (epoch + 1, 0)
     }
     return new Batch(inputs, targets, rows, seqLen);
@@ -274,11 +286,11 @@ public final class TokenDataLoader {
    *     validation loader is given an epoch other than 0
    */
   public void restore(State state) {
-    if (state.index() > windows || (shuffle && state.index() == windows)) {
+    if (state.index() > windows || (endless && state.index() == windows)) {
       throw new IllegalArgumentException("loader state index " + state.index() + " is outside this loader's "
           + windows + " windows per epoch; was it saved for other shards or another T?");
     }
-    if (!shuffle && state.epoch() != 0) {
+    if (!endless && state.epoch() != 0) {
       throw new IllegalArgumentException("a validation loader has only epoch 0, got epoch " + state.epoch());
     }
     startEpoch(state.epoch());
@@ -297,7 +309,7 @@ public final class TokenDataLoader {
 
   /** Batches in one validation pass (the last may be partial), or full batches per training epoch. */
   public long batchesPerEpoch() {
-    return shuffle ? windows / batchSize : (windows + batchSize - 1) / batchSize;
+    return endless ? windows / batchSize : (windows + batchSize - 1) / batchSize;
   }
 
   /** Tokens in all shards together. */

@@ -132,6 +132,47 @@ public final class Checkpoints {
     }
   }
 
+  /**
+   * {@link #checkRunDirectory(Path, boolean)}, and on {@code resume} that {@code steps} (the step to
+   * train to) lies beyond the latest checkpoint's step: otherwise there is nothing to train.
+   */
+  public static void checkRunDirectory(Path runDir, boolean resume, long steps) {
+    checkRunDirectory(runDir, resume);
+    if (resume) {
+      Path latest = new Checkpoints(runDir, 1).latest().orElseThrow();
+      long at = stepOf(latest);
+      if (steps <= at) {
+        throw new IllegalArgumentException("--resume: --steps " + steps + " is not beyond step " + at
+            + " of the latest checkpoint (" + latest.getFileName() + "); give --steps above " + at
+            + " to train further");
+      }
+    }
+  }
+
+  /**
+   * Before a resumed run writes: removes the temporary files an interrupted atomic write left in
+   * {@code runDir} and its checkpoints/ (".NAME.HEX.tmp"; only safe while holding the run's
+   * {@link RunLock}), printing what it removed.
+   */
+  public static void removeStaleTemporaries(Path runDir) {
+    for (Path dir : List.of(runDir, runDir.resolve("checkpoints"))) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path p : files.filter(f -> TEMP.matcher(f.getFileName().toString()).matches()).sorted().toList()) {
+          Files.deleteIfExists(p);
+          System.out.println("note: removed " + p + ", a temporary file left by an interrupted write");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot clean temporary files in " + dir + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The temporary names {@link dev.triad.io.AtomicFiles} writes before its rename. */
+  private static final Pattern TEMP = Pattern.compile("\\..+\\.[0-9a-f]+\\.tmp");
+
   /** Step number of a checkpoint file name. */
   public static long stepOf(Path file) {
     Matcher m = NAME.matcher(file.getFileName().toString());

@@ -8,21 +8,28 @@ import java.util.Random;
  * The order in which a task visits its n training items: epoch after epoch, each epoch a
  * Fisher-Yates shuffle by java.util.Random(seed, epoch) — fully specified by the JDK, so the same
  * on every JVM — and resumable at (epoch, index), which checkpoints store as "data.epoch" and
- * "data.index".
+ * "data.index". Sequential order ({@code shuffled = false}) visits items 0..n-1 every epoch.
  */
 public final class EpochOrder {
   private final int size;
   private final long seed;
+  private final boolean shuffled;
   private int[] order;
   private long epoch;
   private int index;
 
   public EpochOrder(int size, long seed) {
+    this(size, seed, true);
+  }
+
+  /** Items in a seeded shuffle per epoch, or ({@code shuffled = false}) in their order. */
+  public EpochOrder(int size, long seed, boolean shuffled) {
     if (size < 1) {
       throw new IllegalArgumentException("nothing to iterate over (0 items)");
     }
     this.size = size;
     this.seed = seed;
+    this.shuffled = shuffled;
     this.order = shuffled(0);
   }
 
@@ -30,6 +37,9 @@ public final class EpochOrder {
     int[] o = new int[size];
     for (int i = 0; i < o.length; i++) {
       o[i] = i;
+    }
+    if (!shuffled) {
+      return o;
     }
     Random r = new Random(seed * 1_000_003L + ep);
     for (int i = o.length - 1; i > 0; i--) {

@@ -28,7 +28,9 @@ public final class Metrics implements AutoCloseable {
 
   /**
    * Opens (or continues) the metrics file. When resuming at {@code resumeStep}, lines of later
-   * steps — written by a run that went past its last checkpoint — are dropped first.
+   * steps — written by a run that went past its last checkpoint — are dropped first, and so is a
+   * last line cut off mid-write (a run killed while logging), with a warning; a malformed line
+   * anywhere else is an error naming its line number.
    */
   public Metrics(Path runDir, long totalSteps, long resumeStep) {
     this.file = runDir.resolve("metrics.jsonl");
@@ -37,12 +39,29 @@ public final class Metrics implements AutoCloseable {
     try {
       if (resumeStep > 0 && Files.exists(file)) {
         List<String> kept = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-          if (!line.isBlank() && JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= resumeStep) {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+          String line = lines.get(i);
+          if (line.isBlank()) {
+            continue;
+          }
+          com.fasterxml.jackson.databind.JsonNode rec;
+          try {
+            rec = JSON.readTree(line);
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            if (i == lines.size() - 1) {
+              System.out.println("warning: " + file + ": the last line (" + line.length() + " characters) was cut off"
+                  + " mid-write, e.g. by a kill; removed");
+              continue;
+            }
+            throw new IllegalStateException(file + ":" + (i + 1) + ": not a JSON record (" + e.getOriginalMessage()
+                + "); fix or remove that line to resume");
+          }
+          if (rec.path("step").asLong(Long.MAX_VALUE) <= resumeStep) {
             kept.add(line);
           }
         }
-        Files.write(file, kept, StandardCharsets.UTF_8);
+        dev.triad.io.AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
       } else if (resumeStep == 0) {
         Files.deleteIfExists(file);
       }

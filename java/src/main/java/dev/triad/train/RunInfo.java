@@ -26,6 +26,22 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
     String tokenizer, String precision, Map<String, Object> settings) {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+  /** What to write beside this thread's next config.json (the CLI's options.json), or null. */
+  private static final ThreadLocal<java.util.function.Consumer<Path>> BESIDE = new ThreadLocal<>();
+
+  /**
+   * Has {@code action} run with the run directory right after this thread's next
+   * {@link #write(Path, boolean)}, i.e. once the phase has validated and starts writing the run
+   * (cli.RunOptions records options.json so); null clears it.
+   */
+  public static void besideNextWrite(java.util.function.Consumer<Path> action) {
+    if (action == null) {
+      BESIDE.remove();
+    } else {
+      BESIDE.set(action);
+    }
+  }
+
   /** A run trained in f32. */
   public static RunInfo of(String phase, GptConfig cfg, String tokenizer, Map<String, Object> settings) {
     return of(phase, cfg, tokenizer, Precision.F32, settings);
@@ -44,6 +60,22 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
 
   public GptConfig modelConfig() {
     return new GptConfig(preset, nLayer, nHead, nEmbd, vocabSize, blockSize);
+  }
+
+  /**
+   * {@link #write(Path)}; when {@code resume}, only after checking this run is the one recorded there
+   * ({@link ResumeCheck}: same model, tokenizer, precision and settings but for those that may change).
+   */
+  public void write(Path runDir, boolean resume) {
+    if (resume) {
+      ResumeCheck.require(runDir, this);
+    }
+    write(runDir);
+    java.util.function.Consumer<Path> beside = BESIDE.get();
+    if (beside != null) {
+      BESIDE.remove();
+      beside.accept(runDir);
+    }
   }
 
   public void write(Path runDir) {

@@ -20,7 +20,59 @@ public record TrainConfig(
     int sampleEvery,
     int checkpointEvery,
     int keepCheckpoints,
-    long seed) {
+    long seed,
+    float eps,
+    DataOrder dataOrder) {
+
+  /** AdamW's epsilon when none is given. */
+  public static final float DEFAULT_EPS = 1e-8f;
+
+  /** The settings with AdamW's default epsilon and shuffled data (what every run used before they were options). */
+  public TrainConfig(int steps, int gradAccum, float lr, float minLrRatio, int warmupSteps, Schedule schedule,
+      float decayFraction, float weightDecay, float beta1, float beta2, float gradClip, int evalEvery, int sampleEvery,
+      int checkpointEvery, int keepCheckpoints, long seed) {
+    this(steps, gradAccum, lr, minLrRatio, warmupSteps, schedule, decayFraction, weightDecay, beta1, beta2, gradClip,
+        evalEvery, sampleEvery, checkpointEvery, keepCheckpoints, seed, DEFAULT_EPS, DataOrder.SHUFFLED);
+  }
+
+  /**
+   * The order a task visits its training data: a seeded shuffle per epoch, or file order (batches as
+   * the data lists them, epoch after epoch), e.g. to reproduce another trainer's losses.
+   */
+  public enum DataOrder {
+    SHUFFLED, SEQUENTIAL;
+
+    public boolean shuffled() {
+      return this == SHUFFLED;
+    }
+
+    /** "shuffled" or "sequential", as the CLI spells it. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static DataOrder parse(String name) {
+      for (DataOrder o : values()) {
+        if (o.toString().equals(name)) {
+          return o;
+        }
+      }
+      throw new IllegalArgumentException("--data-order " + name + ": expected shuffled or sequential");
+    }
+  }
+
+  /** These settings with AdamW's {@code beta1}, {@code beta2}, {@code eps} and the data order. */
+  public TrainConfig withOptimizer(float beta1, float beta2, float eps, DataOrder dataOrder) {
+    return new TrainConfig(steps, gradAccum, lr, minLrRatio, warmupSteps, schedule, decayFraction, weightDecay, beta1,
+        beta2, gradClip, evalEvery, sampleEvery, checkpointEvery, keepCheckpoints, seed, eps, dataOrder);
+  }
+
+  /** These settings with {@code gradAccum} micro-batches per step. */
+  public TrainConfig withGradAccum(int accum) {
+    return new TrainConfig(steps, accum, lr, minLrRatio, warmupSteps, schedule, decayFraction, weightDecay, beta1,
+        beta2, gradClip, evalEvery, sampleEvery, checkpointEvery, keepCheckpoints, seed, eps, dataOrder);
+  }
 
   /** Learning-rate shapes: warmup then cosine decay, or warmup-stable-decay (linear cool-down). */
   public enum Schedule {
@@ -36,6 +88,10 @@ public record TrainConfig(
     require(decayFraction >= 0 && decayFraction <= 1, "decay fraction must be in [0, 1]");
     require(gradClip >= 0, "gradient clip must be >= 0 (0 disables it)");
     require(keepCheckpoints >= 1, "keep-checkpoints must be >= 1");
+    require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1), got " + beta1);
+    require(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1), got " + beta2);
+    require(eps > 0 && Float.isFinite(eps), "eps must be > 0, got " + eps);
+    java.util.Objects.requireNonNull(dataOrder, "dataOrder");
   }
 
   private static void require(boolean ok, String message) {

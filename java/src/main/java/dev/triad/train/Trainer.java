@@ -69,7 +69,7 @@ public final class Trainer implements AutoCloseable {
     this.task = task;
     this.cfg = cfg;
     this.runDir = runDir;
-    this.optimizer = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), 1e-8f, cfg.weightDecay());
+    this.optimizer = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
     this.checkpoints = new Checkpoints(runDir, cfg.keepCheckpoints());
     this.flopsPerToken = flopsPerToken;
     this.peakFlops = peakFlops;
@@ -91,9 +91,14 @@ public final class Trainer implements AutoCloseable {
       if (latest.isEmpty()) {
         throw new IllegalStateException("--resume: no checkpoint in " + checkpoints.directory());
       }
+      Checkpoints.removeStaleTemporaries(runDir);
       Map<String, String> meta = Checkpoints.load(latest.get(), model, optimizer);
       task.restore(meta);
-      start = Long.parseLong(meta.get("step"));
+      start = Checkpoints.stepOf(latest.get());
+      if (start >= cfg.steps()) {
+        throw new IllegalArgumentException("--resume: --steps " + cfg.steps() + " is not beyond step " + start
+            + " of the latest checkpoint (" + latest.get().getFileName() + ")");
+      }
       System.out.println("resumed from " + latest.get() + " at step " + start);
     }
     double firstLoss = Double.NaN, lastLoss = Double.NaN, firstVal = Double.NaN, lastVal = Double.NaN;

@@ -16,6 +16,7 @@ import dev.triad.tensor.Device;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import java.io.IOException;
@@ -57,10 +58,16 @@ public final class Pretrain {
   }
 
   public static Trainer.Result run(Options o) {
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Trainer.Result runLocked(Options o) {
     Tokenizer tokenizer = Tokenizer.byName(o.tokenizer());
     // before anything is written: a fresh run must not mix with an earlier run's checkpoints (they
     // would outrank its own, and keep-k pruning would delete the new ones); --resume needs one
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
 
     GptConfig cfg;
     HfGpt2Config hf = null;
@@ -106,7 +113,7 @@ public final class Pretrain {
     settings.put("total_batch_tokens", total);
     settings.put("device", o.device().toString());
     settings.put("train", train);
-    RunInfo.of("pretrain", cfg, tokenizer.name(), o.precision(), settings).write(o.runDir());
+    RunInfo.of("pretrain", cfg, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
 
     try (Gpt model = new Gpt(cfg, o.device(), o.precision(), train.seed())) {
       if (hf != null && !o.resume()) {
@@ -116,7 +123,8 @@ public final class Pretrain {
           cfg.name(), cfg.nLayer(), cfg.nHead(), cfg.nEmbd(), cfg.vocabSize(), model.parameterCount(), o.device(),
           o.precision());
       System.out.println("pretrain: run directory " + o.runDir().toAbsolutePath());
-      TokenDataLoader trainLoader = TokenDataLoader.train(trainShards, o.batch(), o.seqLen(), train.seed());
+      TokenDataLoader trainLoader = TokenDataLoader.train(trainShards, o.batch(), o.seqLen(), train.seed(),
+          train.dataOrder().shuffled());
       TokenDataLoader valLoader = valShards.isEmpty() ? null : TokenDataLoader.val(valShards, o.batch(), o.seqLen());
       System.out.printf("pretrain: %,d training tokens, %d steps of %,d tokens (%d x %d x %d accumulation)%n",
           trainLoader.totalTokens(), train.steps(), total, o.batch(), o.seqLen(), train.gradAccum());
@@ -141,9 +149,7 @@ public final class Pretrain {
   }
 
   private static TrainConfig withAccumulation(TrainConfig t, int accum) {
-    return new TrainConfig(t.steps(), accum, t.lr(), t.minLrRatio(), t.warmupSteps(), t.schedule(), t.decayFraction(),
-        t.weightDecay(), t.beta1(), t.beta2(), t.gradClip(), t.evalEvery(), t.sampleEvery(), t.checkpointEvery(),
-        t.keepCheckpoints(), t.seed());
+    return t.withGradAccum(accum);
   }
 
   /** Tokenizes the embedded synthetic corpus into {@code <run>/data} (once; reused on resume). */

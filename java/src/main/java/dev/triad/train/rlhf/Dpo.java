@@ -17,6 +17,7 @@ import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.sft.Sft;
@@ -108,7 +109,13 @@ public final class Dpo {
   }
 
   public static Result run(Options o) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Result runLocked(Options o) {
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
@@ -146,7 +153,7 @@ public final class Dpo {
               + " reference log-probs cached in %.1f s; run directory %s%n", model.config.name(), o.baseRun(),
           model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
           o.runDir().toAbsolutePath());
-      RunInfo.of("dpo", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+      RunInfo.of("dpo", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
       List<Example> evalSet = evalPrompts(template, o.train().seed(), o.evalPrompts(), context);
       PolicyEval.Result policyBefore = o.resume() || evalSet.isEmpty() ? null
           : PolicyEval.evaluate(model, null, null, template, evalSet, EVAL_MAX_NEW_TOKENS, o.train().seed() + 1)
@@ -163,7 +170,7 @@ public final class Dpo {
         return template.decodeText(prompt) + " -> " + template.decodeText(out[0]);
       };
       DpoTask task = new DpoTask(model, train, trainRef, heldOut, heldOutRef, o.batch(), o.beta(), o.train().seed(),
-          sampler);
+          sampler).withDataOrder(o.train().dataOrder());
       Trainer.Result r;
       try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(),
           6.0 * model.parameterCount(), dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {

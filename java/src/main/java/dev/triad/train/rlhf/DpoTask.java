@@ -33,7 +33,7 @@ public final class DpoTask implements Trainer.Task {
   private DpoLoss.Stats firstEval;
   private DpoLoss.Stats lastEval;
   private boolean resumed;
-  private final EpochOrder order;
+  private EpochOrder order;
 
   public DpoTask(Gpt model, List<Triple> train, ReferenceLogProbs trainRef, List<Triple> heldOut,
       ReferenceLogProbs heldOutRef, int batch, float beta, long seed, Supplier<String> sampler) {
@@ -56,6 +56,12 @@ public final class DpoTask implements Trainer.Task {
     this.seed = seed;
     this.sampler = sampler;
     this.order = new EpochOrder(train.size(), seed);
+  }
+
+  /** Visits the training data in {@code dataOrder} (shuffled per epoch by the seed, the default, or in order). */
+  public DpoTask withDataOrder(dev.triad.train.TrainConfig.DataOrder dataOrder) {
+    order = new EpochOrder(train.size(), seed, dataOrder.shuffled());
+    return this;
   }
 
 

@@ -17,6 +17,7 @@ import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.sft.Sft;
@@ -88,7 +89,13 @@ public final class Grpo {
   public record Result(Trainer.Result training, PolicyEval.Result before, PolicyEval.Result after) {}
 
   public static Result run(Options o) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Result runLocked(Options o) {
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
@@ -161,7 +168,7 @@ public final class Grpo {
               + " prompts%s; run directory %s%n", policy.config.name(), o.policyRun(), policy.parameterCount(),
           o.rewardRun(), o.device(), trainPrompts.size(), evalSet.size(),
           tooLong > 0 ? " (" + tooLong + " too long for the context left out)" : "", o.runDir().toAbsolutePath());
-      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
 
       int pad = template.bosToken();
       PolicyEval.Result before = null;
@@ -172,7 +179,7 @@ public final class Grpo {
         System.out.printf("grpo: before: held-out reward %.4f, rule score %.4f%n", before.reward(), before.ruleScore());
       }
       GrpoTask task = new GrpoTask(policy, reference, rm, trainPrompts, o.prompts(), o.group(), o.maxNewTokens(),
-          template.endToken(), pad, o.clipEps(), o.beta(), o.train().seed());
+          template.endToken(), pad, o.clipEps(), o.beta(), o.train().seed()).withDataOrder(o.train().dataOrder());
       Trainer.Result r;
       try (Trainer trainer = new Trainer(policy, task, o.train(), o.runDir(), 6.0 * policy.parameterCount(),
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {

@@ -37,6 +37,7 @@ public final class GrpoTask implements Trainer.Task {
   private final float clipEps;
   private final float beta;
   private final long seed;
+  private boolean sequential;
   private long rollouts;
   // figures since the last stepMetrics()
   private double rewardSum, groupStdSum, klSum, lengthSum, clipSum;
@@ -77,6 +78,12 @@ public final class GrpoTask implements Trainer.Task {
     this.seed = seed;
   }
 
+  /** Takes each step's prompts in {@code dataOrder}: drawn by the rollout's seed (the default) or in their order. */
+  public GrpoTask withDataOrder(dev.triad.train.TrainConfig.DataOrder dataOrder) {
+    sequential = !dataOrder.shuffled();
+    return this;
+  }
+
   /** The seed of rollout r: prompt choice and sampling both derive from it. */
   static long rolloutSeed(long seed, long rollout) {
     long z = seed * 0x9E3779B97F4A7C15L + rollout * 0xBF58476D1CE4E5B9L + 0x6A09E667L;
@@ -96,10 +103,16 @@ public final class GrpoTask implements Trainer.Task {
     int longest = 0;
     int[][] rows = new int[promptsPerStep * group][];
     for (int p = 0; p < promptsPerStep; p++) {
-      int j = p + rng.nextInt(idx.length - p);
-      int t = idx[p];
-      idx[p] = idx[j];
-      idx[j] = t;
+      if (sequential) {
+        // the prompts in their order, wrapping around: rollout r takes r * P .. r * P + P - 1
+        idx[p] = (int) (((rollouts - 1) * promptsPerStep + p) % idx.length);
+      } else {
+        // a partial Fisher-Yates by the rollout's seed
+        int j = p + rng.nextInt(idx.length - p);
+        int t = idx[p];
+        idx[p] = idx[j];
+        idx[j] = t;
+      }
       int[] prompt = prompts.get(idx[p]);
       longest = Math.max(longest, prompt.length);
       for (int g = 0; g < group; g++) {

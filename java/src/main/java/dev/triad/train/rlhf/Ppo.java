@@ -28,6 +28,8 @@ import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.Metrics;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
+import dev.triad.train.TrainConfig;
 import dev.triad.train.StepProfile;
 import dev.triad.train.sft.Sft;
 import java.io.IOException;
@@ -92,7 +94,30 @@ public final class Ppo {
       int miniBatch, int epochs, float lr, float beta, float targetKl, boolean adaptiveKl, double klHorizon,
       float clipEps, float valueClipEps, float vfCoef, float entCoef, double gamma, double lambda,
       int maxNewTokens, float gradClip, int evalPrompts, long seed, boolean resume, int checkpointEvery,
-      int keepCheckpoints, Precision precision) {
+      int keepCheckpoints, Precision precision, float beta1, float beta2, float eps, TrainConfig.DataOrder dataOrder) {
+    /** AdamW's (beta1, beta2, eps) of both models (0.9, 0.95, 1e-8), and prompts drawn by the seed. */
+    public Options(Path runDir, Path policyRun, Path rewardRun, Device device, int steps, int batch, int miniBatch,
+        int epochs, float lr, float beta, float targetKl, boolean adaptiveKl, double klHorizon, float clipEps,
+        float valueClipEps, float vfCoef, float entCoef, double gamma, double lambda, int maxNewTokens,
+        float gradClip, int evalPrompts, long seed, boolean resume, int checkpointEvery, int keepCheckpoints,
+        Precision precision) {
+      this(runDir, policyRun, rewardRun, device, steps, batch, miniBatch, epochs, lr, beta, targetKl, adaptiveKl,
+          klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip, evalPrompts, seed,
+          resume, checkpointEvery, keepCheckpoints, precision, 0.9f, 0.95f, TrainConfig.DEFAULT_EPS,
+          TrainConfig.DataOrder.SHUFFLED);
+    }
+
+    /**
+     * These options with AdamW's {@code beta1}, {@code beta2}, {@code eps} (policy and critic) and the
+     * prompts taken in {@code dataOrder} (sequential: step s rolls out prompts (s-1) B .. s B - 1, wrapping,
+     * and minibatches keep the rollout's order).
+     */
+    public Options withOptimizer(float beta1, float beta2, float eps, TrainConfig.DataOrder dataOrder) {
+      return new Options(runDir, policyRun, rewardRun, device, steps, batch, miniBatch, epochs, lr, beta, targetKl,
+          adaptiveKl, klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip,
+          evalPrompts, seed, resume, checkpointEvery, keepCheckpoints, precision, beta1, beta2, eps, dataOrder);
+    }
+
     /** Default checkpointing: every {@value #DEFAULT_CHECKPOINT_EVERY} steps, the newest 2 kept. */
     public static final int DEFAULT_CHECKPOINT_EVERY = 50;
 
@@ -119,7 +144,7 @@ public final class Ppo {
     public Options withPrecision(Precision precision) {
       return new Options(runDir, policyRun, rewardRun, device, steps, batch, miniBatch, epochs, lr, beta, targetKl,
           adaptiveKl, klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip,
-          evalPrompts, seed, resume, checkpointEvery, keepCheckpoints, precision);
+          evalPrompts, seed, resume, checkpointEvery, keepCheckpoints, precision, beta1, beta2, eps, dataOrder);
     }
 
     public Options {
@@ -140,6 +165,10 @@ public final class Ppo {
       check(checkpointEvery >= 1, "checkpoint interval must be >= 1, got " + checkpointEvery);
       check(keepCheckpoints >= 1, "checkpoints kept must be >= 1, got " + keepCheckpoints);
       check(precision != null, "precision must be given");
+      check(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "AdamW betas must be in [0, 1), got " + beta1 + ", "
+          + beta2);
+      check(eps > 0 && Float.isFinite(eps), "AdamW eps must be > 0, got " + eps);
+      check(dataOrder != null, "data order must be given");
     }
 
     /** Defaults for everything but the runs. */
@@ -178,8 +207,14 @@ public final class Ppo {
   private record Prompt(Example example, int[] tokens) {}
 
   public static Result run(Options o) {
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Result runLocked(Options o) {
     try {
-      Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+      Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.steps());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("ppo: " + e.getMessage(), e);
     }
@@ -232,7 +267,7 @@ public final class Ppo {
         throw new IllegalArgumentException("ppo: the reward run " + o.rewardRun() + " has a vocabulary of "
             + rm.backbone.config.vocabSize() + " tokens, the policy " + policy.config.vocabSize());
       }
-      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), resumeFrom.isPresent());
       System.out.printf("ppo: policy %s from %s (%,d parameters), critic and reward model from %s, on %s; %d RL"
               + " prompts, %d held out; run directory %s%n", policy.config.name(), o.policyRun(),
           policy.parameterCount(), o.rewardRun(), o.device(), trainSet.size(), evalSet.size(),
@@ -255,9 +290,10 @@ public final class Ppo {
         throw new IllegalArgumentException("ppo: --resume: the latest checkpoint " + resumeFrom.get().getFileName()
             + " is at step " + start + ", past --steps " + o.steps());
       }
-      try (AdamW policyOpt = new AdamW(policy.parameters(), o.lr(), 0.9f, 0.95f, 1e-8f, 0f);
-           AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), 0.9f, 0.95f, 1e-8f, 0f)) {
+      try (AdamW policyOpt = new AdamW(policy.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f);
+           AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f)) {
         if (resumeFrom.isPresent()) {
+          Checkpoints.removeStaleTemporaries(o.runDir());
           Map<String, String> meta = loadCheckpoint(resumeFrom.get(), policy, policyOpt, critic, criticOpt);
           beta = Double.parseDouble(meta.get("beta"));
           tooFar = Integer.parseInt(meta.getOrDefault("too_far", "0"));
@@ -415,7 +451,10 @@ public final class Ppo {
     int B = o.batch();
     int[][] prompts = new int[B][];
     for (int b = 0; b < B; b++) {
-      prompts[b] = trainSet.get(rng.nextInt(trainSet.size())).tokens();
+      // shuffled: drawn by the step's generator; sequential: the prompts in their order, wrapping around
+      int i = o.dataOrder().shuffled() ? rng.nextInt(trainSet.size())
+          : (int) (((long) (step - 1) * B + b) % trainSet.size());
+      prompts[b] = trainSet.get(i).tokens();
     }
     // rollout
     long g0 = System.nanoTime();
@@ -501,7 +540,9 @@ public final class Ppo {
       for (int b = 0; b < B; b++) {
         order.add(b);
       }
-      Collections.shuffle(order, rng);
+      if (o.dataOrder().shuffled()) {
+        Collections.shuffle(order, rng);
+      }
       for (int s = 0; s < B; s += o.miniBatch()) {
         List<Integer> rows = order.subList(s, Math.min(B, s + o.miniBatch()));
         int mb = rows.size();

@@ -43,7 +43,7 @@ public final class RewardTask implements Trainer.Task {
   private final float margin;
   private final long seed;
   private final int padToken;
-  private final EpochOrder order;
+  private EpochOrder order;
   // statistics of the micro-batches since the last stepMetrics()
   private float[] stepChosen = new float[0];
   private float[] stepRejected = new float[0];
@@ -66,6 +66,12 @@ public final class RewardTask implements Trainer.Task {
     this.seed = seed;
     this.padToken = padToken;
     this.order = new EpochOrder(train.size(), seed);
+  }
+
+  /** Visits the training data in {@code dataOrder} (shuffled per epoch by the seed, the default, or in order). */
+  public RewardTask withDataOrder(dev.triad.train.TrainConfig.DataOrder dataOrder) {
+    order = new EpochOrder(train.size(), seed, dataOrder.shuffled());
+    return this;
   }
 
 

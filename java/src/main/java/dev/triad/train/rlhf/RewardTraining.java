@@ -17,6 +17,7 @@ import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.sft.Sft;
@@ -79,7 +80,13 @@ public final class RewardTraining {
   private record Data(List<PreferencePair> train, List<PreferencePair> heldOut, String source) {}
 
   public static Result run(Options o) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume());
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Result runLocked(Options o) {
+    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.baseRun());
     Sft.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
@@ -124,11 +131,11 @@ public final class RewardTraining {
     RewardModel model = new RewardModel(backbone(o.baseRun(), template, o.device(), o.precision()), o.train().seed(),
         RewardModel.HEAD_STD);
     try (model) {
-      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
       System.out.printf("reward: %s backbone from %s, %,d parameters, on %s; run directory %s%n",
           model.backbone.config.name(), o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
       RewardTask task = new RewardTask(model, train, heldOut, o.batch(), o.margin(), o.train().seed(),
-          template.bosToken());
+          template.bosToken()).withDataOrder(o.train().dataOrder());
       Trainer.Result r;
       try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(),
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {

@@ -19,6 +19,7 @@ import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
+import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import java.io.IOException;
@@ -116,13 +117,21 @@ public final class Sft {
   private record Data(List<Conversation> train, List<Conversation> val, List<Example> eval, List<String> heldOut) {}
 
   public static Result run(Options o) {
+    if (o.checkOnly()) {
+      return runLocked(o); // --check writes nothing
+    }
+    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
+      return runLocked(o);
+    }
+  }
+
+  private static Result runLocked(Options o) {
     Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
     if (o.resume() && existing.isEmpty()) {
       throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
     }
-    if (!o.resume() && !o.checkOnly() && existing.isPresent()) {
-      throw new IllegalArgumentException(o.runDir() + " already holds checkpoints (latest " + existing.get().getFileName()
-          + "); continue that run with --resume, or choose another --out");
+    if (!o.checkOnly()) {
+      Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
     }
     // the data first: a malformed --data line is reported whether or not the base run exists
     Data data = load(o);
@@ -180,7 +189,7 @@ public final class Sft {
     } finally {
       pretrained.close();
     }
-    RunInfo.of("sft", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir());
+    RunInfo.of("sft", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
     try (model) {
       System.out.printf("sft: %s from %s, %,d parameters, on %s; run directory %s%n", model.config.name(),
           o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
@@ -192,7 +201,8 @@ public final class Sft {
       }
       String samplePrompt = data.eval().isEmpty() ? null : data.eval().get(0).prompt();
       SftTask task = new SftTask(model, trainRows.rows(), valRows.rows(), o.batch(), o.train().seed(),
-          samplePrompt == null ? null : () -> samplePrompt + " -> " + TaskEval.reply(model, template, List.of(samplePrompt), 48).get(0));
+          samplePrompt == null ? null : () -> samplePrompt + " -> " + TaskEval.reply(model, template, List.of(samplePrompt), 48).get(0))
+          .withDataOrder(o.train().dataOrder());
       Trainer.Result r;
       try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(),
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {

@@ -24,7 +24,7 @@ public final class SftTask implements Trainer.Task {
   private final int batch;
   private final long seed;
   private final Supplier<String> sampler;
-  private final EpochOrder order;
+  private EpochOrder order;
 
   public SftTask(Gpt model, List<Packing.Row> train, List<Packing.Row> val, int batch, long seed,
       Supplier<String> sampler) {
@@ -38,6 +38,12 @@ public final class SftTask implements Trainer.Task {
     this.seed = seed;
     this.sampler = sampler;
     this.order = new EpochOrder(train.size(), seed);
+  }
+
+  /** Visits the training data in {@code dataOrder} (shuffled per epoch by the seed, the default, or in order). */
+  public SftTask withDataOrder(dev.triad.train.TrainConfig.DataOrder dataOrder) {
+    order = new EpochOrder(train.size(), seed, dataOrder.shuffled());
+    return this;
   }
 
 
