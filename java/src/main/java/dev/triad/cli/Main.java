@@ -47,6 +47,11 @@ public final class Main implements Runnable {
         .setParameterExceptionHandler((ex, rest) -> {
           // triad plan answers bad arguments in one line; the other commands also print their usage
           CommandLine cmd = ex.getCommandLine();
+          if (ex.getCause() instanceof IllegalArgumentException bad && bad.getMessage() != null) {
+            // an option's setter refused its value (e.g. --trace-steps): its message, not picocli's wrapper
+            cmd.getErr().println("triad " + cmd.getCommandName() + ": " + bad.getMessage());
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+          }
           if (cmd.getCommand() instanceof PlanCommand) {
             cmd.getErr().println("triad plan: " + ex.getMessage() + " (see triad plan --help)");
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
