@@ -64,7 +64,7 @@ final class SftCommand implements Callable<Integer> {
     OptionChecks.atLeast("--eval-every", evalEvery, 0);
     OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
     OptionChecks.atLeast("--eval-per-family", evalPerFamily, 0);
-    if (data != null && common.given("--eval-per-family")) {
+    if (data != null && evalPerFamily > 0 && common.given("--eval-per-family")) { // 0 (skip) is harmless
       throw new IllegalArgumentException("--eval-per-family applies to the embedded data only, not to --data " + data);
     }
     OptionChecks.readableFile("--data", data);
