@@ -44,7 +44,6 @@ void add_live(int device, int64_t nbytes) {
 
 // ---- handles: a pool that never gives memory back, and the live/in-flight state ----
 
-constexpr uint32_t kHandleMagic = 0x7121AD0Bu;
 // A freed handle is reused only after this many later frees, so a stale handle used soon after
 // its free (a double free, an op on a closed tensor) meets the freed state, not a new buffer.
 constexpr size_t kHandleQuarantine = 4096;
@@ -70,6 +69,8 @@ triad_buffer* new_handle(void* data, int64_t numel, int dtype, int device) {
   return b;
 }
 
+}  // namespace
+
 // The memory of a handle that is freed and has no call in flight; the handle goes to the pool.
 void release_memory(triad_buffer* b) {
   live_bytes[b->device] -= b->numel * dtype_size(b->dtype);
@@ -87,6 +88,8 @@ void release_memory(triad_buffer* b) {
   std::lock_guard<std::mutex> lock(pool_mutex);
   pool.push_back(b);
 }
+
+namespace {
 
 const triad_buffer& need(const triad_buffer* b, const char* name) {
   if (!b) fail(TRIAD_ERR_INVALID, std::string(name) + " is NULL");
@@ -179,20 +182,11 @@ int alloc_buffer(const char* op, int device, int dtype, int64_t numel, triad_buf
 
 }  // namespace
 
-void pin(const triad_buffer* b, const char* name) {
+void pin_failed(const triad_buffer* b, const char* name) {
   if (b->magic != kHandleMagic) {
     fail(TRIAD_ERR_INVALID, std::string(name) + " is not a buffer handle of this library");
   }
-  uint64_t s = b->state.load(std::memory_order_acquire);
-  do {
-    if (!(s & 1)) fail(TRIAD_ERR_INVALID, std::string(name) + " was freed (use after free)");
-  } while (!b->state.compare_exchange_weak(s, s + 2, std::memory_order_acq_rel, std::memory_order_acquire));
-}
-
-void unpin(const triad_buffer* b) {
-  if (b->state.fetch_sub(2, std::memory_order_acq_rel) == 2) {  // freed meanwhile, last call out
-    release_memory(const_cast<triad_buffer*>(b));
-  }
+  fail(TRIAD_ERR_INVALID, std::string(name) + " was freed (use after free)");
 }
 
 }  // namespace triad
