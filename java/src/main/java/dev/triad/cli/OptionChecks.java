@@ -110,8 +110,12 @@ final class OptionChecks {
     }
   }
 
+  /** As typed, as far as possible: "0", "1.5", "0.001" (a float option's value printed as a float). */
   private static String fmt(double v) {
-    return v == Math.rint(v) && !Double.isInfinite(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
-        : Double.toString(v).replace(".0E", "E");
+    if (v == Math.rint(v) && !Double.isInfinite(v) && Math.abs(v) < 1e15) {
+      return Long.toString((long) v);
+    }
+    String s = (double) (float) v == v ? Float.toString((float) v) : Double.toString(v);
+    return s.replace(".0E", "E");
   }
 }
