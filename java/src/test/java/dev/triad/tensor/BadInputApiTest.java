@@ -220,17 +220,18 @@ class BadInputApiTest {
 
   /**
    * Closing a tensor on one thread while another runs ops on it: each op either completes on valid
-   * memory or throws (closed / freed); the JVM survives and no memory leaks. Before the pins this
-   * was a SIGSEGV in sgemm.
+   * memory or throws (closed / freed); the JVM survives and no memory leaks. a is 36 MiB, above the
+   * CPU allocator's 32 MiB mmap threshold, so a use after free touches unmapped pages: before the
+   * pins this was a SIGSEGV in sgemm (checked against 4c41ea2).
    */
   @Test
   void closeDuringAnOpOnAnotherThreadIsAnExceptionNotACrash() throws Exception {
     long before = Device.CPU.liveBytes();
     AtomicInteger completed = new AtomicInteger(), refused = new AtomicInteger();
     AtomicReference<Throwable> unexpected = new AtomicReference<>();
-    for (int trial = 0; trial < 40; trial++) {
-      Tensor a = Tensor.unscoped(DType.F32, Device.CPU, 192, 192);
-      Tensor b = Tensor.unscoped(DType.F32, Device.CPU, 192, 192);
+    for (int trial = 0; trial < 12; trial++) {
+      Tensor a = Tensor.unscoped(DType.F32, Device.CPU, 9216, 1024); // [M, K]
+      Tensor b = Tensor.unscoped(DType.F32, Device.CPU, 64, 1024);   // [N, K]
       CountDownLatch started = new CountDownLatch(1);
       Thread worker = new Thread(() -> {
         started.countDown();
@@ -252,7 +253,7 @@ class BadInputApiTest {
       });
       worker.start();
       started.await();
-      Thread.sleep(0, 200_000 * (trial % 5));
+      Thread.sleep(trial % 4);
       a.close();
       worker.join();
       b.close();
@@ -301,15 +302,17 @@ class BadInputApiTest {
   void rawFreeDuringAnOpIsDeferredNotACrash() throws Exception {
     long before = Device.CPU.liveBytes();
     Map<String, Integer> statuses = new HashMap<>();
-    for (int trial = 0; trial < 20; trial++) {
-      TriadNative.Buffer a = new TriadNative.Buffer();
-      TriadNative.Buffer o = new TriadNative.Buffer();
-      Status.check(TriadNative.triad_buffer_alloc(0, 0, 256 * 256, a));
-      Status.check(TriadNative.triad_buffer_alloc(0, 0, 256 * 256, o));
+    for (int trial = 0; trial < 8; trial++) {
+      TriadNative.Buffer a = new TriadNative.Buffer(); // [9216, 1024]: 36 MiB, mmap-backed (see above)
+      TriadNative.Buffer b = new TriadNative.Buffer(); // [64, 1024]
+      TriadNative.Buffer o = new TriadNative.Buffer(); // [9216, 64]
+      Status.check(TriadNative.triad_buffer_alloc_uninit(0, 0, 9216 * 1024, a));
+      Status.check(TriadNative.triad_buffer_alloc(0, 0, 64 * 1024, b));
+      Status.check(TriadNative.triad_buffer_alloc(0, 0, 9216 * 64, o));
       int[] last = new int[1];
       Thread worker = new Thread(() -> {
         for (int i = 0; i < 20 && last[0] == 0; i++) {
-          last[0] = TriadNative.triad_matmul(o, a, a, null, 1, 256, 256, 256, 0, 0, 0);
+          last[0] = TriadNative.triad_matmul(o, a, b, null, 1, 9216, 64, 1024, 0, 1, 0);
         }
       });
       worker.start();
@@ -319,6 +322,7 @@ class BadInputApiTest {
       statuses.merge(last[0] == 0 ? "ok" : "refused", 1, Integer::sum);
       assertNotEquals(0, TriadNative.triad_buffer_free(a), "a second free is refused");
       assertEquals(-1, TriadNative.triad_buffer_numel(a));
+      Status.check(TriadNative.triad_buffer_free(b));
       Status.check(TriadNative.triad_buffer_free(o));
     }
     assertEquals(before, Device.CPU.liveBytes(), "deferred frees happened: " + statuses);
