@@ -102,7 +102,12 @@ int     triad_buffer_alloc(int device, int dtype, int64_t numel, triad_buffer** 
 /* The same without the zero fill (contents undefined until written): for outputs an op
  * overwrites completely, which saves a memset per output on CUDA. */
 int     triad_buffer_alloc_uninit(int device, int dtype, int64_t numel, triad_buffer** out);
-void    triad_buffer_free(triad_buffer* buf);                                         /* NULL is fine */
+/* NULL is fine. A second free of a handle (within the next 4096 frees; after that the handle may
+ * have been reused), or a pointer that is not a handle, is TRIAD_ERR_INVALID, not a crash. Safe
+ * against ops on other threads: every call pins its buffers, and memory freed while a call is in
+ * flight on it is released when that call returns; later calls on the handle fail with
+ * TRIAD_ERR_INVALID ("was freed"). The accessors below return -1 for a freed handle. */
+int     triad_buffer_free(triad_buffer* buf);
 int64_t triad_buffer_numel(const triad_buffer* buf);
 int     triad_buffer_dtype(const triad_buffer* buf);
 int     triad_buffer_device(const triad_buffer* buf);

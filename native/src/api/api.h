@@ -2,6 +2,7 @@
 // argument checks, and the one dispatch point per op.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <new>
@@ -11,14 +12,56 @@
 #include "common/error.h"
 #include "triad.h"
 
+// A handle. Handles come from a pool that never returns them to the system (api/buffer.cpp), so
+// a stale or doubly freed handle still points at readable memory and is refused by its state
+// instead of crashing; a freed handle is reused only after kHandleQuarantine later frees.
 struct triad_buffer {
   void* data;
   int64_t numel;
   int dtype;
   int device;
+  // Bit 0: live (not yet freed). Each call in flight on the handle adds 2 (pin/unpin). The memory
+  // is released when both are gone: a free racing an op on another thread leaves the memory to
+  // the op, and the op's end releases it.
+  mutable std::atomic<uint64_t> state{0};
+  uint32_t magic = 0;
 };
 
 namespace triad {
+
+// Pins `b` for the current call (TRIAD_ERR_INVALID naming `name` when it was freed or is not a
+// handle of this library); unpin releases its memory when it was freed meanwhile and this was the
+// last call in flight. One pair of atomic operations each.
+// Inline: one compare-and-swap and one fetch-sub per buffer per call (JniBench: bench/RESULTS.md).
+constexpr uint32_t kHandleMagic = 0x7121AD0Bu;
+[[noreturn]] void pin_failed(const triad_buffer* b, const char* name);  // throws the message
+void release_memory(triad_buffer* b);  // the memory of a freed handle with no call in flight
+
+inline void pin(const triad_buffer* b, const char* name) {
+  if (b->magic != kHandleMagic) pin_failed(b, name);
+  uint64_t s = b->state.load(std::memory_order_relaxed);
+  do {
+    if (!(s & 1)) pin_failed(b, name);
+  } while (!b->state.compare_exchange_weak(s, s + 2, std::memory_order_acquire, std::memory_order_relaxed));
+}
+
+inline void unpin(const triad_buffer* b) {
+  if (b->state.fetch_sub(2, std::memory_order_acq_rel) == 2) {  // freed meanwhile, last call out
+    release_memory(const_cast<triad_buffer*>(b));
+  }
+}
+
+// One pinned handle for the scope of a call (NULL is skipped).
+class Pinned {
+ public:
+  Pinned(const triad_buffer* b, const char* name) : b_(b) { if (b_) pin(b_, name); }
+  ~Pinned() { if (b_) unpin(b_); }
+  Pinned(const Pinned&) = delete;
+  Pinned& operator=(const Pinned&) = delete;
+
+ private:
+  const triad_buffer* b_;
+};
 
 const char* dtype_name(int dtype);
 const char* device_name(int device);
@@ -53,6 +96,11 @@ int guard(const char* op, Body&& body) {
 // call must live on one device, which device() then reports for dispatch.
 class Args {
  public:
+  Args() = default;
+  Args(const Args&) = delete;
+  Args& operator=(const Args&) = delete;
+  // Every buffer an Args checked stays pinned until the Args ends, i.e. past the kernel call.
+  ~Args();
   // The dtype rule (see triad.h): the "data" buffers of one call (activations, parameters and
   // their gradients) share one floating dtype, f32 or bf16 (on CPU, bf16 runs through
   // Bf16Staging: api/bf16_staging.h); "statistics"
@@ -83,6 +131,11 @@ class Args {
   Args& buf(const triad_buffer* b, const char* name, int64_t need, Kind kind, bool optional);
   int device_ = -1;
   int dtype_ = -1;
+  static constexpr int kInline = 8;
+  const triad_buffer* pinned_[kInline];
+  int npinned_ = 0;
+  const triad_buffer** more_ = nullptr;  // past kInline (multi-tensor calls); new[]-ed
+  int more_cap_ = 0;
 };
 
 // a * b * ... with overflow detection: element counts come from untrusted dimensions.

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #if defined(__GLIBC__) || defined(__linux__)
 #include <malloc.h>
 #endif
@@ -39,6 +41,55 @@ void add_live(int device, int64_t nbytes) {
   while (now > seen && !peak_bytes[device].compare_exchange_weak(seen, now)) {
   }
 }
+
+// ---- handles: a pool that never gives memory back, and the live/in-flight state ----
+
+// A freed handle is reused only after this many later frees, so a stale handle used soon after
+// its free (a double free, an op on a closed tensor) meets the freed state, not a new buffer.
+constexpr size_t kHandleQuarantine = 4096;
+std::mutex pool_mutex;
+std::deque<triad_buffer*> pool;  // freed handles, oldest first
+
+triad_buffer* new_handle(void* data, int64_t numel, int dtype, int device) {
+  triad_buffer* b = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    if (pool.size() > kHandleQuarantine) {
+      b = pool.front();
+      pool.pop_front();
+    }
+  }
+  if (!b) b = new triad_buffer();  // bad_alloc: guard() reports it; the caller frees data
+  b->data = data;
+  b->numel = numel;
+  b->dtype = dtype;
+  b->device = device;
+  b->magic = kHandleMagic;
+  b->state.store(1, std::memory_order_release);  // live, no call in flight
+  return b;
+}
+
+}  // namespace
+
+// The memory of a handle that is freed and has no call in flight; the handle goes to the pool.
+void release_memory(triad_buffer* b) {
+  live_bytes[b->device] -= b->numel * dtype_size(b->dtype);
+  live_buffers[b->device] -= 1;
+#ifdef TRIAD_WITH_CUDA
+  if (b->device == TRIAD_DEVICE_CUDA) {
+    cuda::release(b->data);  // back to the cache; never throws
+  } else {
+    std::free(b->data);
+  }
+#else
+  std::free(b->data);
+#endif
+  b->data = nullptr;
+  std::lock_guard<std::mutex> lock(pool_mutex);
+  pool.push_back(b);
+}
+
+namespace {
 
 const triad_buffer& need(const triad_buffer* b, const char* name) {
   if (!b) fail(TRIAD_ERR_INVALID, std::string(name) + " is NULL");
@@ -98,7 +149,12 @@ int alloc_buffer(const char* op, int device, int dtype, int64_t numel, triad_buf
         cuda::release(data);
         throw;
       }
-      *out = new triad_buffer{data, numel, dtype, device};
+      try {
+        *out = new_handle(data, numel, dtype, device);
+      } catch (...) {
+        cuda::release(data);
+        throw;
+      }
       add_live(device, nbytes);
       live_buffers[device] += 1;
       return;
@@ -113,13 +169,26 @@ int alloc_buffer(const char* op, int device, int dtype, int64_t numel, triad_buf
       fail(TRIAD_ERR_OOM, "out of memory on cpu: requested " + std::to_string(nbytes) + " bytes");
     }
     if (zero) std::memset(data, 0, rounded);
-    *out = new triad_buffer{data, numel, dtype, device};
+    try {
+      *out = new_handle(data, numel, dtype, device);
+    } catch (...) {
+      std::free(data);
+      throw;
+    }
     add_live(device, nbytes);
     live_buffers[device] += 1;
   });
 }
 
 }  // namespace
+
+void pin_failed(const triad_buffer* b, const char* name) {
+  if (b->magic != kHandleMagic) {
+    fail(TRIAD_ERR_INVALID, std::string(name) + " is not a buffer handle of this library");
+  }
+  fail(TRIAD_ERR_INVALID, std::string(name) + " was freed (use after free)");
+}
+
 }  // namespace triad
 
 using namespace triad;
@@ -150,28 +219,26 @@ int triad_buffer_alloc_uninit(int device, int dtype, int64_t numel, triad_buffer
   return alloc_buffer("buffer_alloc_uninit", device, dtype, numel, out, false);
 }
 
-void triad_buffer_free(triad_buffer* buf) {
-  if (!buf) return;
-  live_bytes[buf->device] -= buf->numel * dtype_size(buf->dtype);
-  live_buffers[buf->device] -= 1;
-#ifdef TRIAD_WITH_CUDA
-  if (buf->device == TRIAD_DEVICE_CUDA) {
-    cuda::release(buf->data);  // back to the cache; never throws
-    delete buf;
-    return;
-  }
-#endif
-  std::free(buf->data);
-  delete buf;
+int triad_buffer_free(triad_buffer* buf) {
+  return guard("buffer_free", [&] {
+    if (!buf) return;
+    if (buf->magic != kHandleMagic) fail(TRIAD_ERR_INVALID, "buf is not a buffer handle of this library");
+    uint64_t s = buf->state.load(std::memory_order_acquire);
+    do {
+      if (!(s & 1)) fail(TRIAD_ERR_INVALID, "buf was already freed (double free)");
+    } while (!buf->state.compare_exchange_weak(s, s - 1, std::memory_order_acq_rel, std::memory_order_acquire));
+    if (s == 1) release_memory(buf);  // no call in flight; else the last one releases it
+  });
 }
 
-int64_t triad_buffer_numel(const triad_buffer* buf) { return buf ? buf->numel : -1; }
-int triad_buffer_dtype(const triad_buffer* buf) { return buf ? buf->dtype : -1; }
-int triad_buffer_device(const triad_buffer* buf) { return buf ? buf->device : -1; }
+int64_t triad_buffer_numel(const triad_buffer* buf) { return buf && (buf->state.load() & 1) ? buf->numel : -1; }
+int triad_buffer_dtype(const triad_buffer* buf) { return buf && (buf->state.load() & 1) ? buf->dtype : -1; }
+int triad_buffer_device(const triad_buffer* buf) { return buf && (buf->state.load() & 1) ? buf->device : -1; }
 
 int triad_buffer_write(triad_buffer* dst, int64_t offset, const void* src, int64_t count) {
   return guard("buffer_write", [&] {
     const triad_buffer& d = need(dst, "dst");
+    Pinned pd(dst, "dst");
     if (!src && count > 0) fail(TRIAD_ERR_INVALID, "src is NULL");
     check_region(d, "dst", offset, count);
 #ifdef TRIAD_WITH_CUDA
@@ -187,6 +254,7 @@ int triad_buffer_write(triad_buffer* dst, int64_t offset, const void* src, int64
 int triad_buffer_read(const triad_buffer* src, int64_t offset, void* dst, int64_t count) {
   return guard("buffer_read", [&] {
     const triad_buffer& s = need(src, "src");
+    Pinned ps(src, "src");
     if (!dst && count > 0) fail(TRIAD_ERR_INVALID, "dst is NULL");
     check_region(s, "src", offset, count);
 #ifdef TRIAD_WITH_CUDA
@@ -204,6 +272,8 @@ int triad_buffer_copy(triad_buffer* dst, int64_t dst_offset, const triad_buffer*
   return guard("buffer_copy", [&] {
     const triad_buffer& d = need(dst, "dst");
     const triad_buffer& s = need(src, "src");
+    Pinned pd(dst, "dst");
+    Pinned ps(src, "src");
     if (d.dtype != s.dtype) {
       fail(TRIAD_ERR_INVALID, std::string("dst is ") + dtype_name(d.dtype) + " but src is " +
                                   dtype_name(s.dtype) + " (use triad_cast)");
@@ -233,6 +303,7 @@ int triad_buffer_copy(triad_buffer* dst, int64_t dst_offset, const triad_buffer*
 int triad_fill(triad_buffer* dst, float value) {
   return guard("fill", [&] {
     const triad_buffer& d = need(dst, "dst");
+    Pinned pd(dst, "dst");
 #ifdef TRIAD_WITH_CUDA
     if (on_cuda(d)) return cuda_op("fill", [&] { cuda::fill(d.data, d.dtype, d.numel, value); });
 #endif
@@ -245,6 +316,8 @@ int triad_cast(triad_buffer* dst, const triad_buffer* src) {
   return guard("cast", [&] {
     const triad_buffer& d = need(dst, "dst");
     const triad_buffer& s = need(src, "src");
+    Pinned pd(dst, "dst");
+    Pinned ps(src, "src");
     if (d.numel != s.numel) {
       fail(TRIAD_ERR_INVALID, "dst has " + std::to_string(d.numel) + " elements but src has " +
                                   std::to_string(s.numel));

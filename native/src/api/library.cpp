@@ -43,6 +43,12 @@ int64_t count(std::initializer_list<int64_t> dims) {
   return total;
 }
 
+Args::~Args() {
+  for (int k = 0; k < npinned_ && k < kInline; ++k) unpin(pinned_[k]);
+  for (int k = kInline; k < npinned_; ++k) unpin(more_[k - kInline]);
+  delete[] more_;
+}
+
 Args& Args::dim(int64_t value, const char* name, int64_t minimum) {
   if (value < minimum) {
     fail(TRIAD_ERR_INVALID, std::string(name) + " must be >= " + std::to_string(minimum) +
@@ -63,6 +69,26 @@ Args& Args::buf(const triad_buffer* b, const char* name, int64_t need, Kind kind
   if (!b) {
     if (optional) return *this;
     fail(TRIAD_ERR_INVALID, std::string(name) + " is NULL");
+  }
+  pin(b, name);
+  if (npinned_ < kInline) {
+    pinned_[npinned_++] = b;
+  } else {
+    const int extra = npinned_ - kInline;
+    if (extra == more_cap_) {
+      const int cap = more_cap_ ? 2 * more_cap_ : 32;
+      const triad_buffer** grown = new (std::nothrow) const triad_buffer*[cap];
+      if (!grown) {
+        unpin(b);
+        throw std::bad_alloc();
+      }
+      for (int k = 0; k < extra; ++k) grown[k] = more_[k];
+      delete[] more_;
+      more_ = grown;
+      more_cap_ = cap;
+    }
+    more_[extra] = b;
+    ++npinned_;
   }
   if (b->data == nullptr && b->numel > 0) fail(TRIAD_ERR_INVALID, std::string(name) + " is freed");
   if (device_ < 0) {

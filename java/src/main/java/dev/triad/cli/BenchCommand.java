@@ -46,6 +46,14 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OptionChecks.oneOf("--device", device, "cpu", "cuda", "auto");
+    if (precision != null) {
+      OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
+    }
+    if (samples != null) {
+      OptionChecks.atLeast("--samples", samples, 1);
+    }
+    OptionChecks.readableFile("--compare", compare);
     Device d = Device.parse(device);
     if (!d.isAvailable()) {
       throw new IllegalArgumentException("--device " + device + " is not available: " + d.unavailabilityCause());

@@ -73,8 +73,21 @@ final class ChatCommand implements Callable<Integer> {
     return PrecisionArg.parse(precision, d);
   }
 
+  /** Every option checked before anything is read (OptionChecks). */
+  private void validate() {
+    OptionChecks.nonNegative("--temperature", temperature);
+    OptionChecks.atLeast("--top-k", topK, 0);
+    OptionChecks.atLeast("--max-new-tokens", maxNew, 1);
+    OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
+    if (run != null) {
+      OptionChecks.runDirectory("--run", run);
+    }
+    OptionChecks.readableFile("--checkpoint", checkpoint);
+  }
+
   @Override
   public Integer call() throws Exception {
+    validate();
     DefaultRuns.Choice choice = DefaultRuns.forChat(run, Path.of(""));
     if (choice.note() != null) {
       System.err.println("triad chat: " + choice.note());

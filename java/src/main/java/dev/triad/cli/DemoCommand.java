@@ -60,8 +60,21 @@ final class DemoCommand implements Callable<Integer> {
       description = "RLHF steps (default: ppo 8, dpo 40, grpo 8; 2 with --quick)")
   int rlSteps;
 
+  /** Every option checked before anything is written (OptionChecks); 0 steps means the default. */
+  private void validate() {
+    OptionChecks.outputDirectory("--out", out);
+    OptionChecks.oneOf("--rl", rl, "ppo", "dpo", "grpo");
+    OptionChecks.oneOf("--device", device, "cpu", "cuda", "auto");
+    OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
+    OptionChecks.atLeast("--pretrain-steps", pretrainSteps, 0);
+    OptionChecks.atLeast("--sft-steps", sftSteps, 0);
+    OptionChecks.atLeast("--reward-steps", rewardSteps, 0);
+    OptionChecks.atLeast("--rl-steps", rlSteps, 0);
+  }
+
   @Override
   public Integer call() {
+    validate();
     Device d = Device.parse(device);
     if (!d.isAvailable()) {
       throw new IllegalArgumentException("--device " + device + ": " + d.unavailabilityCause());

@@ -60,8 +60,29 @@ final class DpoCommand implements Callable<Integer> {
   @Option(names = "--held-out", paramLabel = "N", description = "embedded data: held-out pairs (default: ${DEFAULT-VALUE})")
   int heldOut = 100;
 
+  /** Every option checked before anything is read or written (OptionChecks). */
+  private void validate() {
+    common.validate("--base");
+    OptionChecks.positive("--beta", beta);
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.positive("--lr", lr);
+    OptionChecks.atLeast("--warmup", warmup, 0);
+    OptionChecks.atLeast("--eval-every", evalEvery, 0);
+    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+    OptionChecks.atLeast("--eval-prompts", evalPrompts, 0);
+    OptionChecks.atLeast("--pairs", pairs, 1);
+    OptionChecks.atLeast("--held-out", heldOut, 1);
+    if (data != null && (common.given("--pairs") || common.given("--held-out"))) {
+      throw new IllegalArgumentException("--pairs and --held-out apply to the embedded data only, not to --data "
+          + data + " (whose every 20th pair is held out)");
+    }
+    OptionChecks.readableFile("--data", data);
+    OptionChecks.runDirectory("--base", base);
+  }
+
   @Override
   public Integer call() {
+    validate();
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(base).tokenizer()));

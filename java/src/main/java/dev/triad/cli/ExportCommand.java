@@ -24,6 +24,9 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OptionChecks.runDirectory("--run", run);
+    OptionChecks.readableFile("--checkpoint", checkpoint);
+    OptionChecks.outputDirectory("--out", out);
     try (Gpt model = RunInfo.loadModel(run, checkpoint, Device.CPU)) {
       GptExport.save(model, out);
     }

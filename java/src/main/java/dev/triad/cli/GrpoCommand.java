@@ -51,8 +51,26 @@ final class GrpoCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
   int checkpointEvery = 50;
 
+  /** Every option checked before anything is read or written (OptionChecks). */
+  private void validate() {
+    common.validate("--policy");
+    OptionChecks.atLeast("--prompts", prompts, 1);
+    OptionChecks.atLeast("--group", group, 2); // advantages are normalised within a group: one reply has none
+    OptionChecks.atLeast("--max-new-tokens", maxNewTokens, 1);
+    OptionChecks.nonNegative("--beta", beta);
+    OptionChecks.within("--clip", clip, 0, 1);
+    OptionChecks.positive("--clip", clip);
+    OptionChecks.positive("--lr", lr);
+    OptionChecks.atLeast("--warmup", warmup, 0);
+    OptionChecks.atLeast("--eval-prompts", evalPrompts, 0);
+    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+    OptionChecks.runDirectory("--policy", policy);
+    OptionChecks.runDirectory("--reward", reward);
+  }
+
   @Override
   public Integer call() {
+    validate();
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, 0, 0, checkpointEvery, 2, common.seed));
     Device device = common.parsedDevice();

@@ -22,10 +22,23 @@ public final class Main implements Runnable {
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
     CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
+    try {
+      return execute(cli, usage, args);
+    } catch (OutOfMemoryError | StackOverflowError e) { // Errors pass picocli's handler
+      cli.getErr().println("triad: " + ErrorText.of(e));
+      if (System.getenv("TRIAD_DEBUG") != null) {
+        e.printStackTrace(cli.getErr());
+      }
+      return 1;
+    }
+  }
+
+  private static int execute(CommandLine cli, CommandLine.IParameterExceptionHandler usage, String... args) {
     return cli
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
-          // a clear one-line message for users; the stack trace only when asked for
-          cmd.getErr().println("triad " + cmd.getCommandName() + ": " + ex.getMessage());
+          // a clear one-line message for users (ErrorText: never a bare Java exception text); the
+          // stack trace only when asked for
+          cmd.getErr().println("triad " + cmd.getCommandName() + ": " + ErrorText.of(ex));
           if (System.getenv("TRIAD_DEBUG") != null) {
             ex.printStackTrace(cmd.getErr());
           }
@@ -34,6 +47,11 @@ public final class Main implements Runnable {
         .setParameterExceptionHandler((ex, rest) -> {
           // triad plan answers bad arguments in one line; the other commands also print their usage
           CommandLine cmd = ex.getCommandLine();
+          if (ex.getCause() instanceof IllegalArgumentException bad && bad.getMessage() != null) {
+            // an option's setter refused its value (e.g. --trace-steps): its message, not picocli's wrapper
+            cmd.getErr().println("triad " + cmd.getCommandName() + ": " + bad.getMessage());
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+          }
           if (cmd.getCommand() instanceof PlanCommand) {
             cmd.getErr().println("triad plan: " + ex.getMessage() + " (see triad plan --help)");
             return cmd.getCommandSpec().exitCodeOnInvalidInput();

@@ -58,8 +58,34 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--group", paramLabel = "G", description = "grpo: replies per prompt (default: ${DEFAULT-VALUE})")
   int group = 4;
 
+  /** Every option checked before any arithmetic (OptionChecks). */
+  private void validate() {
+    OptionChecks.oneOf("--model", model, GptConfig.presetNames());
+    if (nLayer != null) {
+      OptionChecks.atLeast("--n-layer", nLayer, 1);
+    }
+    if (nHead != null) {
+      OptionChecks.atLeast("--n-head", nHead, 1);
+    }
+    if (nEmbd != null) {
+      OptionChecks.atLeast("--n-embd", nEmbd, 1);
+    }
+    OptionChecks.atLeast("--vocab", vocab, 1);
+    if (block != null) {
+      OptionChecks.atLeast("--block", block, 1);
+    }
+    OptionChecks.atLeast("--batch", batch, 1);
+    if (seq != null) {
+      OptionChecks.atLeast("--seq", seq, 1);
+    }
+    OptionChecks.atLeast("--grad-accum", gradAccum, 1);
+    OptionChecks.atLeast("--group", group, 1);
+    OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
+  }
+
   @Override
   public Integer call() {
+    validate();
     Device dev = parseDevice(device);
     Precision prec = PrecisionArg.parse(precision, dev);
     MemoryPlan.Phase ph;

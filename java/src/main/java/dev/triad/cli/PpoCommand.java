@@ -59,8 +59,29 @@ final class PpoCommand implements Callable<Integer> {
   @Option(names = "--keep", paramLabel = "K", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
   int keep = 2;
 
+  /** Every option checked before anything is read or written (OptionChecks). */
+  private void validate() {
+    common.validate("--policy");
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--mini-batch", miniBatch, 1);
+    if (common.given("--mini-batch") && miniBatch > batch) {
+      throw new IllegalArgumentException("--mini-batch " + miniBatch + ": must be <= --batch " + batch);
+    }
+    OptionChecks.atLeast("--epochs", epochs, 1);
+    OptionChecks.positive("--lr", lr);
+    OptionChecks.nonNegative("--beta", beta);
+    OptionChecks.positive("--target-kl", targetKl);
+    OptionChecks.atLeast("--max-new-tokens", maxNew, 1);
+    OptionChecks.atLeast("--eval-prompts", evalPrompts, 0);
+    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 1);
+    OptionChecks.atLeast("--keep", keep, 1);
+    OptionChecks.runDirectory("--policy", policy);
+    OptionChecks.runDirectory("--reward", reward);
+  }
+
   @Override
   public Integer call() {
+    validate();
     Ppo.Options d = Ppo.Options.defaults(common.out, policy, reward);
     Device device = common.parsedDevice();
     Ppo.run(new Ppo.Options(common.out, policy, reward, device, common.steps, batch,

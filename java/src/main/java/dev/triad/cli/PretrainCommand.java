@@ -77,8 +77,49 @@ final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--keep", paramLabel = "K", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
   int keep = 2;
 
+  /** Every option checked before anything is read or written (OptionChecks). */
+  private void validate() {
+    common.validate(null);
+    if (initHf != null && common.given("--model")) {
+      throw new IllegalArgumentException("--model " + common.model + " and --init-hf " + initHf
+          + " both choose the model; give one (--init-hf takes its sizes from its config.json)");
+    }
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--seq", seq, 1); // its upper bound, the model's context, is checked with the model
+    OptionChecks.atLeast("--total-batch", totalBatch, 0);
+    if (totalBatch % ((long) batch * seq) != 0) {
+      throw new IllegalArgumentException("--total-batch " + totalBatch + ": must be a multiple of --batch x --seq = "
+          + (long) batch * seq + " tokens (0: one micro-batch per step)");
+    }
+    OptionChecks.positive("--lr", lr);
+    OptionChecks.within("--min-lr-ratio", minLrRatio, 0, 1);
+    OptionChecks.atLeast("--warmup", warmup, 0);
+    OptionChecks.oneOf("--schedule", schedule, "cosine", "wsd");
+    OptionChecks.within("--decay-fraction", decayFraction, 0, 1);
+    if (given("--decay-fraction") && !schedule.equalsIgnoreCase("wsd")) {
+      throw new IllegalArgumentException("--decay-fraction is used only with --schedule wsd");
+    }
+    OptionChecks.nonNegative("--weight-decay", weightDecay);
+    OptionChecks.nonNegative("--grad-clip", gradClip);
+    OptionChecks.atLeast("--eval-every", evalEvery, 0);
+    OptionChecks.atLeast("--eval-batches", evalBatches, 1);
+    OptionChecks.atLeast("--sample-every", sampleEvery, 0);
+    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+    OptionChecks.atLeast("--keep", keep, 1);
+    if (tokenizer != null) {
+      OptionChecks.oneOf("--tokenizer", tokenizer, dev.triad.data.Tokenizer.NAMES.toArray(new String[0]));
+    }
+    OptionChecks.readableDirectory("--data", data);
+    OptionChecks.readableDirectory("--init-hf", initHf);
+  }
+
+  private boolean given(String option) {
+    return common.given(option);
+  }
+
   @Override
   public Integer call() {
+    validate();
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, minLrRatio, warmup,
         parseSchedule(schedule), decayFraction, weightDecay, 0.9f,
         0.95f, gradClip, evalEvery, sampleEvery, checkpointEvery, keep, common.seed));

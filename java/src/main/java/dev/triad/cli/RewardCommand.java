@@ -29,7 +29,8 @@ final class RewardCommand implements Callable<Integer> {
   int batch = 8;
 
   @Option(names = "--seq", paramLabel = "T",
-      description = "longest prompt + reply in tokens; longer pairs are dropped (default: ${DEFAULT-VALUE})")
+      description = "longest prompt + reply in tokens; longer pairs are dropped; at most the base run's context"
+          + " (default: ${DEFAULT-VALUE}, or the base run's context when smaller)")
   int seq = 256;
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
@@ -47,8 +48,26 @@ final class RewardCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
   int checkpointEvery = 100;
 
+  /** Every option checked before anything is read or written (OptionChecks). */
+  private void validate() {
+    common.validate("--base");
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--seq", seq, 2); // its upper bound, the base run's context, is checked with the run
+    OptionChecks.positive("--lr", lr);
+    OptionChecks.finite("--margin", margin);
+    OptionChecks.atLeast("--warmup", warmup, 0);
+    OptionChecks.atLeast("--eval-every", evalEvery, 0);
+    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+    OptionChecks.readableFile("--data", data);
+    OptionChecks.runDirectory("--base", base);
+    if (!common.given("--seq")) {
+      seq = Math.min(seq, dev.triad.train.RunInfo.read(base).blockSize()); // the default fits the base's context
+    }
+  }
+
   @Override
   public Integer call() {
+    validate();
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
     Device device = common.parsedDevice();

@@ -72,8 +72,28 @@ final class SampleCommand implements Callable<Integer> {
     return runVocab > tok.vocabSize() ? new ChatTemplate(tok).decode(ids) : tok.decode(ids);
   }
 
+  /** The most samples one call draws (one batch): more is a typo, not a plan. */
+  static final int MAX_SAMPLES = 4096;
+
+  /** Every option checked before anything is read (OptionChecks). */
+  private void validate() {
+    OptionChecks.between("-n/--num-samples", num, 1, MAX_SAMPLES);
+    OptionChecks.atLeast("--max-new-tokens", maxNew, 1);
+    OptionChecks.nonNegative("--temperature", temperature);
+    OptionChecks.atLeast("--top-k", topK, 0);
+    OptionChecks.within("--top-p", topP, 0, 1);
+    OptionChecks.positive("--top-p", topP);
+    OptionChecks.oneOf("--device", device, "cpu", "cuda", "auto");
+    OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
+    if (run != null) {
+      OptionChecks.runDirectory("--run", run);
+    }
+    OptionChecks.readableFile("--checkpoint", checkpoint);
+  }
+
   @Override
   public Integer call() {
+    validate();
     DefaultRuns.Choice choice = DefaultRuns.forSample(run, Path.of(""));
     if (choice.note() != null) {
       System.err.println("triad sample: " + choice.note());

@@ -34,7 +34,8 @@ final class SftCommand implements Callable<Integer> {
   @Option(names = "--batch", paramLabel = "B", description = "rows per micro-batch (default: ${DEFAULT-VALUE})")
   int batch = 8;
 
-  @Option(names = "--seq", paramLabel = "T", description = "tokens per packed row (default: ${DEFAULT-VALUE})")
+  @Option(names = "--seq", paramLabel = "T", description = "tokens per packed row, at most the base run's context (default: ${DEFAULT-VALUE}, or the"
+          + " base run's context when smaller)")
   int seq = 256;
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
@@ -53,8 +54,31 @@ final class SftCommand implements Callable<Integer> {
       description = "embedded data: prompts per task family answered for the accuracy report; 0 skips it (default: ${DEFAULT-VALUE})")
   int evalPerFamily = 40;
 
+  /** Every option checked before anything is read or written (OptionChecks). */
+  private void validate() {
+    common.validate("--base");
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--seq", seq, 2); // its upper bound, the base run's context, is checked with the run
+    OptionChecks.positive("--lr", lr);
+    OptionChecks.atLeast("--warmup", warmup, 0);
+    OptionChecks.atLeast("--eval-every", evalEvery, 0);
+    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+    OptionChecks.atLeast("--eval-per-family", evalPerFamily, 0);
+    if (data != null && evalPerFamily > 0 && common.given("--eval-per-family")) { // 0 (skip) is harmless
+      throw new IllegalArgumentException("--eval-per-family applies to the embedded data only, not to --data " + data);
+    }
+    OptionChecks.readableFile("--data", data);
+    if (!check) {
+      OptionChecks.runDirectory("--base", base);
+    }
+    if (!common.given("--seq") && java.nio.file.Files.isRegularFile(base.resolve("config.json"))) {
+      seq = Math.min(seq, dev.triad.train.RunInfo.read(base).blockSize()); // the default fits the base's context
+    }
+  }
+
   @Override
   public Integer call() {
+    validate();
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
     Device device = common.parsedDevice();

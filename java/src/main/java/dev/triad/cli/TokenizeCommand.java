@@ -58,8 +58,34 @@ final class TokenizeCommand implements Callable<Integer> {
       description = "Size of the synthetic corpus when no FILE is given (default: ${DEFAULT-VALUE}, about 3 MB).")
   long syntheticBytes = SyntheticCorpus.DEFAULT_BYTES;
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  private boolean given(String option) {
+    picocli.CommandLine.ParseResult r = spec == null ? null : spec.commandLine().getParseResult();
+    return r != null && r.hasMatchedOption(option);
+  }
+
   @Override
   public Integer call() throws Exception {
+    OptionChecks.oneOf("--tokenizer", tokenizer, Tokenizer.NAMES.toArray(new String[0]));
+    if (!(valFraction >= 0 && valFraction < 1)) {
+      throw new IllegalArgumentException("--val-fraction " + valFraction + ": must be a number in [0, 1)");
+    }
+    OptionChecks.atLeast("--shard-tokens", shardTokens, 1);
+    OptionChecks.atLeast("--synthetic-bytes", syntheticBytes, 1);
+    if (!inputs.isEmpty() && given("--synthetic-bytes")) {
+      throw new IllegalArgumentException("--synthetic-bytes applies to the embedded corpus only, not to FILE inputs");
+    }
+    for (Path in : inputs) {
+      if (!java.nio.file.Files.exists(in)) {
+        throw new IllegalArgumentException(in + ": no such file or directory");
+      }
+      if (!java.nio.file.Files.isReadable(in)) {
+        throw new IllegalArgumentException(in + ": not readable (permission denied)");
+      }
+    }
+    OptionChecks.outputDirectory("--out", out);
     Tokenizer tok = Tokenizer.byName(tokenizer);
     long start = System.nanoTime();
     List<String> docs;

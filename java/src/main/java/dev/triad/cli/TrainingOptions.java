@@ -92,6 +92,44 @@ final class TrainingOptions {
     }
   }
 
+  @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+  picocli.CommandLine.Model.CommandSpec command;
+
+  /** Whether {@code option} was on the command line (not its default). */
+  boolean given(String option) {
+    picocli.CommandLine.ParseResult r = command == null ? null : command.commandLine().getParseResult();
+    return r != null && r.hasMatchedOption(option);
+  }
+
+  /**
+   * The shared options' parse-time checks (OptionChecks); {@code modelFrom} names where a command
+   * that takes no --model gets its model (e.g. "--base"), or null when --model is used.
+   */
+  void validate(String modelFrom) {
+    OptionChecks.atLeast("--steps", steps, 1);
+    OptionChecks.outputDirectory("--out", out);
+    if (modelFrom != null && given("--model")) {
+      throw new IllegalArgumentException("--model " + model + ": not used by this command, whose model comes from "
+          + modelFrom);
+    }
+    if (modelFrom == null) {
+      OptionChecks.oneOf("--model", model, dev.triad.nn.GptConfig.presetNames());
+    }
+    OptionChecks.oneOf("--device", device, "cpu", "cuda", "auto");
+    OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
+    for (String option : new String[] {"--beta1", "--beta2"}) {
+      float beta = option.equals("--beta1") ? beta1 : beta2;
+      if (!(beta >= 0 && beta < 1)) { // a moment that never decays (1) or grows (> 1) is not an average
+        throw new IllegalArgumentException(option + " " + beta + ": must be a number in [0, 1)");
+      }
+    }
+    OptionChecks.positive("--eps", eps);
+    OptionChecks.oneOf("--data-order", dataOrder, "shuffled", "sequential");
+    if (given("--trace-steps") && traceFile == null) {
+      throw new IllegalArgumentException("--trace-steps is used only with --trace FILE");
+    }
+  }
+
   TrainingOptions(String defaultOut, int defaultSteps, String defaultModel) {
     this.out = Path.of(defaultOut);
     this.steps = defaultSteps;

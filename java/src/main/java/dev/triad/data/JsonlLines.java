@@ -25,9 +25,13 @@ import java.util.List;
 /**
  * Reading JSONL training data, one record per non-blank line, with errors that start
  * {@code file:line: }. Lines are split as bytes and decoded one at a time, so bad UTF-8 is reported
- * at its own line; a leading byte-order mark is dropped.
+ * at its own line; a leading byte-order mark is dropped. A line longer than {@link #MAX_LINE_BYTES}
+ * is an error at its {@code file:line} (read no further than the limit), never an OutOfMemoryError.
  */
 public final class JsonlLines {
+  /** The longest line (record) read, in bytes: 1 MiB, far above any chat example or preference pair. */
+  public static final int MAX_LINE_BYTES = 1 << 20;
+
   /** Strict JSON for records: duplicate keys and trailing content after the object are errors. */
   public static final ObjectMapper STRICT_JSON = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -100,6 +104,10 @@ public final class JsonlLines {
         buf.reset();
         int b;
         while ((b = in.read()) != -1 && b != '\n') {
+          if (buf.size() == MAX_LINE_BYTES) {
+            throw new IllegalArgumentException(file + ":" + (lineNo + 1) + ": line longer than the limit of "
+                + MAX_LINE_BYTES + " bytes (1 MiB) per JSONL record; is this a JSONL file, one record per line?");
+          }
           buf.write(b);
         }
         more = b != -1;

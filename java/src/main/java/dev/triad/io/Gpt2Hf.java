@@ -107,6 +107,19 @@ public final class Gpt2Hf {
    * zero.
    */
   public static Map<String, float[]> load(Path modelDirOrFile, HfGpt2Config cfg, int paddedVocab) throws IOException {
+    return read(modelDirOrFile, cfg, paddedVocab, true);
+  }
+
+  /**
+   * Every check {@link #load} makes (names, shapes, dtypes, all values finite, the tied LM head),
+   * holding one tensor at a time: so a command can refuse bad weights before it writes anything.
+   */
+  public static void verify(Path modelDirOrFile, HfGpt2Config cfg) throws IOException {
+    read(modelDirOrFile, cfg, cfg.vocabSize(), false);
+  }
+
+  private static Map<String, float[]> read(Path modelDirOrFile, HfGpt2Config cfg, int paddedVocab, boolean keep)
+      throws IOException {
     checkPadded(cfg, paddedVocab);
     Path file = weightsFile(modelDirOrFile);
     List<Param> params = params(cfg, paddedVocab);
@@ -156,6 +169,10 @@ public final class Gpt2Hf {
       Map<String, float[]> out = new LinkedHashMap<>();
       for (Param p : params) {
         float[] src = st.readFloats(fileName.get(p.name));
+        FiniteCheck.require(src, file, fileName.get(p.name));
+        if (!keep && !(lmHead != null && p.name.equals("wte.weight"))) {
+          continue;
+        }
         float[] dst;
         if (p.conv1d) {
           // HF [in, out] -> Triad [out, in]
@@ -176,7 +193,7 @@ public final class Gpt2Hf {
               + "LM head to the token embedding");
         }
       }
-      return out;
+      return keep ? out : null;
     }
   }
 

@@ -84,10 +84,42 @@ public record HfGpt2Config(int nEmbd, int nLayer, int nHead, int vocabSize, int 
       }
       eps = e.doubleValue();
     }
+    HfGpt2Config cfg;
     try {
-      return new HfGpt2Config(nEmbd, nLayer, nHead, vocab, nPos, eps);
+      cfg = new HfGpt2Config(nEmbd, nLayer, nHead, vocab, nPos, eps);
     } catch (IllegalArgumentException bad) {
       throw new CheckpointFormatException(source + ": " + bad.getMessage(), bad);
+    }
+    cfg.requireLoadable(source, Runtime.getRuntime().maxMemory());
+    return cfg;
+  }
+
+  /** GPT-2's parameter count for this config (LM head tied to wte), in double: absurd sizes overflow long. */
+  public double parameterCount() {
+    double c = nEmbd;
+    return (double) vocabSize * c + (double) nPositions * c + (double) nLayer * (12 * c * c + 13 * c) + 2 * c;
+  }
+
+  /**
+   * Refuses, before any memory is taken, a config whose weights cannot be imported: a tensor larger
+   * than a Java array (wte is V x C, mlp.c_fc 4C x C) or f32 weights beyond {@code heapBytes}
+   * (the import holds every tensor in the heap at once).
+   */
+  public void requireLoadable(String source, long heapBytes) throws CheckpointFormatException {
+    double params = parameterCount();
+    double bytes = 4 * params;
+    String sizes = "n_layer " + nLayer + ", n_embd " + nEmbd + ", n_head " + nHead + ", vocab_size " + vocabSize
+        + ", n_positions " + nPositions;
+    double largest = Math.max(Math.max((double) vocabSize * nEmbd, (double) nPositions * nEmbd), 4.0 * nEmbd * nEmbd);
+    if (largest > Integer.MAX_VALUE - 8) {
+      throw new CheckpointFormatException(String.format(java.util.Locale.ROOT,
+          "%s: %s give a tensor of %.3g elements, more than one Java array holds (%d); %.4g parameters, %.4g bytes"
+              + " in f32", source, sizes, largest, Integer.MAX_VALUE - 8, params, bytes));
+    }
+    if (bytes > heapBytes) {
+      throw new CheckpointFormatException(String.format(java.util.Locale.ROOT,
+          "%s: %s give %.4g parameters = %.4g bytes in f32, more than this JVM's heap of %d bytes (-Xmx) can hold"
+              + " for the import", source, sizes, params, bytes, heapBytes));
     }
   }
 

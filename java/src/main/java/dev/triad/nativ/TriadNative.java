@@ -115,7 +115,8 @@ public final class TriadNative {
   // ---- buffers ----
   public static native int triad_buffer_alloc(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);
   public static native int triad_buffer_alloc_uninit(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);
-  public static native void triad_buffer_free(Buffer buf);
+  /** Non-zero (TRIAD_ERR_INVALID) for a double free or a foreign handle; see triad.h. */
+  public static native int triad_buffer_free(Buffer buf);
   public static native @Cast("int64_t") long triad_buffer_numel(@Const Buffer buf);
   public static native int triad_buffer_write(Buffer dst, @Cast("int64_t") long offset, @Cast("const void*") float[] src, @Cast("int64_t") long count);
   public static native int triad_buffer_write(Buffer dst, @Cast("int64_t") long offset, @Cast("const void*") int[] src, @Cast("int64_t") long count);

@@ -2,17 +2,20 @@ package dev.triad.tensor;
 
 import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One native buffer, shared by a tensor and its reshaped views: freed when the last of them
- * closes. Not thread-safe, like the tensors that use it.
+ * closes. The reference count is atomic so that closing views on different threads frees exactly
+ * once; an op running on another thread at that moment is safe because libtriad pins every
+ * buffer for the length of a call (triad.h, triad_buffer_free) and releases the memory after it.
  */
 final class Storage {
   final Device device;
   final DType dtype;
   final long numel;
-  private TriadNative.Buffer buffer;
-  private int refs = 1;
+  private volatile TriadNative.Buffer buffer;
+  private final AtomicInteger refs = new AtomicInteger(1);
 
   Storage(Device device, DType dtype, long numel) {
     this(device, dtype, numel, true);
@@ -40,15 +43,23 @@ final class Storage {
     return buffer;
   }
 
-  void retain() {
-    refs++;
+  /** One more owner; false when the storage was already freed (its last owner closed). */
+  boolean retain() {
+    for (int r = refs.get(); r > 0; r = refs.get()) {
+      if (refs.compareAndSet(r, r + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void release() {
-    if (buffer != null && --refs == 0) {
-      TriadNative.triad_buffer_free(buffer);
-      buffer.setNull();
+    if (refs.decrementAndGet() == 0) {
+      TriadNative.Buffer b = buffer;
       buffer = null;
+      // the native free pins nothing of Java's: the handle object is kept (not setNull) so a
+      // racing call on another thread passes the freed handle and gets "was freed", not NULL
+      Status.check(TriadNative.triad_buffer_free(b));
     }
   }
 }

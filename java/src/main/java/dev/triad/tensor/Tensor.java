@@ -12,13 +12,25 @@ import java.util.List;
  * A dense, row-major n-dimensional array in native memory on one device. Tensors are
  * AutoCloseable and own their memory: close them, or create them inside a {@link Scope}.
  * A tensor may also carry autograd state: whether it requires a gradient, its gradient, and the
- * node that produced it. Not thread-safe.
+ * node that produced it. Not thread-safe, with one exception that keeps misuse from crashing the
+ * JVM: closing a tensor while another thread runs an op on it lets that op finish on valid
+ * memory (libtriad pins each buffer for the length of a call) and makes later ops on it throw
+ * IllegalStateException (or IllegalArgumentException from the native check, "was freed").
  */
 public final class Tensor implements AutoCloseable {
   private final Storage storage;
   private final long[] shape;
   private final long numel;
-  private boolean closed;
+  private volatile boolean closed;
+  private static final java.lang.invoke.VarHandle CLOSED;
+
+  static {
+    try {
+      CLOSED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Tensor.class, "closed", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
   /** tensors saved for this one's backward that nobody else owns (e.g. layernorm statistics) */
   private List<Tensor> attachments;
 
@@ -303,8 +315,7 @@ public final class Tensor implements AutoCloseable {
   /** A view with another shape over the same memory; one dimension may be -1 (inferred). */
   public Tensor reshape(long... newShape) {
     long[] s = Shapes.inferReshape(shape, newShape);
-    checkOpen();
-    storage.retain();
+    retainOpen();
     Tensor view = new Tensor(storage, s);
     if (Autograd.shouldRecord(this)) {
       Tensor self = this;
@@ -317,9 +328,8 @@ public final class Tensor implements AutoCloseable {
 
   /** A second handle on the same memory that no scope owns; the memory lives until both close. */
   Tensor share() {
-    checkOpen();
+    retainOpen();
     try (Scope detached = Scope.open()) {
-      storage.retain();
       return detached.keep(new Tensor(storage, shape));
     }
   }
@@ -404,10 +414,9 @@ public final class Tensor implements AutoCloseable {
   /** Releases the memory (once the last view of it closes) and the gradient. Idempotent. */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    if (!CLOSED.compareAndSet(this, false, true)) {
+      return; // closed already, possibly by another thread at this moment: release exactly once
     }
-    closed = true;
     storage.release();
     if (attachments != null) {
       attachments.forEach(Tensor::close);
@@ -422,8 +431,18 @@ public final class Tensor implements AutoCloseable {
 
   /** The native handle, after checking the tensor is still open. For the tensor layer only. */
   public TriadNative.Buffer buf() {
+    TriadNative.Buffer b = storage.buffer();
+    if (b == null || closed) { // one read: a close on another thread cannot slip in between
+      throw new IllegalStateException("tensor " + describe() + " is closed");
+    }
+    return b;
+  }
+
+  private void retainOpen() {
     checkOpen();
-    return storage.buffer();
+    if (!storage.retain()) {
+      throw new IllegalStateException("tensor " + describe() + " is closed");
+    }
   }
 
   void checkOpen() {

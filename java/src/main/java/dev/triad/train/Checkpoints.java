@@ -193,6 +193,8 @@ public final class Checkpoints {
         throw new IllegalArgumentException(file + " is not a Triad checkpoint (format '" + meta.get("format")
             + "', expected '" + FORMAT + "')");
       }
+      requireStepNumber(meta, "step", file);
+      requireStepNumber(meta, "optimizer_step", file);
       List<String> names = new ArrayList<>(model.namedParameters().keySet());
       for (int i = 0; i < names.size(); i++) {
         String n = names.get(i);
@@ -214,6 +216,15 @@ public final class Checkpoints {
       return meta;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A metadata step (when present) must be a non-negative integer: it is parsed on resume. */
+  private static void requireStepNumber(Map<String, String> meta, String key, Path file) {
+    String v = meta.get(key);
+    if (v != null && !v.matches("\\d{1,18}")) {
+      throw new IllegalArgumentException("checkpoint " + file + ": metadata \"" + key + "\" is '" + v
+          + "', not a step number (a non-negative integer); the file is corrupt or not a Triad checkpoint");
     }
   }
 
@@ -239,6 +250,8 @@ public final class Checkpoints {
       throw new IllegalArgumentException("checkpoint " + file + ": '" + name + "' has shape "
           + java.util.Arrays.toString(shape) + " but the model expects " + java.util.Arrays.toString(target.shape()));
     }
-    target.write(f.readFloats(name));
+    float[] values = f.readFloats(name);
+    dev.triad.io.FiniteCheck.require(values, file, name); // a NaN weight must not load silently
+    target.write(values);
   }
 }

@@ -120,7 +120,7 @@ class PretrainCliTest {
   void missingDataDirectory() {
     Path missing = tmp.resolve("no-such-dir");
     assertOneLineError(pretrainTiny(tmp.resolve("run"), "--data", missing.toString(), "--tokenizer", "byte"),
-        "triad pretrain:", missing.toString(), "not found");
+        "triad pretrain:", missing.toString(), "no such directory");
   }
 
   @Test
@@ -158,7 +158,7 @@ class PretrainCliTest {
   void unknownModelPreset() {
     Run r = run("pretrain", "--out", tmp.resolve("run").toString(), "--model", "huge", "--steps", "1", "--device",
         "cpu");
-    assertOneLineError(r, "unknown model preset 'huge'", "tiny");
+    assertOneLineError(r, "--model huge: must be one of", "tiny");
   }
 
   @Test
@@ -193,7 +193,7 @@ class PretrainCliTest {
   @Test
   void unknownScheduleAndTokenizer() {
     assertOneLineError(pretrainTiny(tmp.resolve("a"), "--schedule", "linear"), "--schedule", "linear", "cosine", "wsd");
-    assertOneLineError(pretrainTiny(tmp.resolve("b"), "--tokenizer", "bpe"), "unknown tokenizer 'bpe'");
+    assertOneLineError(pretrainTiny(tmp.resolve("b"), "--tokenizer", "bpe"), "--tokenizer bpe: must be one of gpt2, byte");
   }
 
   @Test
@@ -226,8 +226,8 @@ class PretrainCliTest {
   void sampleAndExportWithoutARun() {
     Path notARun = tmp.resolve("nothing");
     assertOneLineError(run("sample", "--run", notARun.toString(), "--device", "cpu"), "triad sample:",
-        "config.json does not exist");
+        "--run " + notARun, "no such directory");
     assertOneLineError(run("export", "--run", notARun.toString(), "--out", tmp.resolve("x").toString()),
-        "triad export:", "config.json does not exist");
+        "triad export:", "--run " + notARun, "no such directory");
   }
 }

@@ -238,10 +238,10 @@ class SftCliTest {
   void missingOrUnusableRunsAreReportedClearly() throws IOException {
     Path missing = tmp.resolve("no-such-run");
     assertOneLineError(PretrainCliTest.run(sftArgs(missing, tmp.resolve("out"), goodData(), 2)),
-        "triad sft:", missing.toString(), "config.json does not exist");
+        "triad sft:", "--base " + missing, "no such directory");
     assertFalse(Files.exists(tmp.resolve("out")), "a failed start must not create the run directory");
     assertOneLineError(runWithInput("hi\n", "chat", "--run", missing.toString()), "triad chat:",
-        "config.json does not exist");
+        "--run " + missing, "no such directory");
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     assertOneLineError(PretrainCliTest.run(sftArgs(empty, goodData(), 2, "--resume")), "--resume", "no checkpoint");
   }

@@ -73,6 +73,9 @@ public final class Pretrain {
     HfGpt2Config hf = null;
     if (o.initFromHf() != null) {
       hf = readHfConfig(o.initFromHf());
+      if (!o.resume()) {
+        verifyHf(o.initFromHf(), hf); // bad weights (NaN, a wrong shape) refused before anything is written
+      }
       cfg = GptExport.modelConfig(hf, "gpt2-hf");
     } else {
       cfg = GptConfig.preset(o.preset(), tokenizer.vocabSize());
@@ -192,6 +195,14 @@ public final class Pretrain {
       return Gpt2Hf.readConfig(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the GPT-2 config in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void verifyHf(Path dir, HfGpt2Config hf) {
+    try {
+      Gpt2Hf.verify(dir, hf);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load GPT-2 weights from " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -47,8 +47,8 @@ public final class RewardTraining {
 
   /**
    * @param batch pairs per micro-batch (2 x batch sequences)
-   * @param seqLen longest sequence (prompt + reply) kept; pairs with a longer one are dropped. Capped
-   *     by the model's context.
+   * @param seqLen longest sequence (prompt + reply) kept; pairs with a longer one are dropped. At most
+   *     the base run's context (more is refused).
    * @param margin the Bradley–Terry margin (0: plain)
    */
   public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, float margin,
@@ -91,7 +91,11 @@ public final class RewardTraining {
     Sft.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    int seq = Math.min(o.seqLen(), base.blockSize());
+    if (o.seqLen() > base.blockSize()) { // refused, not clamped: the run would not train what was asked
+      throw new IllegalArgumentException("--seq " + o.seqLen() + ": must be <= the base run's context of "
+          + base.blockSize() + " tokens (" + o.baseRun() + ")");
+    }
+    int seq = o.seqLen();
     PlanCheck.require(new MemoryPlan.Spec(base.modelConfig().withVocabSize(template.vocabSize()),
         o.device() == Device.CUDA, o.batch(), seq, o.precision(), MemoryPlan.Phase.REWARD, o.device(),
         o.train().gradAccum(), 0));

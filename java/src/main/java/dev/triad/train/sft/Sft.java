@@ -145,7 +145,11 @@ public final class Sft {
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    int seq = Math.min(o.seqLen(), base.blockSize());
+    if (o.seqLen() > base.blockSize()) { // refused, not clamped: the run would not train what was asked
+      throw new IllegalArgumentException("--seq " + o.seqLen() + ": must be <= the base run's context of "
+          + base.blockSize() + " tokens (" + o.baseRun() + ")");
+    }
+    int seq = o.seqLen();
     if (o.checkOnly()) {
       check(o, data, template, seq);
       return null;
@@ -160,6 +164,12 @@ public final class Sft {
         : Packing.padded(trainRendered, seq, tokenizer.eotToken());
     Packing.Packed valRows = o.pack() ? Packing.bestFit(valRendered, seq, tokenizer.eotToken())
         : Packing.padded(valRendered, seq, tokenizer.eotToken());
+    if (trainRows.rows().isEmpty()) {
+      int shortest = trainRendered.stream().mapToInt(ChatTemplate.Rendered::length).min().orElse(0);
+      throw new IllegalArgumentException("sft: none of the " + trainRendered.size() + " training examples fits in a row"
+          + " of --seq " + seq + " tokens (the shortest has " + shortest + " tokens; the base run's context is "
+          + base.blockSize() + "): use shorter examples or a larger --seq");
+    }
     System.out.printf("sft: %d examples %s into %d rows of %d tokens: %.1f%% of tokens are real, %.1f%% carry loss%s%n",
         trainRendered.size(), o.pack() ? "packed (best fit)" : "padded", trainRows.rows().size(), seq,
         100 * trainRows.usefulShare(), 100 * trainRows.lossShare(),
