@@ -10,7 +10,6 @@ import dev.triad.train.rlhf.DpoData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Option;
         "Without --data it trains on the embedded preference data (the reward model's pairs: concise, correct and"
             + " polite replies preferred). Writes held-out pair accuracy, reward margins and the rule score of the"
             + " policy's sampled replies before and after to <out>/dpo_eval.json."})
-final class DpoCommand implements Callable<Integer> {
+final class DpoCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/dpo", 200, "(from --base)");
 
@@ -61,7 +60,8 @@ final class DpoCommand implements Callable<Integer> {
   int heldOut = 100;
 
   /** Every option checked before anything is read or written (OptionChecks). */
-  private void validate() {
+  @Override
+  public void validate() {
     common.validate("--base");
     OptionChecks.positive("--beta", beta);
     OptionChecks.atLeast("--batch", batch, 1);

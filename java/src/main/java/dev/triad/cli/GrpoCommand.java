@@ -4,7 +4,6 @@ import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.Grpo;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Option;
     description = {"Align an instruction-tuned run with a learnt reward model by GRPO (group relative policy"
         + " optimisation): G sampled replies per prompt, advantages normalised within each group, no critic.",
         "Writes held-out reward and rule scores before/after and the final KL to <out>/grpo_eval.json."})
-final class GrpoCommand implements Callable<Integer> {
+final class GrpoCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/grpo", 100, "(from --policy)");
 
@@ -52,7 +51,8 @@ final class GrpoCommand implements Callable<Integer> {
   int checkpointEvery = 50;
 
   /** Every option checked before anything is read or written (OptionChecks). */
-  private void validate() {
+  @Override
+  public void validate() {
     common.validate("--policy");
     OptionChecks.atLeast("--prompts", prompts, 1);
     OptionChecks.atLeast("--group", group, 2); // advantages are normalised within a group: one reply has none

@@ -82,7 +82,8 @@ public final class Main implements Runnable {
     }
     dev.triad.train.RunLock lock;
     try {
-      lock = RunOptions.begin(leaf, training);
+      Object command = leaf.commandSpec().userObject();
+      lock = RunOptions.begin(leaf, training, command instanceof TrainingCommand c ? c::validate : () -> { });
     } catch (RuntimeException e) {
       throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), e.getMessage(), e);
     }

@@ -3,7 +3,6 @@ package dev.triad.cli;
 import dev.triad.tensor.Device;
 import dev.triad.train.rlhf.Ppo;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Option;
         + " to the SFT weights. Rolls out on the embedded RL prompts; writes held-out reward and rule scores before"
         + " and after to <out>/ppo_eval.json. Checkpoints hold policy, critic, both optimizers and the KL controller;"
         + " --resume continues exactly from the latest."})
-final class PpoCommand implements Callable<Integer> {
+final class PpoCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/ppo", 100, "(from --policy)");
 
@@ -60,7 +59,8 @@ final class PpoCommand implements Callable<Integer> {
   int keep = 2;
 
   /** Every option checked before anything is read or written (OptionChecks). */
-  private void validate() {
+  @Override
+  public void validate() {
     common.validate("--policy");
     OptionChecks.atLeast("--batch", batch, 1);
     OptionChecks.atLeast("--mini-batch", miniBatch, 1);

@@ -4,7 +4,6 @@ import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,7 +14,7 @@ import picocli.CommandLine.Option;
         "Without --data it trains on the embedded synthetic corpus (weather bulletins, facts, arithmetic,"
             + " word games, quizzes),"
             + " tokenized byte-level into <out>/data."})
-final class PretrainCommand implements Callable<Integer> {
+final class PretrainCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/pretrain", 500, "small");
 
@@ -78,7 +77,8 @@ final class PretrainCommand implements Callable<Integer> {
   int keep = 2;
 
   /** Every option checked before anything is read or written (OptionChecks). */
-  private void validate() {
+  @Override
+  public void validate() {
     common.validate(null);
     if (initHf != null && common.given("--model")) {
       throw new IllegalArgumentException("--model " + common.model + " and --init-hf " + initHf

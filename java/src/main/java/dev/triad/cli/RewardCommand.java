@@ -4,7 +4,6 @@ import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.RewardTraining;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Option;
     description = {"Train a reward model on preference pairs (chosen vs rejected reply) from an SFT run.",
         "Without --data it uses the embedded preference data (concise beats verbose, correct beats wrong, polite"
             + " beats harmful) and reports held-out accuracy in <out>/reward_eval.json."})
-final class RewardCommand implements Callable<Integer> {
+final class RewardCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/reward", 200, "(from --base; not used)");
 
@@ -49,7 +48,8 @@ final class RewardCommand implements Callable<Integer> {
   int checkpointEvery = 100;
 
   /** Every option checked before anything is read or written (OptionChecks). */
-  private void validate() {
+  @Override
+  public void validate() {
     common.validate("--base");
     OptionChecks.atLeast("--batch", batch, 1);
     OptionChecks.atLeast("--seq", seq, 2); // its upper bound, the base run's context, is checked with the run

@@ -63,15 +63,15 @@ final class RunOptions {
    * @throws IllegalArgumentException naming the option and both values (or the steps) when the
    *     resume is refused; nothing in the directory has been written then
    */
-  static RunLock begin(CommandLine.ParseResult command, TrainingOptions t) {
+  static RunLock begin(CommandLine.ParseResult command, TrainingOptions t, Runnable validate) {
+    CommandSpec spec = command.commandSpec();
+    if (t.resume) {
+      resume(command, spec, t); // reads only: restores the options not given, refuses changed ones
+    }
+    validate.run(); // the restored values too
     RunLock lock = RunLock.acquire(t.out);
     try {
-      CommandSpec spec = command.commandSpec();
-      if (!t.resume) {
-        Checkpoints.checkRunDirectory(t.out, false);
-      } else {
-        resume(command, spec, t);
-      }
+      Checkpoints.checkRunDirectory(t.out, t.resume); // again under the lock: another trainer may have started
       // recorded when the phase has validated too and writes its config.json: a refused run writes nothing
       Map<String, String> options = current(spec, t);
       RunInfo.besideNextWrite(dir -> write(dir, spec.name(), options));

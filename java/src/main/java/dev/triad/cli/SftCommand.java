@@ -4,7 +4,6 @@ import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.sft.Sft;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Option;
     description = {"Instruction-tune a pretrained run on chat data (loss on the assistant's tokens only).",
         "Without --data it uses the embedded instruction data (12 task families trained, 2 held out) and reports"
             + " task accuracy per family before and after."})
-final class SftCommand implements Callable<Integer> {
+final class SftCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/sft", 300, "(from --base)");
 
@@ -55,7 +54,8 @@ final class SftCommand implements Callable<Integer> {
   int evalPerFamily = 40;
 
   /** Every option checked before anything is read or written (OptionChecks). */
-  private void validate() {
+  @Override
+  public void validate() {
     common.validate("--base");
     OptionChecks.atLeast("--batch", batch, 1);
     OptionChecks.atLeast("--seq", seq, 2); // its upper bound, the base run's context, is checked with the run
