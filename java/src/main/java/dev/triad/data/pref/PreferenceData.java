@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
  * Within each family the rules take turns (concise, correct, polite, ...), so every family and
  * every set is balanced. Prompts come from {@link InstructionData#split}: train pairs from its train
  * set, held-out pairs (reward accuracy) from its validation set, and RL prompts from its evaluation
- * set (all families, the held-out ones included): pairwise disjoint by prompt, so the RL
- * prompts were never used for pairs. With the same seed and the default counts, the held-out pairs
+ * set of the trained families: pairwise disjoint by prompt, so the RL prompts were never used for
+ * pairs, and the SFT held-out families (capital_city, next_in_order) are in no phase's training
+ * data, RL included, so they stay unseen after phase three. With the same seed and the default counts, the held-out pairs
  * use exactly SFT's validation prompts and the RL prompts are exactly SFT's evaluation prompts
  * (never trained on by SFT), because InstructionData draws evaluation, validation and train prompts
  * in that order from one stream per family.
@@ -69,7 +70,8 @@ public final class PreferenceData {
    *
    * @param train pairs to train the reward model on
    * @param heldOut pairs for held-out reward accuracy
-   * @param rlPrompts prompts for the RL phase (never in a pair), with their answers for evaluation
+   * @param rlPrompts prompts for the RL phase (never in a pair; trained families only), with their answers for
+   *     evaluation
    * @param scorer a {@link RuleScorer} that knows the answers of every prompt above (evaluation only)
    */
   public record Split(List<PreferencePair> train, List<PreferencePair> heldOut, List<Example> rlPrompts,
@@ -83,7 +85,15 @@ public final class PreferenceData {
   /** Train and held-out pairs per trained family and RL prompts per family (see the class comment). */
   public static Split split(long seed, int trainPerFamily, int heldOutPerFamily, int rlPerFamily) {
     InstructionData.Split s = InstructionData.split(seed, trainPerFamily, heldOutPerFamily, rlPerFamily);
-    List<Example> rl = s.evaluationExamples();
+    // RL prompts: the trained families' evaluation prompts; the SFT held-out families stay unseen by every phase
+    List<Example> rl = new ArrayList<>();
+    for (String family : InstructionData.trainedFamilies()) {
+      rl.addAll(s.evaluation().get(family));
+    }
+    List<Example> heldOutEval = new ArrayList<>();
+    for (String family : InstructionData.heldOutFamilies()) {
+      heldOutEval.addAll(s.evaluation().get(family));
+    }
     // wrong answers come from the answers of the same family, in a fixed order
     Map<String, List<String>> answers = new LinkedHashMap<>();
     for (List<Example> set : List.of(s.train(), s.validation(), rl)) {
@@ -100,6 +110,7 @@ public final class PreferenceData {
     List<Example> all = new ArrayList<>(s.train());
     all.addAll(s.validation());
     all.addAll(rl);
+    all.addAll(heldOutEval);
     return new Split(List.copyOf(train), List.copyOf(heldOut), List.copyOf(rl), new RuleScorer(all));
   }
 

@@ -31,7 +31,10 @@ class PreferenceDataTest {
     int trained = InstructionData.trainedFamilies().size();
     assertEquals(PreferenceData.TRAIN_PER_FAMILY * trained, S.train().size());
     assertEquals(PreferenceData.HELD_OUT_PER_FAMILY * trained, S.heldOut().size());
-    assertEquals(PreferenceData.RL_PER_FAMILY * InstructionData.allFamilies().size(), S.rlPrompts().size());
+    assertEquals(PreferenceData.RL_PER_FAMILY * trained, S.rlPrompts().size());
+    for (Example e : S.rlPrompts()) {
+      assertFalse(InstructionData.heldOutFamilies().contains(e.family()), "an SFT held-out family in RL: " + e);
+    }
     Set<String> train = new HashSet<>(), held = new HashSet<>(), rl = new HashSet<>();
     S.train().forEach(p -> train.add(p.lastUserMessage()));
     S.heldOut().forEach(p -> held.add(p.lastUserMessage()));
@@ -46,7 +49,9 @@ class PreferenceDataTest {
     }
     // with the same seed the RL prompts are SFT's evaluation prompts and the held-out pairs its validation prompts
     InstructionData.Split sft = InstructionData.defaultSplit(1337);
-    assertEquals(sft.evaluationExamples(), S.rlPrompts());
+    List<Example> trainedEval = new java.util.ArrayList<>();
+    InstructionData.trainedFamilies().forEach(f -> trainedEval.addAll(sft.evaluation().get(f)));
+    assertEquals(trainedEval, S.rlPrompts());
     for (int i = 0; i < sft.validation().size(); i++) {
       assertEquals(sft.validation().get(i).prompt(), S.heldOut().get(i).lastUserMessage());
     }
