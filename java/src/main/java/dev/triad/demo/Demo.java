@@ -100,7 +100,7 @@ public final class Demo {
     }
 
     int reward() {
-      return rewardSteps > 0 ? rewardSteps : quick ? 3 : 60;
+      return rewardSteps > 0 ? rewardSteps : quick ? 3 : 150;
     }
 
     int rlStepCount() {
@@ -240,7 +240,7 @@ public final class Demo {
     banner("3/4 reward model", o.reward() + " steps of Bradley-Terry training on preference pairs");
     long r0 = System.nanoTime();
     RewardTraining.Options rd = RewardTraining.Options.defaults(reward, sft);
-    TrainConfig rt = config(rd.train(), o.reward(), o.quick() ? 1e-3f : rd.train().lr(),
+    TrainConfig rt = config(rd.train(), o.reward(), o.quick() ? 1e-3f : 3e-4f,
         o.quick() ? 1 : Math.min(rd.train().warmupSteps(), o.reward() / 10), o.quick() ? 0 : o.reward(), o.seed());
     RewardTraining.Result rr = RewardTraining.run(new RewardTraining.Options(reward, sft, null, o.device(),
         o.quick() ? 4 : rd.batch(), o.quick() ? 128 : rd.seqLen(), rd.margin(), rt, false,

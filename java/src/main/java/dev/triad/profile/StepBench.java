@@ -56,8 +56,11 @@ public final class StepBench {
           : List.of(new Shape("small", 257, 32, 256), new Shape("gpt2", 50257, 16, 1024));
     }
     return quick ? List.of(new Shape("small", 257, 4, 64))
-        : List.of(new Shape("small", 257, 8, 128), new Shape("gpt2", 50257, 1, 64));
+        : List.of(new Shape("small", DEMO_VOCAB, 8, 128), new Shape("gpt2", 50257, 1, 64));
   }
+
+  /** The demo's vocabulary: the words tokenizer (833 ids) and the chat template's special tokens. */
+  static final int DEMO_VOCAB = 837;
 
   /** The phases benchmarked for a shape: all of them, except only pretraining for GPT-2 on the CPU. */
   public static List<BenchCase> cases(Device device, Precision precision, boolean quick) {
@@ -70,6 +73,9 @@ public final class StepBench {
         out.add(reward(s, precision));
         out.add(dpo(s, precision));
         out.add(ppoRollout(s, precision));
+        if (device != Device.CUDA && !quick) { // the demo's rollouts and evaluations generate 32 replies at once
+          out.add(ppoRollout(new Shape(s.preset(), s.vocab(), 32, s.seq()), precision));
+        }
         out.add(ppoUpdate(s, precision));
       }
     }
