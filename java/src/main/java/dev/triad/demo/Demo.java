@@ -104,7 +104,7 @@ public final class Demo {
     }
 
     int rlStepCount() {
-      return rlSteps > 0 ? rlSteps : quick ? 2 : rl.equals("ppo") ? 40 : rl.equals("dpo") ? 40 : 8;
+      return rlSteps > 0 ? rlSteps : quick ? 2 : 40; // PPO, DPO and GRPO alike: docs/DEMO.md
     }
   }
 
