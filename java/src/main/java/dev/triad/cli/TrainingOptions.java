@@ -117,16 +117,19 @@ final class TrainingOptions {
     }
     OptionChecks.oneOf("--device", device, "cpu", "cuda", "auto");
     OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
-    for (String option : new String[] {"--beta1", "--beta2"}) {
-      float beta = option.equals("--beta1") ? beta1 : beta2;
-      if (!(beta >= 0 && beta < 1)) { // a moment that never decays (1) or grows (> 1) is not an average
-        throw new IllegalArgumentException(option + " " + beta + ": must be a number in [0, 1)");
-      }
-    }
+    checkBeta("--beta1", beta1);
+    checkBeta("--beta2", beta2);
     OptionChecks.positive("--eps", eps);
     OptionChecks.oneOf("--data-order", dataOrder, "shuffled", "sequential");
     if (given("--trace-steps") && traceFile == null) {
       throw new IllegalArgumentException("--trace-steps is used only with --trace FILE");
+    }
+  }
+
+  /** A moment decay in [0, 1): one that never decays (1) or grows (> 1) is not an average. */
+  private static void checkBeta(String option, float beta) {
+    if (!(beta >= 0 && beta < 1)) {
+      throw new IllegalArgumentException(option + " " + beta + ": must be a number in [0, 1)");
     }
   }
 

@@ -92,13 +92,9 @@ public final class WordTokenizer implements Tokenizer {
     int len = text.length();
     while (i < len) {
       int start = i;
-      int letters = text.charAt(i) == ' ' && i + 1 < len && isLetter(text.charAt(i + 1)) ? i + 1 : i;
-      int end = letters;
-      while (end < len && isLetter(text.charAt(end))) {
-        end++;
-      }
+      int end = letterPieceEnd(text, i);
       byte[] bytes;
-      if (end > letters) {                              // a letter piece, maybe with its space
+      if (end > start) {                                // a letter piece, maybe with its space
         Integer id = ids.get(text.substring(start, end));
         if (id != null) {
           if (n == out.length) {
@@ -211,6 +207,20 @@ public final class WordTokenizer implements Tokenizer {
   }
 
   /**
+   * The end of the letter piece (letters, with at most one leading space) that starts at {@code i}, or
+   * {@code i} when none does (a space not followed by a letter, a digit, punctuation).
+   */
+  private static int letterPieceEnd(String text, int i) {
+    int len = text.length();
+    int letters = text.charAt(i) == ' ' && i + 1 < len && isLetter(text.charAt(i + 1)) ? i + 1 : i;
+    int end = letters;
+    while (end < len && isLetter(text.charAt(end))) {
+      end++;
+    }
+    return end > letters ? end : i;
+  }
+
+  /**
    * The letter pieces of {@code texts} seen at least {@code minCount} times, most frequent first
    * (ties in string order): how {@code words-vocab.txt} was built. Lines in the file spell a
    * leading space as {@code _}.
@@ -221,14 +231,9 @@ public final class WordTokenizer implements Tokenizer {
       int len = text.length();
       int i = 0;
       while (i < len) {
-        int start = i;
-        int letters = text.charAt(i) == ' ' && i + 1 < len && isLetter(text.charAt(i + 1)) ? i + 1 : i;
-        int end = letters;
-        while (end < len && isLetter(text.charAt(end))) {
-          end++;
-        }
-        if (end > letters) {
-          counts.merge(text.substring(start, end), 1, Integer::sum);
+        int end = letterPieceEnd(text, i);
+        if (end > i) {
+          counts.merge(text.substring(i, end), 1, Integer::sum);
           i = end;
         } else {
           i++;

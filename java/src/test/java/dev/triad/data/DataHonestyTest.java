@@ -74,10 +74,7 @@ class DataHonestyTest {
     }
     for (PreferencePair p : pref.train()) {
       assertFalse(heldOutPrompts.contains(p.lastUserMessage()), "a reward/DPO pair on a held-out prompt: " + p);
-      for (String family : heldOut) {
-        assertFalse(p.lastUserMessage().contains("capital") && family.equals(InstructionData.CAPITAL_CITY),
-            "a reward/DPO pair asks about capitals: " + p);
-      }
+      assertFalse(p.lastUserMessage().contains("capital"), "a reward/DPO pair asks about capitals: " + p);
     }
   }
 

@@ -90,10 +90,6 @@ public final class PreferenceData {
     for (String family : InstructionData.trainedFamilies()) {
       rl.addAll(s.evaluation().get(family));
     }
-    List<Example> heldOutEval = new ArrayList<>();
-    for (String family : InstructionData.heldOutFamilies()) {
-      heldOutEval.addAll(s.evaluation().get(family));
-    }
     // wrong answers come from the answers of the same family, in a fixed order
     Map<String, List<String>> answers = new LinkedHashMap<>();
     for (List<Example> set : List.of(s.train(), s.validation(), rl)) {
@@ -109,8 +105,7 @@ public final class PreferenceData {
     List<PreferencePair> heldOut = pairs(s.validation(), answers, rng);
     List<Example> all = new ArrayList<>(s.train());
     all.addAll(s.validation());
-    all.addAll(rl);
-    all.addAll(heldOutEval);
+    all.addAll(s.evaluationExamples()); // the held-out families' too: the scorer grades any evaluation reply
     return new Split(List.copyOf(train), List.copyOf(heldOut), List.copyOf(rl), new RuleScorer(all));
   }
 
