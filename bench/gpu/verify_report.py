@@ -142,8 +142,10 @@ def parse_sanitizer(tool, logs):
             errors += int(m.group(1))
             summaries += 1
         for m in re.finditer(r"RACECHECK SUMMARY:\s*(\d+) hazards? displayed \((\d+) errors?, (\d+) warnings?\)", text):
+            # racecheck ends with this line alone (no ERROR SUMMARY; seen on an H200, 2026-12-04)
             hazards += int(m.group(1))
             warnings += int(m.group(3))
+            summaries += 1
     return {"tool": tool, "logs": len(logs), "summaries": summaries, "errors": errors, "hazards": hazards,
             "warnings": warnings}
 
@@ -458,6 +460,11 @@ def self_test():
                     "========= RACECHECK SUMMARY: 2 hazards displayed (1 error, 1 warning)\n")
         expect("sanitizer", parse_sanitizer("racecheck", [s])["errors"], 3)
         expect("racecheck", parse_sanitizer("racecheck", [s])["hazards"], 2)
+        # racecheck's own log, as the H200 wrote it: its summary line alone counts as a summary
+        with open(s, "w") as f:
+            f.write("========= COMPUTE-SANITIZER\n"
+                    "========= RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)\n")
+        expect("racecheck summary", parse_sanitizer("racecheck", [s])["summaries"], 1)
         fake_bench(d)
         b = bench_rows(os.path.join(d, "triad_bench.txt"), os.path.join(d, "torch_bench.txt"))
         expect("bench fail check", b["checks_failed"], ["attn_fwdbwd_B8_H12_T1024_D64"])

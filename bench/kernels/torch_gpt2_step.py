@@ -62,7 +62,8 @@ class Gpt(nn.Module):
         return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.view(-1))
 
 
-def train_step(batch=16, t=1024, steps=10, warmup=3, emit=print):
+def setup(batch, t):
+    """The model, its fused AdamW and one batch of random tokens and targets, on the GPU."""
     torch.manual_seed(0)
     model = Gpt(block=t).cuda()
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -71,17 +72,27 @@ def train_step(batch=16, t=1024, steps=10, warmup=3, emit=print):
                             lr=3e-4, betas=(0.9, 0.95), eps=1e-8, fused=True)
     idx = torch.randint(0, VOCAB, (batch, t), device="cuda")
     tgt = torch.randint(0, VOCAB, (batch, t), device="cuda")
+    return model, opt, idx, tgt
+
+
+def step(model, opt, idx, tgt):
+    """One training step; returns the loss (its host read ends the step)."""
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        loss = model(idx, tgt)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    return loss.item()
+
+
+def train_step(batch=16, t=1024, steps=10, warmup=3, emit=print):
+    model, opt, idx, tgt = setup(batch, t)
     times, losses = [], []
     for s in range(warmup + steps):
         torch.cuda.synchronize()
         t0 = time.perf_counter()
-        with torch.autocast("cuda", dtype=torch.bfloat16):
-            loss = model(idx, tgt)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        losses.append(loss.item())  # the host read ends the step
+        losses.append(step(model, opt, idx, tgt))
         if s >= warmup:
             times.append((time.perf_counter() - t0) * 1e3)
     ms = statistics.median(times)

@@ -69,4 +69,38 @@ __device__ __forceinline__ void epilogue_pair(const GemmArgs<bf16>& p, int64_t b
   *o = __floats2bfloat162_rn(v[0], v[1]);
 }
 
+// Columns n..n+3 of row m, as the Hopper kernel's shared-memory epilogue reads them: one 8-byte
+// store of four bf16 when all four exist and are 8-byte aligned, else element by element.
+__device__ __forceinline__ void epilogue_quad(const GemmArgs<bf16>& p, int64_t bofs, int64_t m, int64_t n,
+                                              float4 a) {
+  if (m >= p.M) return;
+  float v[4] = {a.x, a.y, a.z, a.w};
+  const int64_t idx = bofs + m * p.N + n;
+  if (n + 3 >= p.N || (reinterpret_cast<uintptr_t>(p.out + idx) & 7)) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) epilogue_store(p, bofs, m, n + e, v[e]);
+    return;
+  }
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    if (p.bias) v[e] += ld(p.bias, n + e);
+    if (p.epilogue == kGelu) {
+      if (p.pre) st(p.pre, idx + e, v[e]);
+      v[e] = gelu_f(v[e]);
+    } else if (p.epilogue == kGeluBackward) {
+      v[e] *= gelu_grad_f(ld(p.pre, idx + e));
+    }
+  }
+  __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(p.out + idx);
+  if (p.accumulate) {
+    const float2 lo = __bfloat1622float2(o[0]), hi = __bfloat1622float2(o[1]);
+    v[0] += lo.x;
+    v[1] += lo.y;
+    v[2] += hi.x;
+    v[3] += hi.y;
+  }
+  __nv_bfloat162 w[2] = {__floats2bfloat162_rn(v[0], v[1]), __floats2bfloat162_rn(v[2], v[3])};
+  *reinterpret_cast<uint2*>(o) = *reinterpret_cast<const uint2*>(w);
+}
+
 }  // namespace triad::cuda::gemm

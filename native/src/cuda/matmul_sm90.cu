@@ -10,8 +10,11 @@
 //                  per K tile 4 x wgmma.m64n256k16 (128 fp32 accumulators per thread), commit,
 //                  wait until the previous K tile's group is done and release its slot (lane 0
 //                  of each consumer warp arrives on empty[]).
-//   Epilogue     : each consumer applies matmul_epilogue.cuh to its fragment straight from
-//                  registers (bias, GELU, GELU backward, accumulate; tails guarded).
+//   Epilogue     : v1, the default: each consumer applies matmul_epilogue.cuh to its fragment
+//                  straight from registers (bias, GELU, GELU backward, accumulate; tails guarded).
+//                  v2 (TRIAD_GEMM_STAGED_EPILOGUE=1, a candidate not yet run on a GPU): once both
+//                  consumers are done with the ring, each stages its fp32 fragment there and its
+//                  warps write whole rows through epilogue_quad (coalesced, compact code).
 // Tails: TMA zero-fills every box outside the tensor (M, N, K not multiples of the tile; the full
 // box still counts toward the transaction bytes); the epilogue skips rows >= M, columns >= N.
 // Operands (no transposes in memory): a K-major operand (a [M,K], b [N,K]) is one TMA box
@@ -49,6 +52,10 @@ constexpr int kStageBytes = kABytes + kBBytes;
 constexpr int kChunk = 64;                                  // MN elements per 128-byte row
 constexpr int kChunkBytes = BK * (int)kSwizzleRowBytes;     // one {64 mn, 64 k} box: 8 KiB
 constexpr int kSmemBytes = 1024 /* alignment slack */ + kStages * kStageBytes + 2 * kStages * 8;
+// The epilogue's fp32 staging rows, padded by 8 floats: a warp's float2 stores (8 rows x 4 pairs)
+// then fall on 32 distinct banks per half-warp, and the float4 row reads stay 16-byte aligned.
+constexpr int kStageLd = BN + 8;
+static_assert(kConsumers * 64 * kStageLd * 4 <= kStages * kStageBytes, "the epilogue stages in the ring");
 
 static_assert(BK * 2 == (int)kSwizzleRowBytes, "a tile row of K is one 128-byte swizzle row");
 static_assert(kABytes % kSwizzleAtomBytes == 0 && kStageBytes % kSwizzleAtomBytes == 0,
@@ -65,7 +72,7 @@ static_assert(128 * kProducerRegs + 128 * kConsumers * kConsumerRegs <= kThreads
 template <bool A_MN, bool B_MN>
 __global__ void __launch_bounds__(kThreads, 1)
     gemm_sm90_kernel(const __grid_constant__ CUtensorMap tm_a, const __grid_constant__ CUtensorMap tm_b,
-                     const gemm::GemmArgs<bf16> p) {
+                     const gemm::GemmArgs<bf16> p, const bool staged_epilogue) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
@@ -164,13 +171,47 @@ __global__ void __launch_bounds__(kThreads, 1)
     wgmma_wait<0>();
     fence_regs(acc);
 
-    // fragment map (wgmma.cuh): d[i] -> row 16w + l/4 + 8((i/2)%2), column 8(i/4) + 2(l%4) + i%2
-    const int64_t bofs = (int64_t)bz * M * N;
-    const int row_base = m0 + c * 64 + 16 * warp_in_wg + lane / 4;
-    const int col_base = n0 + 2 * (lane % 4);
+    if (!staged_epilogue) {
+      // v1 (verified on an H200): each consumer applies the epilogue to its fragment straight from
+      // registers, one 4-byte store per column pair.
+      // fragment map (wgmma.cuh): d[i] -> row 16w + l/4 + 8((i/2)%2), column 8(i/4) + 2(l%4) + i%2
+      const int64_t bofs = (int64_t)bz * M * N;
+      const int row_base = m0 + c * 64 + 16 * warp_in_wg + lane / 4;
+      const int col_base = n0 + 2 * (lane % 4);
 #pragma unroll
-    for (int i = 0; i < 128; i += 2) {
-      gemm::epilogue_pair(p, bofs, row_base + 8 * ((i / 2) % 2), col_base + 8 * (i / 4), acc[i], acc[i + 1]);
+      for (int i = 0; i < 128; i += 2) {
+        gemm::epilogue_pair(p, bofs, row_base + 8 * ((i / 2) % 2), col_base + 8 * (i / 4), acc[i], acc[i + 1]);
+      }
+    } else {
+      // v2 candidate (TRIAD_GEMM_STAGED_EPILOGUE=1; compiled, not yet run on a GPU): through shared
+      // memory. Both consumers have finished their last wgmma once they pass the first barrier, so
+      // the ring is free: each stages its 64 x 256 fp32 fragment there, then every warp writes
+      // whole rows, four columns per lane, in one compact loop: coalesced 8-byte stores and one
+      // copy of the epilogue's code instead of 64 unrolled ones (ncu on an H200, v1 on GPT-2's
+      // step shapes: instruction-fetch stalls were 65% of the stall cycles, ~10% SM throughput).
+      fence_proxy_async_smem();
+      named_barrier_sync(1, 128 * kConsumers);
+      float* stage = reinterpret_cast<float*>(smem) + c * 64 * kStageLd;  // [64][kStageLd]
+      {
+        // fragment map (wgmma.cuh): d[i] -> row 16w + l/4 + 8((i/2)%2), column 8(i/4) + 2(l%4) + i%2
+        float* frag = stage + (16 * warp_in_wg + lane / 4) * kStageLd + 2 * (lane % 4);
+#pragma unroll
+        for (int i = 0; i < 128; i += 2) {
+          *reinterpret_cast<float2*>(frag + 8 * ((i / 2) % 2) * kStageLd + 8 * (i / 4)) = make_float2(acc[i], acc[i + 1]);
+        }
+      }
+      named_barrier_sync(2 + c, 128);  // this consumer's rows are staged; only its own warps read them
+      const int64_t bofs = (int64_t)bz * M * N;
+#pragma unroll 1
+      for (int r = warp_in_wg; r < 64; r += 4) {
+        const int m = m0 + c * 64 + r;
+        if (m >= M) break;  // rows only grow with r
+        const float* row = stage + r * kStageLd;
+#pragma unroll 1
+        for (int col = 4 * lane; col < BN; col += 128) {
+          gemm::epilogue_quad(p, bofs, m, n0 + col, *reinterpret_cast<const float4*>(row + col));
+        }
+      }
     }
   }
 #else
@@ -220,6 +261,15 @@ bool env_forces_sm80() {
 }
 
 std::atomic<bool> g_forced_sm80{false};  // set_gemm_sm80 (tests)
+
+// TRIAD_GEMM_STAGED_EPILOGUE=1: the shared-memory epilogue (v2) instead of the register one (v1)
+bool env_staged_epilogue() {
+  static const bool v = [] {
+    const char* e = std::getenv("TRIAD_GEMM_STAGED_EPILOGUE");
+    return e && e[0] == '1';
+  }();
+  return v;
+}
 
 bool sm90_enabled() { return !env_forces_sm80() && !g_forced_sm80.load() && support().ok; }
 
@@ -277,7 +327,8 @@ void launch(const gemm::GemmArgs<bf16>& p, int64_t batch) {
   const int64_t tiles = ((p.M + BM - 1) / BM) * ((p.N + BN - 1) / BN);
   auto kernel = gemm_sm90_kernel<A_MN, B_MN>;
   allow_dynamic_smem(reinterpret_cast<const void*>(kernel), kSmemBytes);
-  kernel<<<dim3((unsigned)tiles, (unsigned)batch), kThreads, kSmemBytes, stream()>>>(tm_a, tm_b, p);
+  kernel<<<dim3((unsigned)tiles, (unsigned)batch), kThreads, kSmemBytes, stream()>>>(tm_a, tm_b, p,
+                                                                                  env_staged_epilogue());
   check_launch("gemm_sm90_kernel");
 }
 

@@ -138,6 +138,16 @@ __device__ __forceinline__ void tma_prefetch_desc(const CUtensorMap* map) {
   asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<uint64_t>(map)) : "memory");
 }
 
+// ---- named barriers: a subset of the block's warps (id 0 is __syncthreads') ----
+__device__ __forceinline__ void named_barrier_sync(int id, int threads) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+// Orders this thread's shared-memory accesses through the async proxy (TMA, wgmma) before its later
+// generic ones: shared memory the ring used is about to be rewritten with plain stores.
+__device__ __forceinline__ void fence_proxy_async_smem() {
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+}
+
 // ---- register reallocation between warpgroups (kernel needs __launch_bounds__(threads, 1)) ----
 template <int R>
 __device__ __forceinline__ void setmaxnreg_inc() {

@@ -67,6 +67,10 @@ class VerifyScriptTest {
     Run r = run(root(), Map.of(), 60, "python3", "bench/gpu/verify_report.py", "self-test");
     assertEquals(0, r.exit(), r.output());
     assertTrue(r.output().contains("self-test PASS"), r.output());
+    // profile_step.sh's per-kernel table from ncu's CSV
+    r = run(root(), Map.of(), 60, "python3", "bench/gpu/profile_report.py", "self-test");
+    assertEquals(0, r.exit(), r.output());
+    assertTrue(r.output().contains("self-test PASS"), r.output());
   }
 
   /** A stand-in for ../shared/gpu/stage.sh's .gpu/: no GPU, canned JUnit reports. */
