@@ -3,7 +3,7 @@ package dev.triad.generate;
 import java.util.Arrays;
 
 /**
- * How to pick each next token: temperature (<= 0: greedy), top-k (<= 0: off), top-p (>= 1: off),
+ * How to pick each next token: temperature (&lt;= 0: greedy), top-k (&lt;= 0: off), top-p (&gt;= 1: off),
  * stop tokens (a row ends when it emits one; the stop token is not returned), a token budget and
  * a seed (the same seed and prompts give the same output).
  */

@@ -110,7 +110,7 @@ public final class AdamW implements AutoCloseable {
   /**
    * One update clipped to the global norm {@code maxNorm} using {@code normSq}, the squared norm
    * on the parameters' device ({@link GradClip#squaredNorm}): the clip factor is computed where
-   * the data lives, so a training step never waits to read the norm. maxNorm <= 0: no clipping.
+   * the data lives, so a training step never waits to read the norm. maxNorm &lt;= 0: no clipping.
    */
   public void step(Tensor normSq, double maxNorm) {
     step(1.0f, normSq, maxNorm);

@@ -60,7 +60,7 @@ public final class BenchTable {
    * work, which would put ordinary cases above 100%; so the peak is the best of: the measurement
    * before the cases, {@code after} (the same measurement after them), and the fastest sample of
    * any case of the same kind that is itself a peak probe (a matmul for FLOP/s; any memory-bound
-   * case for bytes/s). Cases are reported at their median, so their share stays <= 1 up to noise.
+   * case for bytes/s). Cases are reported at their median, so their share stays &lt;= 1 up to noise.
    */
   public void finish(DevicePeak after) {
     double flops = Math.max(peak.flops(), after == null ? 0 : after.flops());

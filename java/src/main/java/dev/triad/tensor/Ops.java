@@ -519,7 +519,7 @@ public final class Ops {
     return binary("div", TriadNative.TRIAD_BINARY_DIV, a, b, true);
   }
 
-  /** Elementwise minimum; the gradient goes to a where a <= b, else to b. */
+  /** Elementwise minimum; the gradient goes to a where a &lt;= b, else to b. */
   public static Tensor minimum(Tensor a, Tensor b) {
     return binary("minimum", TriadNative.TRIAD_BINARY_MIN, a, b, true);
   }
@@ -534,7 +534,7 @@ public final class Ops {
     return binary("greater", TriadNative.TRIAD_BINARY_GT, a, b, false);
   }
 
-  /** 1 where a < b, else 0 (not differentiable). */
+  /** 1 where a &lt; b, else 0 (not differentiable). */
   public static Tensor less(Tensor a, Tensor b) {
     return binary("less", TriadNative.TRIAD_BINARY_LT, a, b, false);
   }
@@ -654,7 +654,7 @@ public final class Ops {
   }
 
   /**
-   * x converted to {@code dtype} (f32 <-> bf16; to bf16 rounds to nearest even), differentiable:
+   * x converted to {@code dtype} (f32 &lt;-&gt; bf16; to bf16 rounds to nearest even), differentiable:
    * the gradient is converted back to x's dtype. Where bf16 data meets f32 statistics (a scalar
    * head's output against f32 returns, say) this keeps the loss arithmetic in f32. Returns x
    * itself when it already has {@code dtype}.
@@ -699,7 +699,7 @@ public final class Ops {
 
   /**
    * One token per row of logits [..., V] (columns >= vocabReal never chosen): greedy when
-   * temperature <= 0, else softmax(logits / temperature) restricted by topK (<= 0: off) and topP
+   * temperature &lt;= 0, else softmax(logits / temperature) restricted by topK (&lt;= 0: off) and topP
    * (>= 1: off). Row n uses the counter-based stream (seed, offset + n). Returns i32 [...].
    */
   public static Tensor sample(Tensor logits, long vocabReal, float temperature, int topK, float topP, long seed,

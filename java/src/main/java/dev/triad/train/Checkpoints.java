@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Training checkpoints: one safetensors file per saved step in {@code <run>/checkpoints/}, holding
- * the model's f32 values ("model.<name>": the optimizer's f32 master weights, so a file does not
- * depend on the precision the run trained in), the AdamW moments ("adam_m.<name>", "adam_v.<name>") and, in the
+ * the model's f32 values ({@code "model.<name>"}: the optimizer's f32 master weights, so a file does not
+ * depend on the precision the run trained in), the AdamW moments ({@code "adam_m.<name>"}, {@code "adam_v.<name>"}) and, in the
  * metadata, the step, the optimizer's step count and the trainer's state (data position, ...).
  * Each file is written atomically (temp file + fsync + rename), and only the newest {@code keep}
  * are kept, so a crash at any moment leaves the previous checkpoint intact.
