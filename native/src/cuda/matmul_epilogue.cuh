@@ -23,6 +23,20 @@ struct GemmArgs {
   int epilogue;
 };
 
+// Bias, then GELU (saving the pre-activation) or GELU backward (reading it), on the value of
+// column n whose offset in out and pre is idx; accumulate and the store are the caller's.
+template <class T>
+__device__ __forceinline__ float epilogue_value(const GemmArgs<T>& p, int64_t idx, int64_t n, float v) {
+  if (p.bias) v += ld(p.bias, n);
+  if (p.epilogue == kGelu) {
+    if (p.pre) st(p.pre, idx, v);
+    v = gelu_f(v);
+  } else if (p.epilogue == kGeluBackward) {
+    v *= gelu_grad_f(ld(p.pre, idx));
+  }
+  return v;
+}
+
 template <class T>
 __device__ __forceinline__ void epilogue_store(const GemmArgs<T>& p, int64_t bofs, int64_t m, int64_t n, float acc) {
   if (m >= p.M || n >= p.N) return;
@@ -49,6 +63,7 @@ __device__ __forceinline__ void epilogue_pair(const GemmArgs<bf16>& p, int64_t b
     epilogue_store(p, bofs, m, n + 1, a1);
     return;
   }
+  // the verified code as it ran on the H200; it becomes epilogue_value when v2 replaces v1
   float v[2] = {a0, a1};
 #pragma unroll
   for (int e = 0; e < 2; ++e) {
@@ -82,15 +97,7 @@ __device__ __forceinline__ void epilogue_quad(const GemmArgs<bf16>& p, int64_t b
     return;
   }
 #pragma unroll
-  for (int e = 0; e < 4; ++e) {
-    if (p.bias) v[e] += ld(p.bias, n + e);
-    if (p.epilogue == kGelu) {
-      if (p.pre) st(p.pre, idx + e, v[e]);
-      v[e] = gelu_f(v[e]);
-    } else if (p.epilogue == kGeluBackward) {
-      v[e] *= gelu_grad_f(ld(p.pre, idx + e));
-    }
-  }
+  for (int e = 0; e < 4; ++e) v[e] = epilogue_value(p, idx + e, n + e, v[e]);
   __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(p.out + idx);
   if (p.accumulate) {
     const float2 lo = __bfloat1622float2(o[0]), hi = __bfloat1622float2(o[1]);
