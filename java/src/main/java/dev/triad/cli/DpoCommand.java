@@ -83,8 +83,6 @@ final class DpoCommand implements TrainingCommand {
   @Override
   public Integer call() {
     validate();
-    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
-        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(base).tokenizer()));
     DpoData.Pairs p;
     String label;
@@ -99,9 +97,16 @@ final class DpoCommand implements TrainingCommand {
       }
       label = data.toString();
     }
-    Device device = common.parsedDevice();
-    Dpo.run(new Dpo.Options(common.out, base, device, batch, beta, train, common.resume, p.train(),
-        p.heldOut(), label, evalPrompts, common.parsedPrecision(device)));
+    Dpo.run(options(p, label));
     return 0;
+  }
+
+  /** The run the (validated) options ask for, on pairs {@code p} described as {@code label}. */
+  Dpo.Options options(DpoData.Pairs p, String label) {
+    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
+        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
+    Device device = common.parsedDevice();
+    return new Dpo.Options(common.out, base, device, batch, beta, train, common.resume, p.train(),
+        p.heldOut(), label, evalPrompts, common.parsedPrecision(device));
   }
 }

@@ -71,11 +71,16 @@ final class GrpoCommand implements TrainingCommand {
   @Override
   public Integer call() {
     validate();
+    Grpo.run(options());
+    return 0;
+  }
+
+  /** The run the (validated) options ask for. */
+  Grpo.Options options() {
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, 0, 0, checkpointEvery, 2, common.seed));
     Device device = common.parsedDevice();
-    Grpo.run(new Grpo.Options(common.out, policy, reward, device, prompts, group, maxNewTokens, beta,
-        clip, evalPrompts, train, common.resume, common.parsedPrecision(device)));
-    return 0;
+    return new Grpo.Options(common.out, policy, reward, device, prompts, group, maxNewTokens, beta,
+        clip, evalPrompts, train, common.resume, common.parsedPrecision(device));
   }
 }

@@ -82,13 +82,18 @@ final class PpoCommand implements TrainingCommand {
   @Override
   public Integer call() {
     validate();
+    Ppo.run(options());
+    return 0;
+  }
+
+  /** The run the (validated) options ask for. */
+  Ppo.Options options() {
     Ppo.Options d = Ppo.Options.defaults(common.out, policy, reward);
     Device device = common.parsedDevice();
-    Ppo.run(new Ppo.Options(common.out, policy, reward, device, common.steps, batch,
+    return new Ppo.Options(common.out, policy, reward, device, common.steps, batch,
         Math.min(miniBatch, batch), epochs, lr, beta, targetKl, !fixedBeta, d.klHorizon(), d.clipEps(),
         d.valueClipEps(), d.vfCoef(), d.entCoef(), d.gamma(), d.lambda(), maxNew, d.gradClip(), evalPrompts,
         common.seed, common.resume, checkpointEvery, keep, common.parsedPrecision(device))
-        .withOptimizer(common.beta1, common.beta2, common.eps, common.parsedDataOrder()));
-    return 0;
+        .withOptimizer(common.beta1, common.beta2, common.eps, common.parsedDataOrder());
   }
 }

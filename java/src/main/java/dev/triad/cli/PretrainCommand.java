@@ -120,14 +120,19 @@ final class PretrainCommand implements TrainingCommand {
   @Override
   public Integer call() {
     validate();
+    Pretrain.run(options());
+    return 0;
+  }
+
+  /** The run the (validated) options ask for. */
+  Pretrain.Options options() {
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, minLrRatio, warmup,
         parseSchedule(schedule), decayFraction, weightDecay, 0.9f,
         0.95f, gradClip, evalEvery, sampleEvery, checkpointEvery, keep, common.seed));
     String tok = tokenizer != null ? tokenizer : (data != null || initHf != null ? "gpt2" : "byte");
     Device device = common.parsedDevice();
-    Pretrain.run(new Pretrain.Options(common.out, data, tok, common.model, initHf, device, batch, seq,
-        totalBatch, train, evalBatches, common.resume, common.parsedPrecision(device)));
-    return 0;
+    return new Pretrain.Options(common.out, data, tok, common.model, initHf, device, batch, seq,
+        totalBatch, train, evalBatches, common.resume, common.parsedPrecision(device));
   }
 
   private static TrainConfig.Schedule parseSchedule(String name) {

@@ -68,11 +68,16 @@ final class RewardCommand implements TrainingCommand {
   @Override
   public Integer call() {
     validate();
+    RewardTraining.run(options());
+    return 0;
+  }
+
+  /** The run the (validated) options ask for. */
+  RewardTraining.Options options() {
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
     Device device = common.parsedDevice();
-    RewardTraining.run(new RewardTraining.Options(common.out, base, data, device, batch, seq, margin,
-        train, common.resume, common.parsedPrecision(device)));
-    return 0;
+    return new RewardTraining.Options(common.out, base, data, device, batch, seq, margin,
+        train, common.resume, common.parsedPrecision(device));
   }
 }

@@ -79,11 +79,16 @@ final class SftCommand implements TrainingCommand {
   @Override
   public Integer call() {
     validate();
+    Sft.run(options());
+    return 0;
+  }
+
+  /** The run the (validated) options ask for. */
+  Sft.Options options() {
     TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
         0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
     Device device = common.parsedDevice();
-    Sft.run(new Sft.Options(common.out, base, data, device, batch, seq, !noPacking, train, evalPerFamily,
-        common.resume, check, common.parsedPrecision(device)));
-    return 0;
+    return new Sft.Options(common.out, base, data, device, batch, seq, !noPacking, train, evalPerFamily,
+        common.resume, check, common.parsedPrecision(device));
   }
 }
