@@ -21,8 +21,12 @@ import picocli.CommandLine.Option;
             + " polite replies preferred). Writes held-out pair accuracy, reward margins and the rule score of the"
             + " policy's sampled replies before and after to <out>/dpo_eval.json."})
 final class DpoCommand implements TrainingCommand {
+  /** The library's defaults, where every option's default below comes from (read, never set). */
+  private static final Dpo.Options.Builder DEFAULTS = Dpo.Options.builder();
+  private static final TrainConfig TRAIN = DEFAULTS.train();
+
   @Mixin
-  TrainingOptions common = new TrainingOptions("runs/dpo", 200, "(from --base)");
+  TrainingOptions common = new TrainingOptions("runs/dpo", TRAIN, "(from --base)");
 
   @Option(names = "--base", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
   Path base = Path.of("runs/sft");
@@ -32,26 +36,26 @@ final class DpoCommand implements TrainingCommand {
   Path data;
 
   @Option(names = "--beta", description = "DPO temperature: strength of the pull towards the reference (default: ${DEFAULT-VALUE})")
-  float beta = 0.2f;
+  float beta = DEFAULTS.beta();
 
   @Option(names = "--batch", paramLabel = "B", description = "pairs per micro-batch (default: ${DEFAULT-VALUE})")
-  int batch = 8;
+  int batch = DEFAULTS.batch();
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = 2e-5f;
+  float lr = TRAIN.lr();
 
   @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = 10;
+  int warmup = TRAIN.warmupSteps();
 
   @Option(names = "--eval-every", paramLabel = "STEPS", description = "held-out DPO loss every N steps (default: ${DEFAULT-VALUE})")
-  int evalEvery = 50;
+  int evalEvery = TRAIN.evalEvery();
 
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
-  int checkpointEvery = 100;
+  int checkpointEvery = TRAIN.checkpointEvery();
 
   @Option(names = "--eval-prompts", paramLabel = "N",
       description = "held-out prompts whose sampled replies are rule-scored before and after; 0 skips (default: ${DEFAULT-VALUE})")
-  int evalPrompts = Dpo.EVAL_PROMPTS;
+  int evalPrompts = DEFAULTS.evalPrompts();
 
   @Option(names = "--pairs", paramLabel = "N", description = "embedded data: training pairs (default: ${DEFAULT-VALUE})")
   int pairs = 1000;
@@ -103,10 +107,11 @@ final class DpoCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for, on pairs {@code p} described as {@code label}. */
   Dpo.Options options(DpoData.Pairs p, String label) {
-    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
-        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
+    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
+        .checkpointEvery(checkpointEvery));
     Device device = common.parsedDevice();
-    return new Dpo.Options(common.out, base, device, batch, beta, train, common.resume, p.train(),
-        p.heldOut(), label, evalPrompts, common.parsedPrecision(device));
+    return Dpo.Options.builder().runDir(common.out).baseRun(base).device(device).batch(batch).beta(beta).train(train)
+        .resume(common.resume).trainPairs(p.train()).heldOutPairs(p.heldOut()).data(label).evalPrompts(evalPrompts)
+        .precision(common.parsedPrecision(device)).build();
   }
 }

@@ -14,8 +14,12 @@ import picocli.CommandLine.Option;
         + " optimisation): G sampled replies per prompt, advantages normalised within each group, no critic.",
         "Writes held-out reward and rule scores before/after and the final KL to <out>/grpo_eval.json."})
 final class GrpoCommand implements TrainingCommand {
+  /** The library's defaults, where every option's default below comes from (read, never set). */
+  private static final Grpo.Options.Builder DEFAULTS = Grpo.Options.builder();
+  private static final TrainConfig TRAIN = DEFAULTS.train();
+
   @Mixin
-  TrainingOptions common = new TrainingOptions("runs/grpo", 100, "(from --policy)");
+  TrainingOptions common = new TrainingOptions("runs/grpo", TRAIN, "(from --policy)");
 
   @Option(names = "--policy", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
   Path policy = Path.of("runs/sft");
@@ -24,31 +28,31 @@ final class GrpoCommand implements TrainingCommand {
   Path reward = Path.of("runs/reward");
 
   @Option(names = "--prompts", paramLabel = "P", description = "prompts per step (default: ${DEFAULT-VALUE})")
-  int prompts = 8;
+  int prompts = DEFAULTS.prompts();
 
   @Option(names = "--group", paramLabel = "G", description = "replies sampled per prompt (default: ${DEFAULT-VALUE})")
-  int group = 4;
+  int group = DEFAULTS.group();
 
   @Option(names = "--max-new-tokens", paramLabel = "N", description = "reply budget (default: ${DEFAULT-VALUE})")
-  int maxNewTokens = 32;
+  int maxNewTokens = DEFAULTS.maxNewTokens();
 
   @Option(names = "--beta", description = "weight of the KL penalty to the SFT reference; 0 disables it (default: ${DEFAULT-VALUE})")
-  float beta = 0.04f;
+  float beta = DEFAULTS.beta();
 
   @Option(names = "--clip", paramLabel = "EPS", description = "clip range of the probability ratio (default: ${DEFAULT-VALUE})")
-  float clip = 0.2f;
+  float clip = DEFAULTS.clipEps();
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = 1e-5f;
+  float lr = TRAIN.lr();
 
   @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = 5;
+  int warmup = TRAIN.warmupSteps();
 
   @Option(names = "--eval-prompts", paramLabel = "N", description = "held-out prompts evaluated before/after (default: ${DEFAULT-VALUE})")
-  int evalPrompts = 96;
+  int evalPrompts = DEFAULTS.evalPrompts();
 
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
-  int checkpointEvery = 50;
+  int checkpointEvery = TRAIN.checkpointEvery();
 
   /** Every option checked before anything is read or written (OptionChecks). */
   @Override
@@ -77,10 +81,10 @@ final class GrpoCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for. */
   Grpo.Options options() {
-    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
-        0.9f, 0.95f, 1.0f, 0, 0, checkpointEvery, 2, common.seed));
+    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).checkpointEvery(checkpointEvery));
     Device device = common.parsedDevice();
-    return new Grpo.Options(common.out, policy, reward, device, prompts, group, maxNewTokens, beta,
-        clip, evalPrompts, train, common.resume, common.parsedPrecision(device));
+    return Grpo.Options.builder().runDir(common.out).policyRun(policy).rewardRun(reward).device(device)
+        .prompts(prompts).group(group).maxNewTokens(maxNewTokens).beta(beta).clipEps(clip).evalPrompts(evalPrompts)
+        .train(train).resume(common.resume).precision(common.parsedPrecision(device)).build();
   }
 }

@@ -1,6 +1,7 @@
 package dev.triad.cli;
 
 import dev.triad.tensor.Device;
+import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.Ppo;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -14,8 +15,14 @@ import picocli.CommandLine.Option;
         + " and after to <out>/ppo_eval.json. Checkpoints hold policy, critic, both optimizers and the KL controller;"
         + " --resume continues exactly from the latest."})
 final class PpoCommand implements TrainingCommand {
+  /** The library's defaults, where every option's default below comes from (read, never set). */
+  private static final Ppo.Options.Builder DEFAULTS = Ppo.Options.builder();
+
+  /** The shared options (steps, seed, AdamW's betas and eps, data order) at PPO's defaults. */
   @Mixin
-  TrainingOptions common = new TrainingOptions("runs/ppo", 100, "(from --policy)");
+  TrainingOptions common = new TrainingOptions("runs/ppo", TrainConfig.builder().steps(DEFAULTS.steps())
+      .seed(DEFAULTS.seed()).beta1(DEFAULTS.beta1()).beta2(DEFAULTS.beta2()).eps(DEFAULTS.eps())
+      .dataOrder(DEFAULTS.dataOrder()).build(), "(from --policy)");
 
   @Option(names = "--policy", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
   Path policy = Path.of("runs/sft");
@@ -24,39 +31,39 @@ final class PpoCommand implements TrainingCommand {
   Path reward = Path.of("runs/reward");
 
   @Option(names = "--batch", paramLabel = "B", description = "prompts rolled out per step (default: ${DEFAULT-VALUE})")
-  int batch = 16;
+  int batch = DEFAULTS.batch();
 
   @Option(names = "--mini-batch", paramLabel = "N", description = "rollouts per minibatch (default: ${DEFAULT-VALUE})")
-  int miniBatch = 8;
+  int miniBatch = DEFAULTS.miniBatch();
 
   @Option(names = "--epochs", paramLabel = "K", description = "PPO epochs per rollout (default: ${DEFAULT-VALUE})")
-  int epochs = 4;
+  int epochs = DEFAULTS.epochs();
 
   @Option(names = "--lr", description = "learning rate of policy and critic (default: ${DEFAULT-VALUE})")
-  float lr = 1e-5f;
+  float lr = DEFAULTS.lr();
 
   @Option(names = "--beta", description = "KL penalty coefficient (initial value when adaptive) (default: ${DEFAULT-VALUE})")
-  float beta = 0.05f;
+  float beta = DEFAULTS.beta();
 
   @Option(names = "--target-kl", description = "target KL of a reply in nats, for the adaptive controller and the"
       + " guardrails (default: ${DEFAULT-VALUE})")
-  float targetKl = 6f;
+  float targetKl = DEFAULTS.targetKl();
 
   @Option(names = "--fixed-beta", description = "keep beta fixed (no adaptive KL controller)")
-  boolean fixedBeta;
+  boolean fixedBeta = !DEFAULTS.adaptiveKl();
 
   @Option(names = "--max-new-tokens", paramLabel = "N", description = "reply budget (default: ${DEFAULT-VALUE})")
-  int maxNew = 32;
+  int maxNew = DEFAULTS.maxNewTokens();
 
   @Option(names = "--eval-prompts", paramLabel = "N", description = "held-out RL prompts (default: ${DEFAULT-VALUE})")
-  int evalPrompts = 64;
+  int evalPrompts = DEFAULTS.evalPrompts();
 
   @Option(names = "--checkpoint-every", paramLabel = "STEPS",
       description = "save a checkpoint every N steps (and after the last) (default: ${DEFAULT-VALUE})")
-  int checkpointEvery = Ppo.Options.DEFAULT_CHECKPOINT_EVERY;
+  int checkpointEvery = DEFAULTS.checkpointEvery();
 
   @Option(names = "--keep", paramLabel = "K", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
-  int keep = 2;
+  int keep = DEFAULTS.keepCheckpoints();
 
   /** Every option checked before anything is read or written (OptionChecks). */
   @Override
@@ -88,12 +95,14 @@ final class PpoCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for. */
   Ppo.Options options() {
-    Ppo.Options d = Ppo.Options.defaults(common.out, policy, reward);
     Device device = common.parsedDevice();
-    return new Ppo.Options(common.out, policy, reward, device, common.steps, batch,
-        Math.min(miniBatch, batch), epochs, lr, beta, targetKl, !fixedBeta, d.klHorizon(), d.clipEps(),
-        d.valueClipEps(), d.vfCoef(), d.entCoef(), d.gamma(), d.lambda(), maxNew, d.gradClip(), evalPrompts,
-        common.seed, common.resume, checkpointEvery, keep, common.parsedPrecision(device))
-        .withOptimizer(common.beta1, common.beta2, common.eps, common.parsedDataOrder());
+    // the settings without an option (clip ranges, loss weights, GAE, grad clip) stay at the builder's; a
+    // --batch below the default --mini-batch takes the mini-batch down with it (validate() refuses a given one)
+    return Ppo.Options.builder().runDir(common.out).policyRun(policy).rewardRun(reward).device(device)
+        .steps(common.steps).batch(batch).miniBatch(Math.min(miniBatch, batch)).epochs(epochs).lr(lr).beta(beta)
+        .targetKl(targetKl).adaptiveKl(!fixedBeta).maxNewTokens(maxNew).evalPrompts(evalPrompts).seed(common.seed)
+        .resume(common.resume).checkpointEvery(checkpointEvery).keepCheckpoints(keep)
+        .precision(common.parsedPrecision(device)).beta1(common.beta1).beta2(common.beta2).eps(common.eps)
+        .dataOrder(common.parsedDataOrder()).build();
   }
 }

@@ -15,8 +15,12 @@ import picocli.CommandLine.Option;
             + " word games, quizzes),"
             + " tokenized byte-level into <out>/data."})
 final class PretrainCommand implements TrainingCommand {
+  /** The library's defaults, where every option's default below comes from (read, never set). */
+  private static final Pretrain.Options.Builder DEFAULTS = Pretrain.Options.builder();
+  private static final TrainConfig TRAIN = DEFAULTS.train();
+
   @Mixin
-  TrainingOptions common = new TrainingOptions("runs/pretrain", 500, "small");
+  TrainingOptions common = new TrainingOptions("runs/pretrain", TRAIN, DEFAULTS.preset());
 
   @Option(names = "--data", paramLabel = "DIR",
       description = "directory of train_*.bin / val_*.bin token shards (from `triad tokenize` or llm.c)")
@@ -31,50 +35,50 @@ final class PretrainCommand implements TrainingCommand {
   Path initHf;
 
   @Option(names = "--batch", paramLabel = "B", description = "sequences per micro-batch (default: ${DEFAULT-VALUE})")
-  int batch = 8;
+  int batch = DEFAULTS.batch();
 
   @Option(names = "--seq", paramLabel = "T", description = "tokens per sequence (default: ${DEFAULT-VALUE})")
-  int seq = 128;
+  int seq = DEFAULTS.seqLen();
 
   @Option(names = "--total-batch", paramLabel = "TOKENS",
       description = "tokens per optimizer step, reached by gradient accumulation (default: B x T)")
-  long totalBatch;
+  long totalBatch = DEFAULTS.totalBatchTokens();
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = 1e-3f;
+  float lr = TRAIN.lr();
 
   @Option(names = "--min-lr-ratio", description = "final learning rate as a fraction of the peak (default: ${DEFAULT-VALUE})")
-  float minLrRatio = 0.1f;
+  float minLrRatio = TRAIN.minLrRatio();
 
   @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = 50;
+  int warmup = TRAIN.warmupSteps();
 
   @Option(names = "--schedule", description = "cosine, or wsd (warmup-stable-decay) (default: ${DEFAULT-VALUE})")
-  String schedule = "cosine";
+  String schedule = TRAIN.schedule().name().toLowerCase(java.util.Locale.ROOT);
 
   @Option(names = "--decay-fraction", description = "wsd: share of steps spent decaying (default: ${DEFAULT-VALUE})")
-  float decayFraction = 0.2f;
+  float decayFraction = TRAIN.decayFraction();
 
   @Option(names = "--weight-decay", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE})")
-  float weightDecay = 0.1f;
+  float weightDecay = TRAIN.weightDecay();
 
   @Option(names = "--grad-clip", description = "global gradient-norm clip; 0 disables (default: ${DEFAULT-VALUE})")
-  float gradClip = 1.0f;
+  float gradClip = TRAIN.gradClip();
 
   @Option(names = "--eval-every", paramLabel = "STEPS", description = "validation loss every N steps (default: ${DEFAULT-VALUE})")
-  int evalEvery = 100;
+  int evalEvery = TRAIN.evalEvery();
 
   @Option(names = "--eval-batches", paramLabel = "N", description = "validation batches per evaluation (default: ${DEFAULT-VALUE})")
-  int evalBatches = 10;
+  int evalBatches = DEFAULTS.evalBatches();
 
   @Option(names = "--sample-every", paramLabel = "STEPS", description = "print a text sample every N steps; 0 never (default: ${DEFAULT-VALUE})")
-  int sampleEvery = 250;
+  int sampleEvery = TRAIN.sampleEvery();
 
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "save a checkpoint every N steps (default: ${DEFAULT-VALUE})")
-  int checkpointEvery = 250;
+  int checkpointEvery = TRAIN.checkpointEvery();
 
   @Option(names = "--keep", paramLabel = "K", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
-  int keep = 2;
+  int keep = TRAIN.keepCheckpoints();
 
   /** Every option checked before anything is read or written (OptionChecks). */
   @Override
@@ -126,13 +130,14 @@ final class PretrainCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for. */
   Pretrain.Options options() {
-    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, minLrRatio, warmup,
-        parseSchedule(schedule), decayFraction, weightDecay, 0.9f,
-        0.95f, gradClip, evalEvery, sampleEvery, checkpointEvery, keep, common.seed));
-    String tok = tokenizer != null ? tokenizer : (data != null || initHf != null ? "gpt2" : "byte");
+    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).minLrRatio(minLrRatio).warmupSteps(warmup)
+        .schedule(parseSchedule(schedule)).decayFraction(decayFraction).weightDecay(weightDecay).gradClip(gradClip)
+        .evalEvery(evalEvery).sampleEvery(sampleEvery).checkpointEvery(checkpointEvery).keepCheckpoints(keep));
     Device device = common.parsedDevice();
-    return new Pretrain.Options(common.out, data, tok, common.model, initHf, device, batch, seq,
-        totalBatch, train, evalBatches, common.resume, common.parsedPrecision(device));
+    // a null tokenizer is the builder's to choose: byte for the embedded corpus, gpt2 for --data or --init-hf
+    return Pretrain.Options.builder().runDir(common.out).dataDir(data).tokenizer(tokenizer).preset(common.model)
+        .initFromHf(initHf).device(device).batch(batch).seqLen(seq).totalBatchTokens(totalBatch).train(train)
+        .evalBatches(evalBatches).resume(common.resume).precision(common.parsedPrecision(device)).build();
   }
 
   private static TrainConfig.Schedule parseSchedule(String name) {

@@ -14,8 +14,12 @@ import picocli.CommandLine.Option;
         "Without --data it uses the embedded preference data (concise beats verbose, correct beats wrong, polite"
             + " beats harmful) and reports held-out accuracy in <out>/reward_eval.json."})
 final class RewardCommand implements TrainingCommand {
+  /** The library's defaults, where every option's default below comes from (read, never set). */
+  private static final RewardTraining.Options.Builder DEFAULTS = RewardTraining.Options.builder();
+  private static final TrainConfig TRAIN = DEFAULTS.train();
+
   @Mixin
-  TrainingOptions common = new TrainingOptions("runs/reward", 200, "(from --base; not used)");
+  TrainingOptions common = new TrainingOptions("runs/reward", TRAIN, "(from --base; not used)");
 
   @Option(names = "--base", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
   Path base = Path.of("runs/sft");
@@ -25,27 +29,27 @@ final class RewardCommand implements TrainingCommand {
   Path data;
 
   @Option(names = "--batch", paramLabel = "PAIRS", description = "pairs per micro-batch (default: ${DEFAULT-VALUE})")
-  int batch = 8;
+  int batch = DEFAULTS.batch();
 
   @Option(names = "--seq", paramLabel = "T",
       description = "longest prompt + reply in tokens; longer pairs are dropped; at most the base run's context"
           + " (default: ${DEFAULT-VALUE}, or the base run's context when smaller)")
-  int seq = 256;
+  int seq = DEFAULTS.seqLen();
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = 1e-4f;
+  float lr = TRAIN.lr();
 
   @Option(names = "--margin", description = "Bradley-Terry margin: loss -log sigmoid(r_c - r_r - margin) (default: ${DEFAULT-VALUE})")
-  float margin = 0f;
+  float margin = DEFAULTS.margin();
 
   @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = 10;
+  int warmup = TRAIN.warmupSteps();
 
   @Option(names = "--eval-every", paramLabel = "STEPS", description = "held-out loss every N steps (default: ${DEFAULT-VALUE})")
-  int evalEvery = 50;
+  int evalEvery = TRAIN.evalEvery();
 
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
-  int checkpointEvery = 100;
+  int checkpointEvery = TRAIN.checkpointEvery();
 
   /** Every option checked before anything is read or written (OptionChecks). */
   @Override
@@ -74,10 +78,11 @@ final class RewardCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for. */
   RewardTraining.Options options() {
-    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
-        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
+    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
+        .checkpointEvery(checkpointEvery));
     Device device = common.parsedDevice();
-    return new RewardTraining.Options(common.out, base, data, device, batch, seq, margin,
-        train, common.resume, common.parsedPrecision(device));
+    return RewardTraining.Options.builder().runDir(common.out).baseRun(base).dataFile(data).device(device)
+        .batch(batch).seqLen(seq).margin(margin).train(train).resume(common.resume)
+        .precision(common.parsedPrecision(device)).build();
   }
 }

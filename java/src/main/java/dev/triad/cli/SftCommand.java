@@ -14,8 +14,12 @@ import picocli.CommandLine.Option;
         "Without --data it uses the embedded instruction data (12 task families trained, 2 held out) and reports"
             + " task accuracy per family before and after."})
 final class SftCommand implements TrainingCommand {
+  /** The library's defaults, where every option's default below comes from (read, never set). */
+  private static final Sft.Options.Builder DEFAULTS = Sft.Options.builder();
+  private static final TrainConfig TRAIN = DEFAULTS.train();
+
   @Mixin
-  TrainingOptions common = new TrainingOptions("runs/sft", 300, "(from --base)");
+  TrainingOptions common = new TrainingOptions("runs/sft", TRAIN, "(from --base)");
 
   @Option(names = "--base", paramLabel = "DIR", description = "pretrained run to start from (default: ${DEFAULT-VALUE})")
   Path base = Path.of("runs/pretrain");
@@ -28,30 +32,30 @@ final class SftCommand implements TrainingCommand {
   boolean check;
 
   @Option(names = "--no-packing", description = "one example per row, padded, instead of best-fit packing")
-  boolean noPacking;
+  boolean noPacking = !DEFAULTS.pack();
 
   @Option(names = "--batch", paramLabel = "B", description = "rows per micro-batch (default: ${DEFAULT-VALUE})")
-  int batch = 8;
+  int batch = DEFAULTS.batch();
 
   @Option(names = "--seq", paramLabel = "T", description = "tokens per packed row, at most the base run's context (default: ${DEFAULT-VALUE}, or the"
           + " base run's context when smaller)")
-  int seq = 256;
+  int seq = DEFAULTS.seqLen();
 
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = 1e-4f;
+  float lr = TRAIN.lr();
 
   @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = 20;
+  int warmup = TRAIN.warmupSteps();
 
   @Option(names = "--eval-every", paramLabel = "STEPS", description = "held-out loss every N steps (default: ${DEFAULT-VALUE})")
-  int evalEvery = 100;
+  int evalEvery = TRAIN.evalEvery();
 
   @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
-  int checkpointEvery = 150;
+  int checkpointEvery = TRAIN.checkpointEvery();
 
   @Option(names = "--eval-per-family", paramLabel = "N",
       description = "embedded data: prompts per task family answered for the accuracy report; 0 skips it (default: ${DEFAULT-VALUE})")
-  int evalPerFamily = 40;
+  int evalPerFamily = DEFAULTS.evalPerFamily();
 
   /** Every option checked before anything is read or written (OptionChecks). */
   @Override
@@ -85,10 +89,11 @@ final class SftCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for. */
   Sft.Options options() {
-    TrainConfig train = common.withOptimizer(new TrainConfig(common.steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f,
-        0.9f, 0.95f, 1.0f, evalEvery, 0, checkpointEvery, 2, common.seed));
+    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
+        .checkpointEvery(checkpointEvery));
     Device device = common.parsedDevice();
-    return new Sft.Options(common.out, base, data, device, batch, seq, !noPacking, train, evalPerFamily,
-        common.resume, check, common.parsedPrecision(device));
+    return Sft.Options.builder().runDir(common.out).baseRun(base).dataFile(data).device(device).batch(batch)
+        .seqLen(seq).pack(!noPacking).train(train).evalPerFamily(evalPerFamily).resume(common.resume)
+        .checkOnly(check).precision(common.parsedPrecision(device)).build();
   }
 }

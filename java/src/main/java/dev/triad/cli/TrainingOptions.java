@@ -8,7 +8,10 @@ import dev.triad.train.TrainConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The options every training command shares (a picocli mixin). */
+/**
+ * The options every training command shares (a picocli mixin). Their defaults are the phase's
+ * (the constructor's {@code defaults}, from the phase's Options.builder()), never written here.
+ */
 final class TrainingOptions {
   @Option(names = "--out", paramLabel = "DIR",
       description = "run directory: config.json, metrics.jsonl, checkpoints/ (default: ${DEFAULT-VALUE})")
@@ -26,7 +29,7 @@ final class TrainingOptions {
   String device = "auto";
 
   @Option(names = "--seed", paramLabel = "N", description = "seed for initialisation, data order and sampling (default: ${DEFAULT-VALUE})")
-  long seed = 1337;
+  long seed;
 
   @Option(names = "--resume", description = "continue exactly from the latest checkpoint in --out, with the run's"
       + " recorded settings (<out>/options.json): options not given are restored from it; only "
@@ -35,17 +38,17 @@ final class TrainingOptions {
   boolean resume;
 
   @Option(names = "--beta1", paramLabel = "B1", description = "AdamW's first-moment decay (default: ${DEFAULT-VALUE})")
-  float beta1 = 0.9f;
+  float beta1;
 
   @Option(names = "--beta2", paramLabel = "B2", description = "AdamW's second-moment decay (default: ${DEFAULT-VALUE})")
-  float beta2 = 0.95f;
+  float beta2;
 
   @Option(names = "--eps", paramLabel = "EPS", description = "AdamW's epsilon (default: ${DEFAULT-VALUE})")
-  float eps = TrainConfig.DEFAULT_EPS;
+  float eps;
 
   @Option(names = "--data-order", paramLabel = "shuffled|sequential",
       description = "training batches in a seeded shuffle per epoch, or in file order (default: ${DEFAULT-VALUE})")
-  String dataOrder = "shuffled";
+  String dataOrder;
 
   @Option(names = "--precision", paramLabel = "bf16|f32|auto",
       description = "parameters and activations in bf16 (f32 master weights, statistics and losses) or all f32;"
@@ -133,10 +136,19 @@ final class TrainingOptions {
     }
   }
 
-  TrainingOptions(String defaultOut, int defaultSteps, String defaultModel) {
+  /**
+   * Options at {@code defaults}' steps, seed, AdamW betas and eps, and data order (picocli shows a
+   * field's initial value as its default in --help).
+   */
+  TrainingOptions(String defaultOut, TrainConfig defaults, String defaultModel) {
     this.out = Path.of(defaultOut);
-    this.steps = defaultSteps;
+    this.steps = defaults.steps();
     this.model = defaultModel;
+    this.seed = defaults.seed();
+    this.beta1 = defaults.beta1();
+    this.beta2 = defaults.beta2();
+    this.eps = defaults.eps();
+    this.dataOrder = defaults.dataOrder().toString();
   }
 
   /** The training options of a command, or null when it has none. */
@@ -149,9 +161,9 @@ final class TrainingOptions {
     return null;
   }
 
-  /** {@code train} with --beta1, --beta2, --eps and --data-order. */
-  TrainConfig withOptimizer(TrainConfig train) {
-    return train.withOptimizer(beta1, beta2, eps, parsedDataOrder());
+  /** {@code train} with --steps, --seed, --beta1, --beta2, --eps and --data-order, built (and so checked). */
+  TrainConfig train(TrainConfig.Builder train) {
+    return train.steps(steps).seed(seed).beta1(beta1).beta2(beta2).eps(eps).dataOrder(parsedDataOrder()).build();
   }
 
   TrainConfig.DataOrder parsedDataOrder() {

@@ -193,20 +193,19 @@ public final class Demo {
     // phase one: pretraining
     banner("1/4 pretraining", o.pretrain() + " steps of next-token prediction on the embedded corpus");
     long p0 = System.nanoTime();
-    Pretrain.Options pd = Pretrain.Options.defaults(pre);
+    Pretrain.Options.Builder pb = Pretrain.Options.builder().runDir(pre).tokenizer(CORPUS_TOKENIZER)
+        .device(o.device()).precision(o.precision());
     // the small preset at a higher lr than pretrain's default: the recipe measured to store the corpus's facts in
     // the time (docs/DEMO.md); evaluated at four points for the curve
-    TrainConfig pt = o.quick()
-        ? config(pd.train(), o.pretrain(), 3e-3f, 1, 0, o.seed())
-        : config(pd.train(), o.pretrain(), 2e-3f, Math.min(50, o.pretrain() / 10), Math.max(1, o.pretrain() / 4),
-            o.seed());
+    pb.train(o.quick()
+        ? demoTrain(pb.train(), o.pretrain(), o.seed()).lr(3e-3f).warmupSteps(1).evalEvery(0).build()
+        : demoTrain(pb.train(), o.pretrain(), o.seed()).lr(2e-3f).warmupSteps(Math.min(50, o.pretrain() / 10))
+            .evalEvery(Math.max(1, o.pretrain() / 4)).build());
+    if (o.quick()) {
+      pb.preset("tiny").batch(4).seqLen(64).totalBatchTokens(4 * 64).evalBatches(1);
+    }
     Path corpus = withProgress("demo: tokenize the corpus", () -> corpus(o.out().resolve("corpus"), o));
-    Pretrain.Options po = o.quick()
-        ? new Pretrain.Options(pre, corpus, CORPUS_TOKENIZER, "tiny", null, o.device(), 4, 64, 4 * 64, pt, 1, false,
-            o.precision())
-        : new Pretrain.Options(pre, corpus, CORPUS_TOKENIZER, pd.preset(), null, o.device(), pd.batch(), pd.seqLen(), 0,
-            pt, pd.evalBatches(), false, o.precision());
-    Trainer.Result pr = Pretrain.run(po);
+    Trainer.Result pr = Pretrain.run(pb.dataDir(corpus).build());
     summary.put("pretrain.val_loss_start", finite(pr.firstValLoss()));
     summary.put("pretrain.val_loss_end", finite(pr.lastValLoss()));
     samples.put("pretrain", withProgress("demo: sample text", () -> pretrainSamples(pre, o)));
@@ -217,12 +216,15 @@ public final class Demo {
     // phase two: SFT
     banner("2/4 instruction tuning", o.sft() + " steps on the embedded instruction data");
     long s0 = System.nanoTime();
-    Sft.Options sd = Sft.Options.defaults(sft, pre);
-    TrainConfig st = config(sd.train(), o.sft(), 1e-3f,
-        o.quick() ? 1 : Math.min(sd.train().warmupSteps(), o.sft() / 10), o.quick() ? 0 : o.sft() / 3, o.seed());
-    Sft.Options so = new Sft.Options(sft, pre, null, o.device(), o.quick() ? 4 : sd.batch(), o.quick() ? 128 : sd.seqLen(),
-        true, st, o.quick() ? 1 : 10, false, false, o.precision());
-    Sft.Result sr = Sft.run(so);
+    Sft.Options.Builder sb = Sft.Options.builder().runDir(sft).baseRun(pre).device(o.device())
+        .evalPerFamily(o.quick() ? 1 : 10).precision(o.precision());
+    sb.train(demoTrain(sb.train(), o.sft(), o.seed()).lr(1e-3f)
+        .warmupSteps(o.quick() ? 1 : Math.min(sb.train().warmupSteps(), o.sft() / 10))
+        .evalEvery(o.quick() ? 0 : o.sft() / 3).build());
+    if (o.quick()) {
+      sb.batch(4).seqLen(128);
+    }
+    Sft.Result sr = Sft.run(sb.build());
     summary.put("sft.accuracy_seen_before", mean(sr.before(), false));
     summary.put("sft.accuracy_seen_after", mean(sr.after(), false));
     summary.put("sft.accuracy_heldout_before", mean(sr.before(), true));
@@ -239,13 +241,15 @@ public final class Demo {
     // phase three: reward model, then RL
     banner("3/4 reward model", o.reward() + " steps of Bradley-Terry training on preference pairs");
     long r0 = System.nanoTime();
-    RewardTraining.Options rd = RewardTraining.Options.defaults(reward, sft);
-    TrainConfig rt = config(rd.train(), o.reward(), o.quick() ? 1e-3f : 3e-4f,
-        o.quick() ? 1 : Math.min(rd.train().warmupSteps(), o.reward() / 10),
-        o.quick() ? 0 : Math.max(1, o.reward() / 3), o.seed()); // held-out accuracy at 3 points: a curve
-    RewardTraining.Result rr = RewardTraining.run(new RewardTraining.Options(reward, sft, null, o.device(),
-        o.quick() ? 4 : rd.batch(), o.quick() ? 128 : rd.seqLen(), rd.margin(), rt, false,
-        o.precision()));
+    RewardTraining.Options.Builder rb = RewardTraining.Options.builder().runDir(reward).baseRun(sft)
+        .device(o.device()).precision(o.precision());
+    rb.train(demoTrain(rb.train(), o.reward(), o.seed()).lr(o.quick() ? 1e-3f : 3e-4f)
+        .warmupSteps(o.quick() ? 1 : Math.min(rb.train().warmupSteps(), o.reward() / 10))
+        .evalEvery(o.quick() ? 0 : Math.max(1, o.reward() / 3)).build()); // held-out accuracy at 3 points: a curve
+    if (o.quick()) {
+      rb.batch(4).seqLen(128);
+    }
+    RewardTraining.Result rr = RewardTraining.run(rb.build());
     summary.put("reward.heldout_accuracy_before", rr.before() == null ? null : finite(rr.before().accuracy()));
     summary.put("reward.heldout_accuracy", rr.after() == null ? null : finite(rr.after().accuracy()));
     summary.put("reward.heldout_mean_margin", rr.after() == null ? null : finite(rr.after().meanMargin()));
@@ -286,15 +290,14 @@ public final class Demo {
   }
 
   private static void runPpo(Options o, Path sft, Path reward, Path out, Map<String, Object> summary) {
-    Ppo.Options d = Ppo.Options.defaults(out, sft, reward);
-    Ppo.Options p = o.quick()
-        ? new Ppo.Options(out, sft, reward, o.device(), o.rlStepCount(), 4, 2, 2, 1e-4f, d.beta(), d.targetKl(),
-            d.adaptiveKl(), d.klHorizon(), d.clipEps(), d.valueClipEps(), d.vfCoef(), 0.01f, d.gamma(), d.lambda(), 8,
-            d.gradClip(), 4, o.seed(), false).withPrecision(o.precision())
-        : new Ppo.Options(out, sft, reward, o.device(), o.rlStepCount(), 8, 4, 2, d.lr(), d.beta(), d.targetKl(),
-            d.adaptiveKl(), d.klHorizon(), d.clipEps(), d.valueClipEps(), d.vfCoef(), d.entCoef(), d.gamma(),
-            d.lambda(), d.maxNewTokens(), d.gradClip(), 24, o.seed(), false).withPrecision(o.precision());
-    Ppo.Result r = Ppo.run(p);
+    Ppo.Options.Builder p = Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(o.device())
+        .steps(o.rlStepCount()).epochs(2).seed(o.seed()).precision(o.precision());
+    if (o.quick()) {
+      p.batch(4).miniBatch(2).lr(1e-4f).entCoef(0.01f).maxNewTokens(8).evalPrompts(4);
+    } else {
+      p.batch(8).miniBatch(4).evalPrompts(24);
+    }
+    Ppo.Result r = Ppo.run(p.build());
     summary.put("ppo.reward_before", finite(r.before().reward()));
     summary.put("ppo.reward_after", finite(r.after().reward()));
     summary.put("ppo.kl_final", finite(r.klFinal()));
@@ -307,11 +310,16 @@ public final class Demo {
   private static void runDpo(Options o, Path sft, Path out, Map<String, Object> summary) {
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
     DpoData.Pairs pairs = DpoData.embedded(template, o.seed(), o.quick() ? 16 : 1000, o.quick() ? 8 : 100);
-    Dpo.Options d = Dpo.Options.defaults(out, sft, pairs.train(), pairs.heldOut(), "embedded preference data");
-    TrainConfig t = config(d.train(), o.rlStepCount(), o.quick() ? 1e-4f : d.train().lr(),
-        o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 10), o.quick() ? 0 : o.rlStepCount() / 4, o.seed());
-    Dpo.Result r = Dpo.run(new Dpo.Options(out, sft, o.device(), o.quick() ? 4 : d.batch(), d.beta(), t, false,
-        pairs.train(), pairs.heldOut(), d.data(), o.quick() ? 4 : 24, o.precision()));
+    Dpo.Options.Builder d = Dpo.Options.builder().runDir(out).baseRun(sft).device(o.device())
+        .trainPairs(pairs.train()).heldOutPairs(pairs.heldOut()).data("embedded preference data")
+        .evalPrompts(o.quick() ? 4 : 24).precision(o.precision());
+    d.train(demoTrain(d.train(), o.rlStepCount(), o.seed()).lr(o.quick() ? 1e-4f : d.train().lr())
+        .warmupSteps(o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 10))
+        .evalEvery(o.quick() ? 0 : o.rlStepCount() / 4).build());
+    if (o.quick()) {
+      d.batch(4);
+    }
+    Dpo.Result r = Dpo.run(d.build());
     if (r.before() != null) {
       summary.put("dpo.heldout_accuracy_before", finite(r.before().accuracy()));
       summary.put("dpo.margin_before", finite(r.before().margin()));
@@ -331,15 +339,16 @@ public final class Demo {
   }
 
   private static void runGrpo(Options o, Path sft, Path reward, Path out, Map<String, Object> summary) {
-    Grpo.Options d = Grpo.Options.defaults(out, sft, reward);
-    TrainConfig t = config(d.train(), o.rlStepCount(), o.quick() ? 1e-4f : d.train().lr(),
-        o.quick() ? 0 : Math.min(d.train().warmupSteps(), o.rlStepCount() / 4), 0, o.seed());
-    Grpo.Options g = o.quick()
-        ? new Grpo.Options(out, sft, reward, o.device(), 2, 3, 12, d.beta(), d.clipEps(), 6, t, false,
-            o.precision())
-        : new Grpo.Options(out, sft, reward, o.device(), 4, 4, d.maxNewTokens(), d.beta(), d.clipEps(), 24, t, false,
-            o.precision());
-    Grpo.Result r = Grpo.run(g);
+    Grpo.Options.Builder g = Grpo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(o.device())
+        .precision(o.precision());
+    g.train(demoTrain(g.train(), o.rlStepCount(), o.seed()).lr(o.quick() ? 1e-4f : g.train().lr())
+        .warmupSteps(o.quick() ? 0 : Math.min(g.train().warmupSteps(), o.rlStepCount() / 4)).evalEvery(0).build());
+    if (o.quick()) {
+      g.prompts(2).group(3).maxNewTokens(12).evalPrompts(6);
+    } else {
+      g.prompts(4).group(4).evalPrompts(24);
+    }
+    Grpo.Result r = Grpo.run(g.build());
     summary.put("grpo.reward_before", r.before() == null ? null : finite(r.before().reward()));
     summary.put("grpo.reward_after", finite(r.after().reward()));
     summary.put("grpo.kl_final", finite(r.after().kl()));
@@ -371,10 +380,12 @@ public final class Demo {
     return dir;
   }
 
-  /** A TrainConfig like {@code d} with the demo's steps, lr, warmup, eval cadence and seed; one checkpoint kept. */
-  static TrainConfig config(TrainConfig d, int steps, float lr, int warmup, int evalEvery, long seed) {
-    return new TrainConfig(steps, d.gradAccum(), lr, d.minLrRatio(), warmup, d.schedule(), d.decayFraction(),
-        d.weightDecay(), d.beta1(), d.beta2(), d.gradClip(), evalEvery, 0, steps, 1, seed);
+  /**
+   * The phase's settings {@code d} with the demo's steps and seed, no text samples, and one checkpoint
+   * (after the last step); each phase sets its lr, warmup and eval cadence.
+   */
+  static TrainConfig.Builder demoTrain(TrainConfig d, int steps, long seed) {
+    return d.toBuilder().steps(steps).seed(seed).sampleEvery(0).checkpointEvery(steps).keepCheckpoints(1);
   }
 
   // ---- samples before and after each phase

@@ -64,17 +64,20 @@ class ResumeCliTest {
     sftData = Files.writeString(tmp.resolve("sft.jsonl"), sb);
     prefData = Files.writeString(tmp.resolve("pref.jsonl"), pb);
     pre = tmp.resolve("base-pretrain");
-    TrainConfig pt = new TrainConfig(4, 1, 3e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        0, 0, 4, 1, 1);
-    Pretrain.run(new Pretrain.Options(pre, null, "byte", "tiny", null, Device.CPU, 4, 64, 4 * 64, pt, 1, false));
+    TrainConfig pt = TrainConfig.builder().steps(4).lr(3e-3f).warmupSteps(1).weightDecay(0.0f).evalEvery(0)
+        .sampleEvery(0).checkpointEvery(4).keepCheckpoints(1).seed(1).build();
+    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+        .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("base-sft");
-    TrainConfig st = new TrainConfig(2, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        0, 0, 2, 1, 1);
-    Sft.run(new Sft.Options(sft, pre, sftData, Device.CPU, 4, 128, true, st, 0, false, false));
+    TrainConfig st = TrainConfig.builder().steps(2).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(2).keepCheckpoints(1).seed(1).build();
+    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).dataFile(sftData).device(Device.CPU).batch(4).seqLen(128)
+        .pack(true).train(st).evalPerFamily(0).build());
     reward = tmp.resolve("base-reward");
-    TrainConfig rt = new TrainConfig(2, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        0, 0, 2, 1, 1);
-    RewardTraining.run(new RewardTraining.Options(reward, sft, prefData, Device.CPU, 4, 128, 0f, rt, false));
+    TrainConfig rt = TrainConfig.builder().steps(2).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(2).keepCheckpoints(1).seed(1).build();
+    RewardTraining.run(RewardTraining.Options.builder().runDir(reward).baseRun(sft).dataFile(prefData)
+        .device(Device.CPU).batch(4).seqLen(128).margin(0f).train(rt).build());
   }
 
   /** Non-default settings every phase shares (all of them recorded, none retyped on resume). */

@@ -49,9 +49,10 @@ class Bf16TrainingTest {
   @TempDir Path tmp;
 
   private static Pretrain.Options options(Path runDir, int steps, int warmup, boolean resume, Precision p, int ckpt) {
-    TrainConfig train = new TrainConfig(steps, 1, 1e-3f, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f,
-        0.95f, 1.0f, 0, 0, ckpt, 10, 4242);
-    return new Pretrain.Options(runDir, null, "byte", "tiny", null, Device.CPU, 4, 64, 0, train, 1, resume, p);
+    TrainConfig train = TrainConfig.builder().steps(steps).warmupSteps(warmup).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(ckpt).keepCheckpoints(10).seed(4242).build();
+    return Pretrain.Options.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+        .seqLen(64).totalBatchTokens(0).train(train).evalBatches(1).resume(resume).precision(p).build();
   }
 
   private static List<Double> losses(Path run) throws IOException {

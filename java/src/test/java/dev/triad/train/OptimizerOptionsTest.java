@@ -37,10 +37,12 @@ class OptimizerOptionsTest {
     float lr = 1e-2f, b1 = 0.8f, b2 = 0.999f, eps = 1e-3f;
     long seed = 5;
     // no warmup, decay, clipping: the step is AdamW's at the peak lr with the raw gradient
-    TrainConfig t = new TrainConfig(1, 1, lr, 0.1f, 0, TrainConfig.Schedule.COSINE, 0.2f, 0f, 0.9f, 0.95f, 0f, 0, 0, 1,
-        1, seed).withOptimizer(b1, b2, eps, TrainConfig.DataOrder.SEQUENTIAL);
+    TrainConfig t = TrainConfig.builder().steps(1).lr(lr).warmupSteps(0).weightDecay(0f).gradClip(0f).evalEvery(0)
+        .sampleEvery(0).checkpointEvery(1).keepCheckpoints(1).seed(seed).beta1(b1).beta2(b2).eps(eps)
+        .dataOrder(TrainConfig.DataOrder.SEQUENTIAL).build();
     Path run = tmp.resolve("run");
-    Pretrain.run(new Pretrain.Options(run, null, "byte", "tiny", null, Device.CPU, 2, 16, 0, t, 1, false));
+    Pretrain.run(Pretrain.Options.builder().runDir(run).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
+        .seqLen(16).totalBatchTokens(0).train(t).evalBatches(1).build());
 
     JsonNode train = JSON.readTree(run.resolve("config.json").toFile()).path("settings").path("train");
     assertEquals(b1, train.path("beta1").floatValue(), train.toString());
@@ -80,14 +82,14 @@ class OptimizerOptionsTest {
 
   @Test
   void invalidOptimizerSettingsAreRefused() {
-    TrainConfig t = new TrainConfig(1, 1, 1e-3f, 0.1f, 0, TrainConfig.Schedule.COSINE, 0.2f, 0f, 0.9f, 0.95f, 1f, 0, 0,
-        1, 1, 1);
+    TrainConfig t = TrainConfig.builder().steps(1).warmupSteps(0).weightDecay(0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(1).keepCheckpoints(1).seed(1).build();
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> t.withOptimizer(0.9f, 1f, 1e-8f, TrainConfig.DataOrder.SHUFFLED)).getMessage().contains("beta2"));
+        () -> t.toBuilder().beta2(1f).build()).getMessage().contains("beta2"));
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> t.withOptimizer(-0.1f, 0.9f, 1e-8f, TrainConfig.DataOrder.SHUFFLED)).getMessage().contains("beta1"));
+        () -> t.toBuilder().beta1(-0.1f).build()).getMessage().contains("beta1"));
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> t.withOptimizer(0.9f, 0.9f, 0f, TrainConfig.DataOrder.SHUFFLED)).getMessage().contains("eps"));
+        () -> t.toBuilder().eps(0f).build()).getMessage().contains("eps"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainConfig.DataOrder.parse("random"))
         .getMessage().contains("--data-order random"));
     assertEquals(TrainConfig.DataOrder.SEQUENTIAL, TrainConfig.DataOrder.parse("sequential"));

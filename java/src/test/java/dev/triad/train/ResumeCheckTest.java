@@ -27,9 +27,10 @@ class ResumeCheckTest {
   @TempDir Path tmp;
 
   private static Pretrain.Options options(Path run, int steps, int warmup, float beta2, boolean resume) {
-    TrainConfig t = new TrainConfig(steps, 1, 1e-3f, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f,
-        beta2, 1f, 0, 0, 1, 5, 3);
-    return new Pretrain.Options(run, null, "byte", "tiny", null, Device.CPU, 2, 16, 0, t, 1, resume);
+    TrainConfig t = TrainConfig.builder().steps(steps).warmupSteps(warmup).beta2(beta2).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(1).keepCheckpoints(5).seed(3).build();
+    return Pretrain.Options.builder().runDir(run).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
+        .seqLen(16).totalBatchTokens(0).train(t).evalBatches(1).resume(resume).build();
   }
 
   @Test

@@ -43,10 +43,11 @@ class ResumeTest {
 
   private static Pretrain.Options options(Path runDir, int steps, int gradAccum, boolean resume) {
     // gradient clipping at 0.5 so the clip factor (folded into AdamW) is exercised at init
-    TrainConfig train = new TrainConfig(steps, 1, 3e-3f, 0.1f, N, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f,
-        0.95f, 0.5f, N, N, N, 10, 4242);
-    return new Pretrain.Options(runDir, null, "byte", "tiny", null, Device.CPU, BATCH, SEQ,
-        (long) gradAccum * BATCH * SEQ, train, 2, resume);
+    TrainConfig train = TrainConfig.builder().steps(steps).lr(3e-3f).warmupSteps(N).gradClip(0.5f).evalEvery(N)
+        .sampleEvery(N).checkpointEvery(N).keepCheckpoints(10).seed(4242).build();
+    return Pretrain.Options.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(BATCH)
+        .seqLen(SEQ).totalBatchTokens((long) gradAccum * BATCH * SEQ).train(train).evalBatches(2).resume(resume)
+        .build();
   }
 
   @ParameterizedTest(name = "gradient accumulation {0}")

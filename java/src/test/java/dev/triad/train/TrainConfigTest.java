@@ -16,7 +16,8 @@ class TrainConfigTest {
   private static final double TOL = 1e-6;
 
   private static TrainConfig cfg(int steps, int warmup, Schedule schedule, float decayFraction) {
-    return new TrainConfig(steps, 1, 2f, 0.25f, warmup, schedule, decayFraction, 0.1f, 0.9f, 0.95f, 1f, 0, 0, 0, 1, 1);
+    return TrainConfig.builder().steps(steps).lr(2f).minLrRatio(0.25f).warmupSteps(warmup).schedule(schedule)
+        .decayFraction(decayFraction).build();
   }
 
   @Test
@@ -86,40 +87,41 @@ class TrainConfigTest {
 
   @Test
   void minLrRatioOneIsAConstantSchedule() {
-    TrainConfig c = new TrainConfig(20, 1, 3e-4f, 1f, 0, Schedule.COSINE, 0, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1);
+    TrainConfig c = TrainConfig.builder().steps(20).lr(3e-4f).minLrRatio(1f).warmupSteps(0).build();
     for (int step = 0; step < 20; step++) {
       assertEquals(3e-4f, c.lrAt(step), 1e-10, "step " + step);
     }
   }
 
-  private static void assertRejected(Supplier<TrainConfig> make, String fragment) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, make::get,
+  private static void assertRejected(Supplier<TrainConfig.Builder> make, String fragment) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> make.get().build(),
         "expected rejection mentioning '" + fragment + "'");
     assertTrue(e.getMessage().contains(fragment), "message lacks '" + fragment + "': " + e.getMessage());
   }
 
   @Test
   void invalidSettingsAreRejectedWithAMessageNamingThem() {
-    Schedule co = Schedule.COSINE;
-    assertRejected(() -> new TrainConfig(0, 1, 1e-3f, 0.1f, 0, co, 0.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1),
-        "steps must be >= 1, got 0");
-    assertRejected(() -> new TrainConfig(5, 0, 1e-3f, 0.1f, 0, co, 0.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1),
-        "gradient accumulation must be >= 1, got 0");
-    assertRejected(() -> new TrainConfig(5, 1, 0f, 0.1f, 0, co, 0.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1),
-        "learning rate must be > 0");
-    assertRejected(() -> new TrainConfig(5, 1, Float.NaN, 0.1f, 0, co, 0.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1),
-        "learning rate must be > 0, got NaN");
-    assertRejected(() -> new TrainConfig(5, 1, 1e-3f, 1.5f, 0, co, 0.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1),
-        "min-lr ratio must be in [0, 1], got 1.5");
-    assertRejected(() -> new TrainConfig(5, 1, 1e-3f, -0.1f, 0, co, 0.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1),
-        "min-lr ratio");
-    assertRejected(() -> new TrainConfig(5, 1, 1e-3f, 0.1f, -1, co, 0.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1),
-        "warmup steps must be >= 0");
-    assertRejected(() -> new TrainConfig(5, 1, 1e-3f, 0.1f, 0, Schedule.WSD, 1.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 1, 1),
-        "decay fraction must be in [0, 1]");
-    assertRejected(() -> new TrainConfig(5, 1, 1e-3f, 0.1f, 0, co, 0.2f, 0, 0.9f, 0.95f, -1, 0, 0, 0, 1, 1),
-        "gradient clip must be >= 0");
-    assertRejected(() -> new TrainConfig(5, 1, 1e-3f, 0.1f, 0, co, 0.2f, 0, 0.9f, 0.95f, 1, 0, 0, 0, 0, 1),
-        "keep-checkpoints must be >= 1");
+    assertRejected(() -> TrainConfig.builder().steps(0), "steps must be >= 1, got 0");
+    assertRejected(() -> TrainConfig.builder().gradAccum(0), "gradAccum must be >= 1, got 0");
+    assertRejected(() -> TrainConfig.builder().lr(0f), "lr must be a finite number > 0, got 0.0");
+    assertRejected(() -> TrainConfig.builder().lr(Float.NaN), "lr must be a finite number > 0, got NaN");
+    assertRejected(() -> TrainConfig.builder().lr(Float.POSITIVE_INFINITY), "lr must be a finite number > 0");
+    assertRejected(() -> TrainConfig.builder().minLrRatio(1.5f), "minLrRatio must be in [0, 1], got 1.5");
+    assertRejected(() -> TrainConfig.builder().minLrRatio(-0.1f), "minLrRatio must be in [0, 1], got -0.1");
+    assertRejected(() -> TrainConfig.builder().warmupSteps(-1), "warmupSteps must be >= 0, got -1");
+    assertRejected(() -> TrainConfig.builder().schedule(null), "schedule must be given");
+    assertRejected(() -> TrainConfig.builder().schedule(Schedule.WSD).decayFraction(1.2f),
+        "decayFraction must be in [0, 1], got 1.2");
+    assertRejected(() -> TrainConfig.builder()
+        .weightDecay(-0.1f), "weightDecay must be a finite number >= 0, got -0.1");
+    assertRejected(() -> TrainConfig.builder().beta1(1f), "beta1 must be in [0, 1), got 1.0");
+    assertRejected(() -> TrainConfig.builder().beta2(-0.5f), "beta2 must be in [0, 1), got -0.5");
+    assertRejected(() -> TrainConfig.builder().gradClip(-1f), "gradClip must be a finite number >= 0");
+    assertRejected(() -> TrainConfig.builder().evalEvery(-1), "evalEvery must be >= 0");
+    assertRejected(() -> TrainConfig.builder().sampleEvery(-2), "sampleEvery must be >= 0");
+    assertRejected(() -> TrainConfig.builder().checkpointEvery(-3), "checkpointEvery must be >= 0");
+    assertRejected(() -> TrainConfig.builder().keepCheckpoints(0), "keepCheckpoints must be >= 1, got 0");
+    assertRejected(() -> TrainConfig.builder().eps(0f), "eps must be a finite number > 0, got 0.0");
+    assertRejected(() -> TrainConfig.builder().dataOrder(null), "dataOrder must be given");
   }
 }

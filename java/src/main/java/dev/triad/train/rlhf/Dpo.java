@@ -40,6 +40,9 @@ public final class Dpo {
   private Dpo() {}
 
   /**
+   * Everything a DPO run needs; make one with {@link #builder()}: {@code
+   * Dpo.Options.builder().runDir(dir).baseRun(sft).trainPairs(pairs).build()}.
+   *
    * @param baseRun an SFT run (its vocabulary includes the chat template)
    * @param batch pairs per micro-batch (2 x batch sequences per forward pass)
    * @param trainPairs tokenized pairs ({@link Triple}) to train on
@@ -51,36 +54,164 @@ public final class Dpo {
   public record Options(Path runDir, Path baseRun, Device device, int batch, float beta, TrainConfig train,
       boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data, int evalPrompts,
       Precision precision) {
-    /** In the device's default precision. */
-    public Options(Path runDir, Path baseRun, Device device, int batch, float beta, TrainConfig train,
-        boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data, int evalPrompts) {
-      this(runDir, baseRun, device, batch, beta, train, resume, trainPairs, heldOutPairs, data, evalPrompts,
-          Precision.defaultFor(device));
-    }
-
     public Options {
-      java.util.Objects.requireNonNull(precision, "precision");
-      if (evalPrompts < 0) {
-        throw new IllegalArgumentException("dpo: eval prompts must be >= 0, got " + evalPrompts);
-      }
-      if (batch < 1) {
-        throw new IllegalArgumentException("dpo: batch must be >= 1, got " + batch);
-      }
-      if (!(beta > 0) || !Float.isFinite(beta)) {
-        throw new IllegalArgumentException("dpo: beta must be > 0, got " + beta);
-      }
+      require(runDir != null, "runDir must be given");
+      require(baseRun != null, "baseRun must be given");
+      require(device != null, "device must be given");
+      require(batch >= 1, "batch must be >= 1, got " + batch);
+      require(beta > 0 && Float.isFinite(beta), "beta must be a finite number > 0, got " + beta);
+      require(train != null, "train must be given");
+      require(trainPairs != null, "trainPairs must be given");
+      require(evalPrompts >= 0, "evalPrompts must be >= 0, got " + evalPrompts);
+      require(precision != null, "precision must be given");
       trainPairs = List.copyOf(trainPairs);
       heldOutPairs = heldOutPairs == null ? List.of() : List.copyOf(heldOutPairs);
     }
 
     /**
-     * Defaults for everything but the data. lr 2e-5 and beta 0.2: on the embedded data a small model
-     * at lr 5e-5, beta 0.1 ranks the pairs as well but drifts into degenerate text (KL ~1 per token).
+     * lr 2e-5 and beta 0.2: on the embedded data a small model at lr 5e-5, beta 0.1 ranks the pairs as
+     * well but drifts into degenerate text (KL ~1 per token). 200 steps, no weight decay or text
+     * samples; the rest as TrainConfig.builder().
      */
-    public static Options defaults(Path runDir, Path baseRun, List<Triple> train, List<Triple> heldOut, String data) {
-      TrainConfig t = new TrainConfig(200, 1, 2e-5f, 0.1f, 10, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
-          1.0f, 50, 0, 100, 2, 1337);
-      return new Options(runDir, baseRun, Device.best(), 8, 0.2f, t, false, train, heldOut, data, EVAL_PROMPTS);
+    private static final TrainConfig DEFAULT_TRAIN = TrainConfig.builder().steps(200).lr(2e-5f).warmupSteps(10)
+        .weightDecay(0f).evalEvery(50).sampleEvery(0).checkpointEvery(100).build();
+
+    /** A builder at {@code triad dpo}'s defaults; runDir, baseRun and trainPairs must be set. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+      return new Builder().runDir(runDir).baseRun(baseRun).device(device).batch(batch).beta(beta).train(train)
+          .resume(resume).trainPairs(trainPairs).heldOutPairs(heldOutPairs).data(data).evalPrompts(evalPrompts)
+          .precision(precision);
+    }
+
+    /**
+     * Named options at their defaults (the one place they live: the CLI's options read them from the
+     * getters).
+     */
+    public static final class Builder {
+      private Path runDir;
+      private Path baseRun;
+      private Device device; // null: Device.best()
+      private int batch = 8;
+      private float beta = 0.2f;
+      private TrainConfig train = DEFAULT_TRAIN;
+      private boolean resume = false;
+      private List<Triple> trainPairs;
+      private List<Triple> heldOutPairs = List.of();
+      private String data = "pairs given in code";
+      private int evalPrompts = 96;
+      private Precision precision; // null: the device's default
+
+      private Builder() {}
+
+      /** The run directory to write; required. */
+      public Builder runDir(Path runDir) {
+        this.runDir = runDir;
+        return this;
+      }
+
+      /** The SFT run to start from (and the frozen reference); required. */
+      public Builder baseRun(Path baseRun) {
+        this.baseRun = baseRun;
+        return this;
+      }
+
+      /** Where to train; null (the default): CUDA when available, else the CPU. */
+      public Builder device(Device device) {
+        this.device = device;
+        return this;
+      }
+
+      /** Pairs per micro-batch. */
+      public Builder batch(int batch) {
+        this.batch = batch;
+        return this;
+      }
+
+      /** DPO temperature: strength of the pull towards the reference (> 0). */
+      public Builder beta(float beta) {
+        this.beta = beta;
+        return this;
+      }
+
+      /** The optimisation settings. */
+      public Builder train(TrainConfig train) {
+        this.train = train;
+        return this;
+      }
+
+      /** Continue exactly from the latest checkpoint in runDir. */
+      public Builder resume(boolean resume) {
+        this.resume = resume;
+        return this;
+      }
+
+      /** Tokenized pairs to train on; required. */
+      public Builder trainPairs(List<Triple> trainPairs) {
+        this.trainPairs = trainPairs;
+        return this;
+      }
+
+      /** Pairs for the held-out DPO loss and dpo_eval.json; none by default. */
+      public Builder heldOutPairs(List<Triple> heldOutPairs) {
+        this.heldOutPairs = heldOutPairs;
+        return this;
+      }
+
+      /** What the pairs are, for config.json. */
+      public Builder data(String data) {
+        this.data = data;
+        return this;
+      }
+
+      /** Held-out RL prompts whose sampled replies are scored before and after; 0 skips it. */
+      public Builder evalPrompts(int evalPrompts) {
+        this.evalPrompts = evalPrompts;
+        return this;
+      }
+
+      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
+      public Builder precision(Precision precision) {
+        this.precision = precision;
+        return this;
+      }
+
+      public int batch() {
+        return batch;
+      }
+
+      public float beta() {
+        return beta;
+      }
+
+      public TrainConfig train() {
+        return train;
+      }
+
+      public int evalPrompts() {
+        return evalPrompts;
+      }
+
+      /**
+       * The options, the defaults that depend on others resolved.
+       *
+       * @throws IllegalArgumentException naming the first option out of range and its value
+       */
+      public Options build() {
+        Device d = device != null ? device : Device.best();
+        return new Options(runDir, baseRun, d, batch, beta, train, resume, trainPairs, heldOutPairs, data, evalPrompts,
+            precision != null ? precision : Precision.defaultFor(d));
+      }
+    }
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("dpo: " + message);
     }
   }
 
@@ -88,9 +219,7 @@ public final class Dpo {
   public record Result(Trainer.Result training, DpoLoss.Stats before, DpoLoss.Stats after,
       PolicyEval.Result policyBefore, PolicyEval.Result policyAfter) {}
 
-  /** Default held-out RL prompts of the embedded data the policy answers before and after (never in a pair). */
-  public static final int EVAL_PROMPTS = 96;
-  /** Reply budget of that evaluation: room for a wordy reply to finish. */
+  /** Reply budget of the before/after evaluation of sampled replies: room for a wordy reply to finish. */
   static final int EVAL_MAX_NEW_TOKENS = 64;
 
   /**

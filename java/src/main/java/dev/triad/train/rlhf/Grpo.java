@@ -47,6 +47,9 @@ public final class Grpo {
   public static final String REPORT = "grpo_eval.json";
 
   /**
+   * Everything a GRPO run needs; make one with {@link #builder()}: {@code
+   * Grpo.Options.builder().runDir(dir).policyRun(sft).rewardRun(reward).build()}.
+   *
    * @param prompts prompts per step (P)
    * @param group replies sampled per prompt (G >= 2)
    * @param maxNewTokens reply budget (capped by the context)
@@ -57,31 +60,180 @@ public final class Grpo {
   public record Options(Path runDir, Path policyRun, Path rewardRun, Device device, int prompts, int group,
       int maxNewTokens, float beta, float clipEps, int evalPrompts, TrainConfig train, boolean resume,
       Precision precision) {
-    /** In the device's default precision. */
-    public Options(Path runDir, Path policyRun, Path rewardRun, Device device, int prompts, int group,
-        int maxNewTokens, float beta, float clipEps, int evalPrompts, TrainConfig train, boolean resume) {
-      this(runDir, policyRun, rewardRun, device, prompts, group, maxNewTokens, beta, clipEps, evalPrompts, train,
-          resume, Precision.defaultFor(device));
-    }
-
     public Options {
-      java.util.Objects.requireNonNull(precision, "precision");
-      if (prompts < 1 || group < 2 || maxNewTokens < 1 || evalPrompts < 1) {
-        throw new IllegalArgumentException("grpo: need --prompts >= 1, --group >= 2, max new tokens >= 1 and eval"
-            + " prompts >= 1; got " + prompts + ", " + group + ", " + maxNewTokens + ", " + evalPrompts);
-      }
-      if (!(beta >= 0) || !Float.isFinite(beta)) {
-        throw new IllegalArgumentException("grpo: --beta must be >= 0, got " + beta);
-      }
-      if (!(clipEps > 0) || !(clipEps < 1)) {
-        throw new IllegalArgumentException("grpo: clip eps must be in (0, 1), got " + clipEps);
-      }
+      require(runDir != null, "runDir must be given");
+      require(policyRun != null, "policyRun must be given");
+      require(rewardRun != null, "rewardRun must be given");
+      require(device != null, "device must be given");
+      require(prompts >= 1, "prompts must be >= 1, got " + prompts);
+      require(group >= 2, "group must be >= 2 (advantages are normalised within a group), got " + group);
+      require(maxNewTokens >= 1, "maxNewTokens must be >= 1, got " + maxNewTokens);
+      require(beta >= 0 && Float.isFinite(beta), "beta must be a finite number >= 0, got " + beta);
+      require(clipEps > 0 && clipEps < 1, "clipEps must be in (0, 1), got " + clipEps);
+      require(evalPrompts >= 1, "evalPrompts must be >= 1, got " + evalPrompts);
+      require(train != null, "train must be given");
+      require(precision != null, "precision must be given");
     }
 
-    public static Options defaults(Path runDir, Path policyRun, Path rewardRun) {
-      TrainConfig t = new TrainConfig(100, 1, 1e-5f, 0.1f, 5, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
-          1.0f, 0, 0, 50, 2, 1337);
-      return new Options(runDir, policyRun, rewardRun, Device.best(), 8, 4, 32, 0.04f, 0.2f, 96, t, false);
+    /** 100 steps at lr 1e-5, no periodic validation, no weight decay; the rest as TrainConfig.builder(). */
+    private static final TrainConfig DEFAULT_TRAIN = TrainConfig.builder().steps(100).lr(1e-5f).warmupSteps(5)
+        .weightDecay(0f).evalEvery(0).sampleEvery(0).checkpointEvery(50).build();
+
+    /** A builder at {@code triad grpo}'s defaults; runDir, policyRun and rewardRun must be set. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+      return new Builder().runDir(runDir).policyRun(policyRun).rewardRun(rewardRun).device(device)
+          .prompts(prompts).group(group).maxNewTokens(maxNewTokens).beta(beta).clipEps(clipEps)
+          .evalPrompts(evalPrompts).train(train).resume(resume).precision(precision);
+    }
+
+    /**
+     * Named options at their defaults (the one place they live: the CLI's options read them from the
+     * getters).
+     */
+    public static final class Builder {
+      private Path runDir;
+      private Path policyRun;
+      private Path rewardRun;
+      private Device device; // null: Device.best()
+      private int prompts = 8;
+      private int group = 4;
+      private int maxNewTokens = 32;
+      private float beta = 0.04f;
+      private float clipEps = 0.2f;
+      private int evalPrompts = 96;
+      private TrainConfig train = DEFAULT_TRAIN;
+      private boolean resume = false;
+      private Precision precision; // null: the device's default
+
+      private Builder() {}
+
+      /** The run directory to write; required. */
+      public Builder runDir(Path runDir) {
+        this.runDir = runDir;
+        return this;
+      }
+
+      /** The SFT run to start from (and the KL reference); required. */
+      public Builder policyRun(Path policyRun) {
+        this.policyRun = policyRun;
+        return this;
+      }
+
+      /** The reward model run that scores replies; required. */
+      public Builder rewardRun(Path rewardRun) {
+        this.rewardRun = rewardRun;
+        return this;
+      }
+
+      /** Where to train; null (the default): CUDA when available, else the CPU. */
+      public Builder device(Device device) {
+        this.device = device;
+        return this;
+      }
+
+      /** Prompts per step (P >= 1). */
+      public Builder prompts(int prompts) {
+        this.prompts = prompts;
+        return this;
+      }
+
+      /** Replies sampled per prompt (G >= 2). */
+      public Builder group(int group) {
+        this.group = group;
+        return this;
+      }
+
+      /** Reply budget (capped by the context). */
+      public Builder maxNewTokens(int maxNewTokens) {
+        this.maxNewTokens = maxNewTokens;
+        return this;
+      }
+
+      /** KL weight to the reference (>= 0; 0: no reference is loaded during training). */
+      public Builder beta(float beta) {
+        this.beta = beta;
+        return this;
+      }
+
+      /** PPO clip range of the ratio, in (0, 1). */
+      public Builder clipEps(float clipEps) {
+        this.clipEps = clipEps;
+        return this;
+      }
+
+      /** Held-out prompts evaluated before/after (at most; >= 1). */
+      public Builder evalPrompts(int evalPrompts) {
+        this.evalPrompts = evalPrompts;
+        return this;
+      }
+
+      /** The optimisation settings. */
+      public Builder train(TrainConfig train) {
+        this.train = train;
+        return this;
+      }
+
+      /** Continue exactly from the latest checkpoint in runDir. */
+      public Builder resume(boolean resume) {
+        this.resume = resume;
+        return this;
+      }
+
+      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
+      public Builder precision(Precision precision) {
+        this.precision = precision;
+        return this;
+      }
+
+      public int prompts() {
+        return prompts;
+      }
+
+      public int group() {
+        return group;
+      }
+
+      public int maxNewTokens() {
+        return maxNewTokens;
+      }
+
+      public float beta() {
+        return beta;
+      }
+
+      public float clipEps() {
+        return clipEps;
+      }
+
+      public int evalPrompts() {
+        return evalPrompts;
+      }
+
+      public TrainConfig train() {
+        return train;
+      }
+
+      /**
+       * The options, the defaults that depend on others resolved.
+       *
+       * @throws IllegalArgumentException naming the first option out of range and its value
+       */
+      public Options build() {
+        Device d = device != null ? device : Device.best();
+        return new Options(runDir, policyRun, rewardRun, d, prompts, group, maxNewTokens, beta, clipEps, evalPrompts, train,
+            resume, precision != null ? precision : Precision.defaultFor(d));
+      }
+    }
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("grpo: " + message);
     }
   }
 

@@ -46,6 +46,9 @@ public final class RewardTraining {
   public static final String REPORT = "reward_eval.json";
 
   /**
+   * Everything a reward-model run needs; make one with {@link #builder()}: {@code
+   * RewardTraining.Options.builder().runDir(dir).baseRun(sft).build()} trains on the embedded preference data.
+   *
    * @param batch pairs per micro-batch (2 x batch sequences)
    * @param seqLen longest sequence (prompt + reply) kept; pairs with a longer one are dropped. At most
    *     the base run's context (more is refused).
@@ -53,20 +56,142 @@ public final class RewardTraining {
    */
   public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, float margin,
       TrainConfig train, boolean resume, Precision precision) {
-    /** In the device's default precision. */
-    public Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, float margin,
-        TrainConfig train, boolean resume) {
-      this(runDir, baseRun, dataFile, device, batch, seqLen, margin, train, resume, Precision.defaultFor(device));
-    }
-
     public Options {
-      java.util.Objects.requireNonNull(precision, "precision");
+      require(runDir != null, "runDir must be given");
+      require(baseRun != null, "baseRun must be given");
+      require(device != null, "device must be given");
+      require(batch >= 1, "batch must be >= 1, got " + batch);
+      require(seqLen >= 2, "seqLen must be >= 2, got " + seqLen);
+      require(Float.isFinite(margin), "margin must be a finite number, got " + margin);
+      require(train != null, "train must be given");
+      require(precision != null, "precision must be given");
     }
 
-    public static Options defaults(Path runDir, Path baseRun) {
-      TrainConfig t = new TrainConfig(200, 1, 1e-4f, 0.1f, 10, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
-          1.0f, 50, 0, 100, 2, 1337);
-      return new Options(runDir, baseRun, null, Device.best(), 8, 256, 0f, t, false);
+    /** 200 steps at peak lr 1e-4, no weight decay or text samples; the rest as TrainConfig.builder(). */
+    private static final TrainConfig DEFAULT_TRAIN = TrainConfig.builder().steps(200).lr(1e-4f).warmupSteps(10)
+        .weightDecay(0f).evalEvery(50).sampleEvery(0).checkpointEvery(100).build();
+
+    /** A builder at {@code triad reward}'s defaults; runDir and baseRun must be set. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+      return new Builder().runDir(runDir).baseRun(baseRun).dataFile(dataFile).device(device).batch(batch)
+          .seqLen(seqLen).margin(margin).train(train).resume(resume).precision(precision);
+    }
+
+    /**
+     * Named options at their defaults (the one place they live: the CLI's options read them from the
+     * getters).
+     */
+    public static final class Builder {
+      private Path runDir;
+      private Path baseRun;
+      private Path dataFile;
+      private Device device; // null: Device.best()
+      private int batch = 8;
+      private int seqLen = 256;
+      private float margin = 0f;
+      private TrainConfig train = DEFAULT_TRAIN;
+      private boolean resume = false;
+      private Precision precision; // null: the device's default
+
+      private Builder() {}
+
+      /** The run directory to write; required. */
+      public Builder runDir(Path runDir) {
+        this.runDir = runDir;
+        return this;
+      }
+
+      /** The SFT (or pretrained) run to start from; required. */
+      public Builder baseRun(Path baseRun) {
+        this.baseRun = baseRun;
+        return this;
+      }
+
+      /** JSONL of prompt/chosen/rejected records; null (the default): the embedded preference data. */
+      public Builder dataFile(Path dataFile) {
+        this.dataFile = dataFile;
+        return this;
+      }
+
+      /** Where to train; null (the default): CUDA when available, else the CPU. */
+      public Builder device(Device device) {
+        this.device = device;
+        return this;
+      }
+
+      /** Pairs per micro-batch. */
+      public Builder batch(int batch) {
+        this.batch = batch;
+        return this;
+      }
+
+      /** Longest prompt + reply kept, at most the base run's context. */
+      public Builder seqLen(int seqLen) {
+        this.seqLen = seqLen;
+        return this;
+      }
+
+      /** The Bradley–Terry margin (0: plain). */
+      public Builder margin(float margin) {
+        this.margin = margin;
+        return this;
+      }
+
+      /** The optimisation settings. */
+      public Builder train(TrainConfig train) {
+        this.train = train;
+        return this;
+      }
+
+      /** Continue exactly from the latest checkpoint in runDir. */
+      public Builder resume(boolean resume) {
+        this.resume = resume;
+        return this;
+      }
+
+      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
+      public Builder precision(Precision precision) {
+        this.precision = precision;
+        return this;
+      }
+
+      public int batch() {
+        return batch;
+      }
+
+      public int seqLen() {
+        return seqLen;
+      }
+
+      public float margin() {
+        return margin;
+      }
+
+      public TrainConfig train() {
+        return train;
+      }
+
+      /**
+       * The options, the defaults that depend on others resolved.
+       *
+       * @throws IllegalArgumentException naming the first option out of range and its value
+       */
+      public Options build() {
+        Device d = device != null ? device : Device.best();
+        return new Options(runDir, baseRun, dataFile, d, batch, seqLen, margin, train, resume,
+            precision != null ? precision : Precision.defaultFor(d));
+      }
+    }
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("reward: " + message);
     }
   }
 

@@ -39,21 +39,21 @@ class Bf16PhasesTest {
   private static Path reward;
 
   private static TrainConfig train(int steps, float lr) {
-    return new TrainConfig(steps, 1, lr, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f, 0, 0,
-        steps, 1, 5);
+    return TrainConfig.builder().steps(steps).lr(lr).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(steps).keepCheckpoints(1).seed(5).build();
   }
 
   @BeforeAll
   static void bases() throws IOException {
     pre = tmp.resolve("pretrain");
-    Pretrain.run(new Pretrain.Options(pre, null, "byte", "tiny", null, Device.CPU, 4, 64, 4 * 64, train(3, 3e-3f), 1,
-        false, Precision.BF16));
+    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+        .seqLen(64).totalBatchTokens(4 * 64).train(train(3, 3e-3f)).evalBatches(1).precision(Precision.BF16).build());
     sft = tmp.resolve("sft");
-    Sft.run(new Sft.Options(sft, pre, null, Device.CPU, 4, 128, true, train(2, 1e-3f), 0, false, false,
-        Precision.BF16));
+    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+        .train(train(2, 1e-3f)).evalPerFamily(0).precision(Precision.BF16).build());
     reward = tmp.resolve("reward");
-    RewardTraining.run(new RewardTraining.Options(reward, sft, null, Device.CPU, 4, 128, 0f, train(2, 1e-3f), false,
-        Precision.BF16));
+    RewardTraining.run(RewardTraining.Options.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
+        .seqLen(128).margin(0f).train(train(2, 1e-3f)).precision(Precision.BF16).build());
     for (Path run : List.of(pre, sft, reward)) {
       assertBf16Run(run, "loss");
     }
@@ -87,24 +87,28 @@ class Bf16PhasesTest {
     ChatTemplate template = new ChatTemplate(Tokenizer.byName("byte"));
     DpoData.Pairs pairs = DpoData.embedded(template, 3, 8, 4);
     Path out = tmp.resolve("dpo");
-    Dpo.run(new Dpo.Options(out, sft, Device.CPU, 2, 0.1f, train(1, 1e-4f), false, pairs.train(), pairs.heldOut(),
-        "test pairs", 0, Precision.BF16));
+    Dpo.run(Dpo.Options.builder().runDir(out).baseRun(sft).device(Device.CPU).batch(2).beta(0.1f)
+        .train(train(1, 1e-4f)).trainPairs(pairs.train()).heldOutPairs(pairs.heldOut()).data("test pairs")
+        .evalPrompts(0).precision(Precision.BF16).build());
     assertBf16Run(out, "loss");
   }
 
   @Test
   void grpoTakesABf16Step() throws IOException {
     Path out = tmp.resolve("grpo");
-    Grpo.run(new Grpo.Options(out, sft, reward, Device.CPU, 2, 2, 6, 0.04f, 0.2f, 2, train(1, 1e-4f), false,
-        Precision.BF16));
+    Grpo.run(Grpo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).prompts(2)
+        .group(2).maxNewTokens(6).beta(0.04f).clipEps(0.2f).evalPrompts(2).train(train(1, 1e-4f))
+        .precision(Precision.BF16).build());
     assertBf16Run(out, "loss");
   }
 
   @Test
   void ppoTakesABf16Step() throws IOException {
     Path out = tmp.resolve("ppo");
-    Ppo.run(new Ppo.Options(out, sft, reward, Device.CPU, 1, 2, 2, 1, 1e-4f, 0.05f, 6f, true, 10000, 0.2f, 0.2f,
-        0.1f, 0.01f, 1.0, 0.95, 6, 1.0f, 2, 3, false, 1, 1, Precision.BF16));
+    Ppo.run(Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(1).batch(2)
+        .miniBatch(2).epochs(1).lr(1e-4f).beta(0.05f).targetKl(6f).adaptiveKl(true).klHorizon(10000).clipEps(0.2f)
+        .valueClipEps(0.2f).vfCoef(0.1f).entCoef(0.01f).gamma(1.0).lambda(0.95).maxNewTokens(6).gradClip(1.0f)
+        .evalPrompts(2).seed(3).checkpointEvery(1).keepCheckpoints(1).precision(Precision.BF16).build());
     assertBf16Run(out, "policy_loss");
     assertBf16Run(out, "value_loss");
   }

@@ -46,13 +46,15 @@ class DpoTest {
   @BeforeAll
   static void tinySftBase() {
     Path pre = tmp.resolve("pretrain");
-    TrainConfig pt = new TrainConfig(20, 1, 3e-3f, 0.1f, 2, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f, 0.95f, 1f,
-        0, 0, 20, 1, 7);
-    Pretrain.run(new Pretrain.Options(pre, null, "byte", "tiny", null, Device.CPU, 4, 64, 4 * 64, pt, 1, false));
+    TrainConfig pt = TrainConfig.builder().steps(20).lr(3e-3f).warmupSteps(2).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(20).keepCheckpoints(1).seed(7).build();
+    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+        .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("sft");
-    TrainConfig st = new TrainConfig(20, 1, 2e-3f, 0.1f, 2, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1f,
-        0, 0, 20, 1, 7);
-    Sft.run(new Sft.Options(sft, pre, null, Device.CPU, 4, 128, true, st, 0, false, false));
+    TrainConfig st = TrainConfig.builder().steps(20).lr(2e-3f).warmupSteps(2).weightDecay(0.0f).evalEvery(0)
+        .sampleEvery(0).checkpointEvery(20).keepCheckpoints(1).seed(7).build();
+    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+        .train(st).evalPerFamily(0).build());
     ChatTemplate template = new ChatTemplate(Tokenizer.byName("byte"));
     // the concise and polite pairs of the embedded data: rules a tiny model can learn in a few steps
     // (telling a right answer from a wrong one needs a model that can do the task)
@@ -68,10 +70,11 @@ class DpoTest {
   }
 
   private static Dpo.Options options(Path out, int steps, int warmup, boolean resume) {
-    TrainConfig t = new TrainConfig(steps, 1, 5e-4f, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f,
-        0.95f, 1f, 0, 0, steps, 10, 11);
-    return new Dpo.Options(out, sft, Device.CPU, 4, 0.1f, t, resume, pairs.train(), pairs.heldOut(), "test pairs",
-        0);
+    TrainConfig t = TrainConfig.builder().steps(steps).lr(5e-4f).warmupSteps(warmup).weightDecay(0.0f).evalEvery(0)
+        .sampleEvery(0).checkpointEvery(steps).keepCheckpoints(10).seed(11).build();
+    return Dpo.Options.builder().runDir(out).baseRun(sft).device(Device.CPU).batch(4).beta(0.1f).train(t)
+        .resume(resume).trainPairs(pairs.train()).heldOutPairs(pairs.heldOut()).data("test pairs").evalPrompts(0)
+        .build();
   }
 
   @Test
@@ -79,8 +82,9 @@ class DpoTest {
     Path out = tmp.resolve("dpo");
     long liveBytes = Device.CPU.liveBytes();
     Dpo.Options base = options(out, 16, 2, false);
-    Dpo.Result r = Dpo.run(new Dpo.Options(base.runDir(), base.baseRun(), base.device(), base.batch(), base.beta(),
-        base.train(), false, base.trainPairs(), base.heldOutPairs(), base.data(), 8));
+    Dpo.Result r = Dpo.run(Dpo.Options.builder().runDir(base.runDir()).baseRun(base.baseRun()).device(base.device())
+        .batch(base.batch()).beta(base.beta()).train(base.train()).trainPairs(base.trainPairs())
+        .heldOutPairs(base.heldOutPairs()).data(base.data()).evalPrompts(8).build());
     assertEquals(liveBytes, Device.CPU.liveBytes(), "native memory left behind by a DPO run");
     assertNotNull(r.before());
     assertNotNull(r.after());
@@ -162,8 +166,9 @@ class DpoTest {
   void refusesABaseThatIsNotAnSftRun() {
     Path pre = tmp.resolve("pretrain");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Dpo.run(new Dpo.Options(tmp.resolve("bad"), pre, Device.CPU, 2, 0.1f, options(pre, 1, 0, false).train(),
-            false, pairs.train(), pairs.heldOut(), "x", 0)));
+        () -> Dpo.run(Dpo.Options.builder().runDir(tmp.resolve("bad")).baseRun(pre).device(Device.CPU).batch(2)
+            .beta(0.1f).train(options(pre, 1, 0, false).train()).trainPairs(pairs.train())
+            .heldOutPairs(pairs.heldOut()).data("x").evalPrompts(0).build()));
     assertTrue(e.getMessage().contains("not an instruction-tuned run"), e.getMessage());
   }
 

@@ -41,23 +41,27 @@ class GrpoTest {
   @BeforeAll
   static void tinyBases() {
     Path pre = tmp.resolve("pretrain");
-    TrainConfig pt = new TrainConfig(12, 1, 3e-3f, 0.1f, 2, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1f,
-        0, 0, 12, 1, 3);
-    Pretrain.run(new Pretrain.Options(pre, null, "byte", "tiny", null, Device.CPU, 4, 64, 4 * 64, pt, 1, false));
+    TrainConfig pt = TrainConfig.builder().steps(12).lr(3e-3f).warmupSteps(2).weightDecay(0.0f).evalEvery(0)
+        .sampleEvery(0).checkpointEvery(12).keepCheckpoints(1).seed(3).build();
+    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+        .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("sft");
-    TrainConfig st = new TrainConfig(6, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1f,
-        0, 0, 6, 1, 3);
-    Sft.run(new Sft.Options(sft, pre, null, Device.CPU, 4, 128, true, st, 0, false, false));
+    TrainConfig st = TrainConfig.builder().steps(6).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(6).keepCheckpoints(1).seed(3).build();
+    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+        .train(st).evalPerFamily(0).build());
     reward = tmp.resolve("reward");
-    TrainConfig rt = new TrainConfig(4, 1, 2e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1f,
-        0, 0, 4, 1, 3);
-    RewardTraining.run(new RewardTraining.Options(reward, sft, null, Device.CPU, 4, 128, 0f, rt, false));
+    TrainConfig rt = TrainConfig.builder().steps(4).lr(2e-3f).warmupSteps(1).weightDecay(0.0f).evalEvery(0)
+        .sampleEvery(0).checkpointEvery(4).keepCheckpoints(1).seed(3).build();
+    RewardTraining.run(RewardTraining.Options.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
+        .seqLen(128).margin(0f).train(rt).build());
   }
 
   private static Grpo.Options options(Path out, int steps, float beta, boolean resume) {
-    TrainConfig t = new TrainConfig(steps, 1, 1e-3f, 0.1f, 0, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f,
-        1f, 0, 0, 1, 10, 3);
-    return new Grpo.Options(out, sft, reward, Device.CPU, 2, 3, 12, beta, 0.2f, 6, t, resume);
+    TrainConfig t = TrainConfig.builder().steps(steps).warmupSteps(0).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(1).keepCheckpoints(10).seed(3).build();
+    return Grpo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).prompts(2).group(3)
+        .maxNewTokens(12).beta(beta).clipEps(0.2f).evalPrompts(6).train(t).resume(resume).build();
   }
 
   @Test

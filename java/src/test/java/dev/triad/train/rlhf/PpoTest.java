@@ -42,17 +42,20 @@ class PpoTest {
   @BeforeAll
   static void bases() {
     Path pre = tmp.resolve("pretrain");
-    TrainConfig pt = new TrainConfig(8, 1, 3e-3f, 0.1f, 2, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        0, 0, 8, 1, 1);
-    Pretrain.run(new Pretrain.Options(pre, null, "byte", "tiny", null, Device.CPU, 4, 64, 4 * 64, pt, 1, false));
+    TrainConfig pt = TrainConfig.builder().steps(8).lr(3e-3f).warmupSteps(2).weightDecay(0.0f).evalEvery(0)
+        .sampleEvery(0).checkpointEvery(8).keepCheckpoints(1).seed(1).build();
+    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+        .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("sft");
-    TrainConfig st = new TrainConfig(4, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        0, 0, 4, 1, 1);
-    Sft.run(new Sft.Options(sft, pre, null, Device.CPU, 4, 128, true, st, 0, false, false));
+    TrainConfig st = TrainConfig.builder().steps(4).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(4).keepCheckpoints(1).seed(1).build();
+    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+        .train(st).evalPerFamily(0).build());
     reward = tmp.resolve("reward");
-    TrainConfig rt = new TrainConfig(4, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        0, 0, 4, 1, 1);
-    RewardTraining.run(new RewardTraining.Options(reward, sft, null, Device.CPU, 4, 128, 0f, rt, false));
+    TrainConfig rt = TrainConfig.builder().steps(4).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(4).keepCheckpoints(1).seed(1).build();
+    RewardTraining.run(RewardTraining.Options.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
+        .seqLen(128).margin(0f).train(rt).build());
   }
 
   private static Ppo.Options options(Path out, boolean resume) {
@@ -60,8 +63,10 @@ class PpoTest {
   }
 
   private static Ppo.Options options(Path out, int steps, boolean resume) {
-    return new Ppo.Options(out, sft, reward, Device.CPU, steps, 4, 2, 2, 1e-4f, 0.05f, 6f, true, 10000, 0.2f, 0.2f,
-        0.1f, 0.01f, 1.0, 0.95, 8, 1.0f, 4, 3, resume, 1, 2);
+    return Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(steps).batch(4)
+        .miniBatch(2).epochs(2).lr(1e-4f).beta(0.05f).targetKl(6f).adaptiveKl(true).klHorizon(10000).clipEps(0.2f)
+        .valueClipEps(0.2f).vfCoef(0.1f).entCoef(0.01f).gamma(1.0).lambda(0.95).maxNewTokens(8).gradClip(1.0f)
+        .evalPrompts(4).seed(3).resume(resume).checkpointEvery(1).keepCheckpoints(2).build();
   }
 
   @Test

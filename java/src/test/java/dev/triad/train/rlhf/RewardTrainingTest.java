@@ -52,25 +52,27 @@ class RewardTrainingTest {
   @BeforeAll
   static void bases() {
     Path pre = tmp.resolve("pretrain");
-    TrainConfig pt = new TrainConfig(12, 1, 3e-3f, 0.1f, 2, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        0, 0, 12, 1, 1);
-    Pretrain.run(new Pretrain.Options(pre, null, "byte", "tiny", null, Device.CPU, 4, 64, 4 * 64, pt, 1, false));
+    TrainConfig pt = TrainConfig.builder().steps(12).lr(3e-3f).warmupSteps(2).weightDecay(0.0f).evalEvery(0)
+        .sampleEvery(0).checkpointEvery(12).keepCheckpoints(1).seed(1).build();
+    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+        .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("sft");
-    TrainConfig st = new TrainConfig(6, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        0, 0, 6, 1, 1);
-    Sft.run(new Sft.Options(sft, pre, null, Device.CPU, 4, 128, true, st, 0, false, false));
+    TrainConfig st = TrainConfig.builder().steps(6).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
+        .checkpointEvery(6).keepCheckpoints(1).seed(1).build();
+    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+        .train(st).evalPerFamily(0).build());
   }
 
   private static TrainConfig train(int steps, int warmup, float lr, int evalEvery) {
-    return new TrainConfig(steps, 1, lr, 0.1f, warmup, TrainConfig.Schedule.COSINE, 0.2f, 0.0f, 0.9f, 0.95f, 1.0f,
-        evalEvery, 0, steps, 10, 4242);
+    return TrainConfig.builder().steps(steps).lr(lr).warmupSteps(warmup).weightDecay(0.0f).evalEvery(evalEvery)
+        .sampleEvery(0).checkpointEvery(steps).keepCheckpoints(10).seed(4242).build();
   }
 
   @Test
   void learnsTheEmbeddedPreferences() throws IOException {
     Path run = tmp.resolve("reward");
-    RewardTraining.Result r = RewardTraining.run(new RewardTraining.Options(run, sft, null, Device.CPU, 8, 128, 0f,
-        train(40, 4, 2e-3f, 0), false));
+    RewardTraining.Result r = RewardTraining.run(RewardTraining.Options.builder().runDir(run).baseRun(sft)
+        .device(Device.CPU).batch(8).seqLen(128).margin(0f).train(train(40, 4, 2e-3f, 0)).build());
     RewardTraining.Report before = r.before(), after = r.after();
     assertNotNull(before);
     assertNotNull(after);
@@ -119,8 +121,8 @@ class RewardTrainingTest {
     assertThrows(IllegalArgumentException.class, () -> RewardTraining.loadModel(sft, null, Device.CPU),
         "an SFT run is not a reward run");
     // a finished run refuses to be overwritten
-    assertThrows(IllegalArgumentException.class, () -> RewardTraining.run(new RewardTraining.Options(run, sft, null,
-        Device.CPU, 8, 128, 0f, train(40, 4, 2e-3f, 0), false)));
+    assertThrows(IllegalArgumentException.class, () -> RewardTraining.run(RewardTraining.Options.builder().runDir(run)
+        .baseRun(sft).device(Device.CPU).batch(8).seqLen(128).margin(0f).train(train(40, 4, 2e-3f, 0)).build()));
   }
 
   @Test
@@ -149,10 +151,13 @@ class RewardTrainingTest {
     Path data = Files.writeString(tmp.resolve("pairs.jsonl"), sb.toString(), StandardCharsets.UTF_8);
     final int half = 3;
     Path a = tmp.resolve("straight"), b = tmp.resolve("resumed");
-    RewardTraining.run(new RewardTraining.Options(a, sft, data, Device.CPU, 4, 128, 0.5f, train(2 * half, half, 1e-3f, half), false));
-    RewardTraining.run(new RewardTraining.Options(b, sft, data, Device.CPU, 4, 128, 0.5f, train(half, half, 1e-3f, half), false));
-    RewardTraining.Result rb = RewardTraining.run(new RewardTraining.Options(b, sft, data, Device.CPU, 4, 128, 0.5f,
-        train(2 * half, half, 1e-3f, half), true));
+    RewardTraining.run(RewardTraining.Options.builder().runDir(a).baseRun(sft).dataFile(data).device(Device.CPU)
+        .batch(4).seqLen(128).margin(0.5f).train(train(2 * half, half, 1e-3f, half)).build());
+    RewardTraining.run(RewardTraining.Options.builder().runDir(b).baseRun(sft).dataFile(data).device(Device.CPU)
+        .batch(4).seqLen(128).margin(0.5f).train(train(half, half, 1e-3f, half)).build());
+    RewardTraining.Result rb = RewardTraining.run(RewardTraining.Options.builder().runDir(b).baseRun(sft)
+        .dataFile(data).device(Device.CPU).batch(4).seqLen(128).margin(0.5f).train(train(2 * half, half, 1e-3f, half))
+        .resume(true).build());
     assertNull(rb.before(), "a resumed run has no before-training figures");
     assertSame(checkpoint(a, 2 * half), checkpoint(b, 2 * half));
     List<JsonNode> la = metrics(a), lb = metrics(b);

@@ -52,16 +52,18 @@ class SftResumeTest {
   @BeforeAll
   static void pretrainBase() {
     base = shared.resolve("base");
-    TrainConfig t = new TrainConfig(2, 1, 1e-3f, 0.1f, 1, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f, 0.95f, 1.0f,
-        0, 0, 2, 1, 7);
-    Pretrain.run(new Pretrain.Options(base, null, "byte", "tiny", null, Device.CPU, 2, 32, 64, t, 1, false));
+    TrainConfig t = TrainConfig.builder().steps(2).warmupSteps(1).evalEvery(0).sampleEvery(0).checkpointEvery(2)
+        .keepCheckpoints(1).seed(7).build();
+    Pretrain.run(Pretrain.Options.builder().runDir(base).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
+        .seqLen(32).totalBatchTokens(64).train(t).evalBatches(1).build());
   }
 
   private static Sft.Options options(Path runDir, Path data, int steps, boolean resume) {
     // clipping at 0.5 so the clip factor is exercised; validation and checkpoints every N steps
-    TrainConfig t = new TrainConfig(steps, 1, 2e-3f, 0.1f, N, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f, 0.95f,
-        0.5f, N, 0, N, 10, SEED);
-    return new Sft.Options(runDir, base, data, Device.CPU, BATCH, SEQ, true, t, 0, resume, false);
+    TrainConfig t = TrainConfig.builder().steps(steps).lr(2e-3f).warmupSteps(N).gradClip(0.5f).evalEvery(N)
+        .sampleEvery(0).checkpointEvery(N).keepCheckpoints(10).seed(SEED).build();
+    return Sft.Options.builder().runDir(runDir).baseRun(base).dataFile(data).device(Device.CPU).batch(BATCH)
+        .seqLen(SEQ).pack(true).train(t).evalPerFamily(0).resume(resume).build();
   }
 
   /**
