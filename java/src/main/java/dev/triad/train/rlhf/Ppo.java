@@ -85,7 +85,7 @@ public final class Ppo {
    * Ppo.Options.builder().runDir(dir).policyRun(sft).rewardRun(reward).build()}.
    *
    * @param batch prompts rolled out per step
-   * @param miniBatch rollouts per optimisation minibatch (<= batch)
+   * @param miniBatch rollouts per optimisation minibatch (at most batch)
    * @param epochs passes over each rollout
    * @param beta KL penalty coefficient (its initial value when adaptive)
    * @param targetKl target KL of a reply (nats): the adaptive controller's target and the guardrails' unit
