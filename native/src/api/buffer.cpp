@@ -48,7 +48,9 @@ void add_live(int device, int64_t nbytes) {
 // its free (a double free, an op on a closed tensor) meets the freed state, not a new buffer.
 constexpr size_t kHandleQuarantine = 4096;
 std::mutex pool_mutex;
-std::deque<triad_buffer*> pool;  // freed handles, oldest first
+// freed handles, oldest first; never destroyed: Java's Cleaner thread may free a buffer while the
+// process exits and runs static destructors
+std::deque<triad_buffer*>& pool = *new std::deque<triad_buffer*>();
 
 triad_buffer* new_handle(void* data, int64_t numel, int dtype, int device) {
   triad_buffer* b = nullptr;

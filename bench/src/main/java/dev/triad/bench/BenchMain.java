@@ -290,6 +290,7 @@ public final class BenchMain {
       row(out, "native 1-element add, preallocated", s.get("JniBench.nativeAdd1"), 1e9, "ns");
       row(out, "Ops.add 1 element (alloc + close)", s.get("JniBench.opsAdd1"), 1e9, "ns");
       row(out, "Ops.add 1 element in a Scope", s.get("JniBench.opsAdd1Scoped"), 1e9, "ns");
+      row(out, "Tensor.zeros(1) + close", s.get("JniBench.createClose1"), 1e9, "ns");
     }
     // training step
     if (hasPrefix(s, "TrainStepBench.")) {

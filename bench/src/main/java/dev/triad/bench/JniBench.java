@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       output (JNI + the C API's argument checks and dispatch);
  *   <li>{@code opsAdd1}: Ops.add on 1-element tensors, closing the result (Java checks, allocation
  *       and free of the output buffer);
- *   <li>{@code opsAdd1Scoped}: the same inside a Scope, as training-step code would write it.
+ *   <li>{@code opsAdd1Scoped}: the same inside a Scope, as training-step code would write it;
+ *   <li>{@code createClose1}: Tensor.zeros(1) then close (allocation, the leak safety net's
+ *       registration and its clean, free), no op.
  * </ul>
  */
 @State(Scope.Thread)
@@ -83,6 +85,13 @@ public class JniBench {
   public long opsAdd1() {
     try (Tensor sum = Ops.add(a, b)) {
       return sum.numel();
+    }
+  }
+
+  @Benchmark
+  public long createClose1() {
+    try (Tensor t = Tensor.zeros(1)) {
+      return t.numel();
     }
   }
 

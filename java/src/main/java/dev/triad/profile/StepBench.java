@@ -108,11 +108,12 @@ public final class StepBench {
     try (Scope s = Scope.open()) {
       Tensor l = loss.get();
       l.backward();
-      Tensor normSq = GradClip.squaredNorm(model.parameters());
-      opt.step(normSq, 1.0);
-      float[] read = Tensor.items(Ops.detach(l), normSq);
-      if (!Float.isFinite(read[0])) {
-        throw new IllegalStateException("benchmark step: loss became " + read[0]);
+      try (Tensor normSq = GradClip.squaredNorm(model.parameters())) { // unscoped: closed here
+        opt.step(normSq, 1.0);
+        float[] read = Tensor.items(Ops.detach(l), normSq);
+        if (!Float.isFinite(read[0])) {
+          throw new IllegalStateException("benchmark step: loss became " + read[0]);
+        }
       }
     }
     opt.zeroGrad();
@@ -273,11 +274,12 @@ public final class StepBench {
                   Tensor.of(adv, d, B, T), maskT, 0.2f);
               Tensor loss = Ops.add(Ops.add(pol.loss(), Ops.mulScalar(vLoss, 0.1f)), Ops.mulScalar(entropy, -0.01f));
               loss.backward();
-              Tensor pn = GradClip.squaredNorm(policy.parameters());
-              Tensor cn = GradClip.squaredNorm(critic.parameters());
-              popt.step(pn, 1.0);
-              copt.step(cn, 1.0);
-              Tensor.items(Ops.detach(loss), pn, cn);
+              try (Tensor pn = GradClip.squaredNorm(policy.parameters()); // unscoped: closed here
+                   Tensor cn = GradClip.squaredNorm(critic.parameters())) {
+                popt.step(pn, 1.0);
+                copt.step(cn, 1.0);
+                Tensor.items(Ops.detach(loss), pn, cn);
+              }
             }
             popt.zeroGrad();
             copt.zeroGrad();

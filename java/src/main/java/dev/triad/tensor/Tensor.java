@@ -10,7 +10,10 @@ import java.util.List;
 
 /**
  * A dense, row-major n-dimensional array in native memory on one device. Tensors are
- * AutoCloseable and own their memory: close them, or create them inside a {@link Scope}.
+ * AutoCloseable and own their memory: close them, or create them inside a {@link Scope}. A tensor
+ * that is neither is freed by the garbage collector some time after it becomes unreachable, with a
+ * warning for the first such leak ({@link #collectedLeaks}); that is a safety net, not a way to manage
+ * memory: the collector does not see native memory and may run too late to prevent running out.
  * A tensor may also carry autograd state: whether it requires a gradient, its gradient, and the
  * node that produced it. Not thread-safe, with one exception that keeps misuse from crashing the
  * JVM: closing a tensor while another thread runs an op on it lets that op finish on valid
@@ -51,7 +54,7 @@ public final class Tensor implements AutoCloseable {
   /** A zero-filled tensor. */
   public static Tensor zeros(DType dtype, Device device, long... shape) {
     long[] s = Shapes.validate(shape);
-    return new Tensor(new Storage(device, dtype, Shapes.numel(s)), s);
+    return new Tensor(new Storage(device, dtype, s, true), s);
   }
 
   /**
@@ -60,7 +63,7 @@ public final class Tensor implements AutoCloseable {
    */
   public static Tensor empty(DType dtype, Device device, long... shape) {
     long[] s = Shapes.validate(shape);
-    return new Tensor(new Storage(device, dtype, Shapes.numel(s), false), s);
+    return new Tensor(new Storage(device, dtype, s, false), s);
   }
 
   /** A zero-filled f32 tensor on the CPU. */
@@ -143,6 +146,16 @@ public final class Tensor implements AutoCloseable {
     Tensor t = zeros(DType.F32, device, shape);
     Status.check(TriadNative.triad_rng_uniform(t.buf(), t.numel, seed, offset, lo, hi));
     return t;
+  }
+
+  /**
+   * How many native buffers the leak safety net has freed since the library loaded: buffers whose
+   * tensors (and views) became unreachable without being closed. The garbage collector frees them
+   * some time later on its own thread, and the first one prints a warning on System.err; 0 in a
+   * program that closes everything.
+   */
+  public static long collectedLeaks() {
+    return Storage.leaked();
   }
 
   // ---- metadata ----

@@ -58,6 +58,7 @@ public final class Trainer implements AutoCloseable {
   private final Checkpoints checkpoints;
   private final double flopsPerToken;
   private final double peakFlops;
+  private final List<TrainingListener> listeners = new ArrayList<>();
 
   /**
    * @param flopsPerToken training FLOPs per token (6N + attention) for MFU, or 0
@@ -83,6 +84,15 @@ public final class Trainer implements AutoCloseable {
     return optimizer;
   }
 
+  /**
+   * Adds a listener that {@link #run} calls after each step, evaluation and checkpoint (see
+   * {@link TrainingListener} for when, and for what an exception it throws does). Add listeners
+   * before {@code run}; they are called in the order added.
+   */
+  public void addListener(TrainingListener listener) {
+    listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+  }
+
   /** Trains to {@code cfg.steps()}, first continuing from the latest checkpoint when {@code resume}. */
   public Result run(boolean resume) {
     long start = 0;
@@ -106,6 +116,7 @@ public final class Trainer implements AutoCloseable {
     double secondsTotal = 0;
     try (Metrics metrics = new Metrics(runDir, cfg.steps(), start);
          Profiler.Run phases = Profiler.startRun(optimizer.device())) {
+      long runStart = System.nanoTime();
       if (start == 0) {
         firstVal = lastVal = evaluate();
         if (!Double.isNaN(firstVal)) {
@@ -114,6 +125,8 @@ public final class Trainer implements AutoCloseable {
           rec.put("step", 0);
           rec.put("val_loss", firstVal);
           metrics.log(rec);
+          EvalMetrics e = new EvalMetrics(0, firstVal);
+          listeners.forEach(l -> l.onEval(e));
         }
       }
       StepProfile profile = StepProfile.enabled() ? new StepProfile(optimizer.device()) : null;
@@ -191,7 +204,8 @@ public final class Trainer implements AutoCloseable {
         if (!Double.isNaN(mfu)) {
           rec.put("mfu", mfu);
         }
-        rec.putAll(task.stepMetrics());
+        Map<String, Object> phaseMetrics = task.stepMetrics();
+        rec.putAll(phaseMetrics);
         boolean last = done == cfg.steps();
         if ((cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || last) {
           lastVal = evaluate();
@@ -211,10 +225,25 @@ public final class Trainer implements AutoCloseable {
             metrics.println("sample at step " + done + ": " + text.replace("\n", "\\n"));
           }
         }
+        Path saved = null;
         if ((cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0) || last) {
           try (Profiler.Phase ph = Profiler.phase("checkpoint")) {
             Map<String, String> state = new LinkedHashMap<>(task.state());
-            checkpoints.save(done, model, optimizer, state);
+            saved = checkpoints.save(done, model, optimizer, state);
+          }
+        }
+        if (!listeners.isEmpty()) { // last: the step's metrics line and checkpoint are written
+          StepMetrics m = new StepMetrics(done, cfg.steps(), loss, lr, norm, tokens, tokens / seconds, seconds * 1e3,
+              mfu, (System.nanoTime() - runStart) / 1e9, phaseMetrics);
+          EvalMetrics e = rec.containsKey("val_loss") ? new EvalMetrics(done, lastVal) : null;
+          for (TrainingListener l : listeners) {
+            l.onStep(m);
+            if (e != null) {
+              l.onEval(e);
+            }
+            if (saved != null) {
+              l.onCheckpoint(saved, done);
+            }
           }
         }
       }

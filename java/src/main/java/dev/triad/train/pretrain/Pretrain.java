@@ -19,6 +19,7 @@ import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
+import dev.triad.train.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -224,12 +225,17 @@ public final class Pretrain {
   }
 
   public static Trainer.Result run(Options o) {
+    return run(o, TrainingListener.NONE);
+  }
+
+  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Trainer.Result run(Options o, TrainingListener listener) {
     try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o);
+      return runLocked(o, listener);
     }
   }
 
-  private static Trainer.Result runLocked(Options o) {
+  private static Trainer.Result runLocked(Options o, TrainingListener listener) {
     Tokenizer tokenizer = Tokenizer.byName(o.tokenizer());
     // before anything is written: a fresh run must not mix with an earlier run's checkpoints (they
     // would outrank its own, and keep-k pruning would delete the new ones); --resume needs one
@@ -301,6 +307,7 @@ public final class Pretrain {
       double flopsPerToken = 6.0 * model.parameterCount() + 12.0 * cfg.nLayer() * cfg.nEmbd() * o.seqLen();
       try (Trainer trainer = new Trainer(model, task, train, o.runDir(), flopsPerToken,
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
+        trainer.addListener(listener);
         Trainer.Result r = trainer.run(o.resume());
         System.out.printf("pretrain: done. loss %.4f -> %.4f, val loss %.4f -> %.4f, %.0f tokens/s; checkpoints in %s%n",
             r.firstLoss(), r.lastLoss(), r.firstValLoss(), r.lastValLoss(), r.tokensPerSecond(),

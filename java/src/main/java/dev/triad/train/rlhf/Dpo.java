@@ -20,6 +20,7 @@ import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
+import dev.triad.train.TrainingListener;
 import dev.triad.train.sft.Sft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -238,12 +239,17 @@ public final class Dpo {
   }
 
   public static Result run(Options o) {
+    return run(o, TrainingListener.NONE);
+  }
+
+  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Result run(Options o, TrainingListener listener) {
     try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o);
+      return runLocked(o, listener);
     }
   }
 
-  private static Result runLocked(Options o) {
+  private static Result runLocked(Options o, TrainingListener listener) {
     Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
@@ -303,6 +309,7 @@ public final class Dpo {
       Trainer.Result r;
       try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(),
           6.0 * model.parameterCount(), dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
+        trainer.addListener(listener);
         r = trainer.run(o.resume());
       }
       DpoLoss.Stats before = task.firstEvaluation();

@@ -20,6 +20,7 @@ import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
+import dev.triad.train.TrainingListener;
 import dev.triad.train.sft.Sft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -241,12 +242,17 @@ public final class Grpo {
   public record Result(Trainer.Result training, PolicyEval.Result before, PolicyEval.Result after) {}
 
   public static Result run(Options o) {
+    return run(o, TrainingListener.NONE);
+  }
+
+  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Result run(Options o, TrainingListener listener) {
     try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o);
+      return runLocked(o, listener);
     }
   }
 
-  private static Result runLocked(Options o) {
+  private static Result runLocked(Options o, TrainingListener listener) {
     Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
@@ -335,6 +341,7 @@ public final class Grpo {
       Trainer.Result r;
       try (Trainer trainer = new Trainer(policy, task, o.train(), o.runDir(), 6.0 * policy.parameterCount(),
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
+        trainer.addListener(listener);
         r = trainer.run(o.resume());
       }
       Gpt klRef = reference != null ? reference : RunInfo.loadModel(o.policyRun(), null, o.device(), o.precision());

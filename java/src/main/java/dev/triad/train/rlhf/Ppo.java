@@ -30,6 +30,7 @@ import dev.triad.train.Metrics;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
+import dev.triad.train.TrainingListener;
 import dev.triad.train.StepProfile;
 import dev.triad.train.sft.Sft;
 import java.io.IOException;
@@ -520,12 +521,21 @@ public final class Ppo {
   private record Prompt(Example example, int[] tokens) {}
 
   public static Result run(Options o) {
+    return run(o, TrainingListener.NONE);
+  }
+
+  /**
+   * As {@link #run(Options)}, reporting each step and checkpoint to {@code listener} (PPO has no
+   * held-out loss: no {@code onEval}). Its {@link dev.triad.train.StepMetrics} has no single loss or
+   * gradient norm (NaN); the step's metrics.jsonl figures are in {@code phase}.
+   */
+  public static Result run(Options o, TrainingListener listener) {
     try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o);
+      return runLocked(o, listener);
     }
   }
 
-  private static Result runLocked(Options o) {
+  private static Result runLocked(Options o, TrainingListener listener) {
     try {
       Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.steps());
     } catch (IllegalArgumentException e) {
@@ -615,6 +625,7 @@ public final class Ppo {
         }
         try (Metrics metrics = new Metrics(o.runDir(), o.steps(), start);
              Profiler.Run phases = Profiler.startRun(o.device())) {
+          long runStart = System.nanoTime();
           StepProfile profile = StepProfile.enabled() ? new StepProfile(o.device()) : null;
           for (int step = start + 1; step <= o.steps(); step++) {
             Random rng = new Random(o.seed() * 1_000_003L + step);
@@ -623,8 +634,10 @@ public final class Ppo {
             if (profile != null) {
               profile.begin();
             }
-            StepMetrics m = step(o, step, rng, beta, policy, reference, critic, rm, policyOpt, criticOpt, template,
+            Stepped stepped = step(o, step, rng, beta, policy, reference, critic, rm, policyOpt, criticOpt, template,
                 trainSet, maxNew, metrics);
+            StepMetrics m = stepped.metrics();
+            double stepMillis = (System.nanoTime() - t0) / 1e6;
             if (profile != null) {
               profile.end((System.nanoTime() - t0) / 1e6);
             }
@@ -651,10 +664,22 @@ public final class Ppo {
                   + m.policyLoss() + ", value " + m.valueLoss() + ")");
             }
             klLast = m.kl();
+            Path saved = null;
             if (step % o.checkpointEvery() == 0 || step == o.steps()) {
               try (Profiler.Phase ph = Profiler.phase("checkpoint")) {
-                saveCheckpoint(o, step, policy, policyOpt, critic, criticOpt, beta, tooFar, klLast);
+                saved = saveCheckpoint(o, step, policy, policyOpt, critic, criticOpt, beta, tooFar, klLast);
               }
+            }
+            // last, as Trainer does: the step's metrics line and checkpoint are written
+            Map<String, Object> phase = new LinkedHashMap<>(stepped.line());
+            phase.remove("step");
+            Object mfu = phase.remove("mfu");
+            dev.triad.train.StepMetrics sm = new dev.triad.train.StepMetrics(step, o.steps(), Double.NaN, o.lr(),
+                Double.NaN, stepped.trainTokens(), m.trainTokensPerSec(), stepMillis,
+                mfu == null ? Double.NaN : (Double) mfu, (System.nanoTime() - runStart) / 1e9, phase);
+            listener.onStep(sm);
+            if (saved != null) {
+              listener.onCheckpoint(saved, step);
             }
           }
           if (profile != null) {
@@ -682,7 +707,7 @@ public final class Ppo {
    * names them, the critic and its moments under {@link #CRITIC}, and the trainer state; prunes to
    * the newest {@code keepCheckpoints}.
    */
-  private static void saveCheckpoint(Options o, int step, Gpt policy, AdamW policyOpt, RewardModel critic,
+  private static Path saveCheckpoint(Options o, int step, Gpt policy, AdamW policyOpt, RewardModel critic,
       AdamW criticOpt, double beta, int tooFar, double klLast) {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     putModel(tensors, "", policy.namedParameters(), policyOpt);
@@ -709,6 +734,7 @@ public final class Ppo {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
     }
+    return file;
   }
 
   private static void putModel(Map<String, Tensor> out, String prefix, Map<String, Tensor> params, AdamW opt) {
@@ -758,7 +784,10 @@ public final class Ppo {
     target.write(f.readFloats(name));
   }
 
-  private static StepMetrics step(Options o, int step, Random rng, double beta, Gpt policy, Gpt reference,
+  /** A step's figures, its metrics.jsonl line and the tokens its update trained on. */
+  private record Stepped(StepMetrics metrics, Map<String, Object> line, long trainTokens) {}
+
+  private static Stepped step(Options o, int step, Random rng, double beta, Gpt policy, Gpt reference,
       RewardModel critic, RewardModel rm, AdamW policyOpt, AdamW criticOpt, ChatTemplate template,
       List<Prompt> trainSet, int maxNew, Metrics metrics) {
     int B = o.batch();
@@ -954,7 +983,7 @@ public final class Ppo {
     if (step == 1 || step % 10 == 0 || step == o.steps()) {
       System.out.println("ppo: sample: " + sample);
     }
-    return m;
+    return new Stepped(m, line, trainTokens);
   }
 
   /** Per-token log-probs [B*T] of the padded batch's targets (0 where ignored), no gradient. */

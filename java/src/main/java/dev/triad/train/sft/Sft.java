@@ -22,6 +22,7 @@ import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
+import dev.triad.train.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -261,15 +262,20 @@ public final class Sft {
   private record Data(List<Conversation> train, List<Conversation> val, List<Example> eval, List<String> heldOut) {}
 
   public static Result run(Options o) {
+    return run(o, TrainingListener.NONE);
+  }
+
+  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Result run(Options o, TrainingListener listener) {
     if (o.checkOnly()) {
-      return runLocked(o); // --check writes nothing
+      return runLocked(o, listener); // --check writes nothing
     }
     try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o);
+      return runLocked(o, listener);
     }
   }
 
-  private static Result runLocked(Options o) {
+  private static Result runLocked(Options o, TrainingListener listener) {
     Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
     if (o.resume() && existing.isEmpty()) {
       throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
@@ -360,6 +366,7 @@ public final class Sft {
       Trainer.Result r;
       try (Trainer trainer = new Trainer(model, task, o.train(), o.runDir(), 6.0 * model.parameterCount(),
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
+        trainer.addListener(listener);
         r = trainer.run(o.resume());
       }
       Map<String, TaskEval.Score> after = Map.of();
