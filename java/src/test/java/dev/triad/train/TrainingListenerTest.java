@@ -31,9 +31,11 @@ class TrainingListenerTest {
 
   /** A tiny pretraining run on the CPU: 2 micro-batches per step, eval and checkpoint every 2 steps. */
   private static Pretrain.Options options(Path runDir, int steps, boolean resume) {
-    TrainConfig train = new TrainConfig(steps, 1, 3e-3f, 0.1f, 2, TrainConfig.Schedule.COSINE, 0.2f, 0.1f, 0.9f,
-        0.95f, 1.0f, 2, 0, 2, 10, 4242);
-    return new Pretrain.Options(runDir, null, "byte", "tiny", null, Device.CPU, 2, 16, 2 * 2 * 16, train, 1, resume);
+    TrainConfig train = TrainConfig.builder().steps(steps).gradAccum(1).lr(3e-3f).minLrRatio(0.1f).warmupSteps(2)
+        .schedule(TrainConfig.Schedule.COSINE).decayFraction(0.2f).weightDecay(0.1f).beta1(0.9f).beta2(0.95f)
+        .gradClip(1.0f).evalEvery(2).sampleEvery(0).checkpointEvery(2).keepCheckpoints(10).seed(4242).build();
+    return Pretrain.Options.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
+        .seqLen(16).totalBatchTokens(2 * 2 * 16).train(train).evalBatches(1).resume(resume).build();
   }
 
   /** Records every call in order. */
