@@ -15,6 +15,7 @@ import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
+import dev.triad.train.PhaseBuilder;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
@@ -78,26 +79,21 @@ public final class Pretrain {
      * Named options at their defaults (the one place they live: the CLI's read them from here, and
      * its getters say what a setting is now).
      */
-    public static final class Builder {
-      private Path runDir;
+    public static final class Builder extends PhaseBuilder<Builder> {
       private Path dataDir;
       private String tokenizer; // null: byte for the embedded corpus, gpt2 for shards or GPT-2 weights
       private String preset = "small";
       private Path initFromHf;
-      private Device device; // null: Device.best()
       private int batch = 8;
       private int seqLen = 128;
       private long totalBatchTokens = 0;
       private TrainConfig train = TrainConfig.builder().build();
       private int evalBatches = 10;
-      private boolean resume;
-      private Precision precision; // null: the device's default
 
       private Builder() {}
 
-      /** The run directory (config.json, metrics.jsonl, checkpoints/); required. */
-      public Builder runDir(Path runDir) {
-        this.runDir = runDir;
+      @Override
+      protected Builder self() {
         return this;
       }
 
@@ -125,12 +121,6 @@ public final class Pretrain {
       /** Hugging Face GPT-2 weights to start from instead of {@link #preset}; null (the default): none. */
       public Builder initFromHf(Path initFromHf) {
         this.initFromHf = initFromHf;
-        return this;
-      }
-
-      /** Where to train; null (the default): CUDA when available, else the CPU. */
-      public Builder device(Device device) {
-        this.device = device;
         return this;
       }
 
@@ -162,22 +152,6 @@ public final class Pretrain {
       public Builder evalBatches(int evalBatches) {
         this.evalBatches = evalBatches;
         return this;
-      }
-
-      /** Continue exactly from the latest checkpoint in runDir. */
-      public Builder resume(boolean resume) {
-        this.resume = resume;
-        return this;
-      }
-
-      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
-      public Builder precision(Precision precision) {
-        this.precision = precision;
-        return this;
-      }
-
-      public Path runDir() {
-        return runDir;
       }
 
       public String preset() {

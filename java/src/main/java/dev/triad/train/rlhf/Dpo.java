@@ -16,6 +16,7 @@ import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
+import dev.triad.train.PhaseBuilder;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
@@ -93,37 +94,26 @@ public final class Dpo {
      * Named options at their defaults (the one place they live: the CLI's options read them from the
      * getters).
      */
-    public static final class Builder {
-      private Path runDir;
+    public static final class Builder extends PhaseBuilder<Builder> {
       private Path baseRun;
-      private Device device; // null: Device.best()
       private int batch = 8;
       private float beta = 0.2f;
       private TrainConfig train = DEFAULT_TRAIN;
-      private boolean resume = false;
       private List<Triple> trainPairs;
       private List<Triple> heldOutPairs = List.of();
       private String data = "pairs given in code";
       private int evalPrompts = 96;
-      private Precision precision; // null: the device's default
 
       private Builder() {}
 
-      /** The run directory to write; required. */
-      public Builder runDir(Path runDir) {
-        this.runDir = runDir;
+      @Override
+      protected Builder self() {
         return this;
       }
 
       /** The SFT run to start from (and the frozen reference); required. */
       public Builder baseRun(Path baseRun) {
         this.baseRun = baseRun;
-        return this;
-      }
-
-      /** Where to train; null (the default): CUDA when available, else the CPU. */
-      public Builder device(Device device) {
-        this.device = device;
         return this;
       }
 
@@ -142,12 +132,6 @@ public final class Dpo {
       /** The optimisation settings. */
       public Builder train(TrainConfig train) {
         this.train = train;
-        return this;
-      }
-
-      /** Continue exactly from the latest checkpoint in runDir. */
-      public Builder resume(boolean resume) {
-        this.resume = resume;
         return this;
       }
 
@@ -172,12 +156,6 @@ public final class Dpo {
       /** Held-out RL prompts whose sampled replies are scored before and after; 0 skips it. */
       public Builder evalPrompts(int evalPrompts) {
         this.evalPrompts = evalPrompts;
-        return this;
-      }
-
-      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
-      public Builder precision(Precision precision) {
-        this.precision = precision;
         return this;
       }
 

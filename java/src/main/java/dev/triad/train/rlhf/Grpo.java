@@ -16,6 +16,7 @@ import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
+import dev.triad.train.PhaseBuilder;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
@@ -96,11 +97,9 @@ public final class Grpo {
      * Named options at their defaults (the one place they live: the CLI's options read them from the
      * getters).
      */
-    public static final class Builder {
-      private Path runDir;
+    public static final class Builder extends PhaseBuilder<Builder> {
       private Path policyRun;
       private Path rewardRun;
-      private Device device; // null: Device.best()
       private int prompts = 8;
       private int group = 4;
       private int maxNewTokens = 32;
@@ -108,14 +107,11 @@ public final class Grpo {
       private float clipEps = 0.2f;
       private int evalPrompts = 96;
       private TrainConfig train = DEFAULT_TRAIN;
-      private boolean resume = false;
-      private Precision precision; // null: the device's default
 
       private Builder() {}
 
-      /** The run directory to write; required. */
-      public Builder runDir(Path runDir) {
-        this.runDir = runDir;
+      @Override
+      protected Builder self() {
         return this;
       }
 
@@ -128,12 +124,6 @@ public final class Grpo {
       /** The reward model run that scores replies; required. */
       public Builder rewardRun(Path rewardRun) {
         this.rewardRun = rewardRun;
-        return this;
-      }
-
-      /** Where to train; null (the default): CUDA when available, else the CPU. */
-      public Builder device(Device device) {
-        this.device = device;
         return this;
       }
 
@@ -176,18 +166,6 @@ public final class Grpo {
       /** The optimisation settings. */
       public Builder train(TrainConfig train) {
         this.train = train;
-        return this;
-      }
-
-      /** Continue exactly from the latest checkpoint in runDir. */
-      public Builder resume(boolean resume) {
-        this.resume = resume;
-        return this;
-      }
-
-      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
-      public Builder precision(Precision precision) {
-        this.precision = precision;
         return this;
       }
 

@@ -27,6 +27,7 @@ import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.Metrics;
+import dev.triad.train.PhaseBuilder;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
@@ -153,11 +154,9 @@ public final class Ppo {
      * Named options at their defaults (the one place they live: the CLI's options read them from the
      * getters).
      */
-    public static final class Builder {
-      private Path runDir;
+    public static final class Builder extends PhaseBuilder<Builder> {
       private Path policyRun;
       private Path rewardRun;
-      private Device device; // null: Device.best()
       private int steps = 100;
       private int batch = 16;
       private int miniBatch = 8;
@@ -177,10 +176,8 @@ public final class Ppo {
       private float gradClip = 1.0f;
       private int evalPrompts = 64;
       private long seed = SHARED.seed();
-      private boolean resume = false;
       private int checkpointEvery = 50;
       private int keepCheckpoints = 2;
-      private Precision precision; // null: the device's default
       private float beta1 = SHARED.beta1();
       private float beta2 = SHARED.beta2();
       private float eps = SHARED.eps();
@@ -188,9 +185,8 @@ public final class Ppo {
 
       private Builder() {}
 
-      /** The run directory to write; required. */
-      public Builder runDir(Path runDir) {
-        this.runDir = runDir;
+      @Override
+      protected Builder self() {
         return this;
       }
 
@@ -203,12 +199,6 @@ public final class Ppo {
       /** The reward model run that scores rollouts; required. */
       public Builder rewardRun(Path rewardRun) {
         this.rewardRun = rewardRun;
-        return this;
-      }
-
-      /** Where to train; null (the default): CUDA when available, else the CPU. */
-      public Builder device(Device device) {
-        this.device = device;
         return this;
       }
 
@@ -326,12 +316,6 @@ public final class Ppo {
         return this;
       }
 
-      /** Continue exactly from the latest checkpoint in runDir. */
-      public Builder resume(boolean resume) {
-        this.resume = resume;
-        return this;
-      }
-
       /** A checkpoint every N steps (and after the last). */
       public Builder checkpointEvery(int checkpointEvery) {
         this.checkpointEvery = checkpointEvery;
@@ -341,12 +325,6 @@ public final class Ppo {
       /** Checkpoints kept. */
       public Builder keepCheckpoints(int keepCheckpoints) {
         this.keepCheckpoints = keepCheckpoints;
-        return this;
-      }
-
-      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
-      public Builder precision(Precision precision) {
-        this.precision = precision;
         return this;
       }
 

@@ -16,6 +16,7 @@ import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
+import dev.triad.train.PhaseBuilder;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
@@ -87,23 +88,18 @@ public final class RewardTraining {
      * Named options at their defaults (the one place they live: the CLI's options read them from the
      * getters).
      */
-    public static final class Builder {
-      private Path runDir;
+    public static final class Builder extends PhaseBuilder<Builder> {
       private Path baseRun;
       private Path dataFile;
-      private Device device; // null: Device.best()
       private int batch = 8;
       private int seqLen = 256;
       private float margin = 0f;
       private TrainConfig train = DEFAULT_TRAIN;
-      private boolean resume = false;
-      private Precision precision; // null: the device's default
 
       private Builder() {}
 
-      /** The run directory to write; required. */
-      public Builder runDir(Path runDir) {
-        this.runDir = runDir;
+      @Override
+      protected Builder self() {
         return this;
       }
 
@@ -116,12 +112,6 @@ public final class RewardTraining {
       /** JSONL of prompt/chosen/rejected records; null (the default): the embedded preference data. */
       public Builder dataFile(Path dataFile) {
         this.dataFile = dataFile;
-        return this;
-      }
-
-      /** Where to train; null (the default): CUDA when available, else the CPU. */
-      public Builder device(Device device) {
-        this.device = device;
         return this;
       }
 
@@ -146,18 +136,6 @@ public final class RewardTraining {
       /** The optimisation settings. */
       public Builder train(TrainConfig train) {
         this.train = train;
-        return this;
-      }
-
-      /** Continue exactly from the latest checkpoint in runDir. */
-      public Builder resume(boolean resume) {
-        this.resume = resume;
-        return this;
-      }
-
-      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
-      public Builder precision(Precision precision) {
-        this.precision = precision;
         return this;
       }
 

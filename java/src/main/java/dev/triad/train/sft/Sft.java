@@ -18,6 +18,7 @@ import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.Checkpoints;
+import dev.triad.train.PhaseBuilder;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
@@ -123,25 +124,20 @@ public final class Sft {
      * Named options at their defaults (the one place they live: the CLI's options read them from the
      * getters).
      */
-    public static final class Builder {
-      private Path runDir;
+    public static final class Builder extends PhaseBuilder<Builder> {
       private Path baseRun;
       private Path dataFile;
-      private Device device; // null: Device.best()
       private int batch = 8;
       private int seqLen = 256;
       private boolean pack = true;
       private TrainConfig train = DEFAULT_TRAIN;
       private int evalPerFamily = 40;
-      private boolean resume = false;
       private boolean checkOnly = false;
-      private Precision precision; // null: the device's default
 
       private Builder() {}
 
-      /** The run directory to write; required. */
-      public Builder runDir(Path runDir) {
-        this.runDir = runDir;
+      @Override
+      protected Builder self() {
         return this;
       }
 
@@ -154,12 +150,6 @@ public final class Sft {
       /** JSONL of prompt/completion or messages records; null (the default): the embedded instruction data. */
       public Builder dataFile(Path dataFile) {
         this.dataFile = dataFile;
-        return this;
-      }
-
-      /** Where to train; null (the default): CUDA when available, else the CPU. */
-      public Builder device(Device device) {
-        this.device = device;
         return this;
       }
 
@@ -193,21 +183,9 @@ public final class Sft {
         return this;
       }
 
-      /** Continue exactly from the latest checkpoint in runDir. */
-      public Builder resume(boolean resume) {
-        this.resume = resume;
-        return this;
-      }
-
       /** Render one example with its loss tokens marked, check every mask, write nothing. */
       public Builder checkOnly(boolean checkOnly) {
         this.checkOnly = checkOnly;
-        return this;
-      }
-
-      /** Parameters and activations in bf16 or f32; null (the default): the device's default. */
-      public Builder precision(Precision precision) {
-        this.precision = precision;
         return this;
       }
 
