@@ -44,6 +44,16 @@ public abstract class PhaseBuilder<B extends PhaseBuilder<B>> {
     return self();
   }
 
+  /** The device asked for, else the best available (for build(): call once, use the result). */
+  protected Device resolvedDevice() {
+    return device != null ? device : Device.best();
+  }
+
+  /** The precision asked for, else the default on {@code device}. */
+  protected Precision resolvedPrecision(Device device) {
+    return precision != null ? precision : Precision.defaultFor(device);
+  }
+
   /** The run directory set so far (null until set). */
   public Path runDir() {
     return runDir;

@@ -1,5 +1,7 @@
 package dev.triad.train;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -24,6 +26,6 @@ import java.util.Map;
 public record StepMetrics(long step, long totalSteps, double loss, double lr, double gradNorm, long tokens,
     double tokensPerSecond, double stepMillis, double mfu, double elapsedSeconds, Map<String, Object> phase) {
   public StepMetrics {
-    phase = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(phase));
+    phase = Collections.unmodifiableMap(new LinkedHashMap<>(phase));
   }
 }

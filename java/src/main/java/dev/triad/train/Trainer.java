@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The one training loop every phase shares: gradient accumulation, the learning-rate schedule,
@@ -90,7 +91,7 @@ public final class Trainer implements AutoCloseable {
    * before {@code run}; they are called in the order added.
    */
   public void addListener(TrainingListener listener) {
-    listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Trains to {@code cfg.steps()}, first continuing from the latest checkpoint when {@code resume}. */

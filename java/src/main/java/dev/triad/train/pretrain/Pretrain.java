@@ -184,10 +184,10 @@ public final class Pretrain {
        * @throws IllegalArgumentException naming the first option out of range and its value
        */
       public Options build() {
-        Device d = device != null ? device : Device.best();
+        Device d = resolvedDevice();
         String tok = tokenizer != null ? tokenizer : dataDir != null || initFromHf != null ? "gpt2" : "byte";
         return new Options(runDir, dataDir, tok, preset, initFromHf, d, batch, seqLen, totalBatchTokens, train,
-            evalBatches, resume, precision != null ? precision : Precision.defaultFor(d));
+            evalBatches, resume, resolvedPrecision(d));
       }
     }
   }

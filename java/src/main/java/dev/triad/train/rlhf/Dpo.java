@@ -181,9 +181,9 @@ public final class Dpo {
        * @throws IllegalArgumentException naming the first option out of range and its value
        */
       public Options build() {
-        Device d = device != null ? device : Device.best();
+        Device d = resolvedDevice();
         return new Options(runDir, baseRun, d, batch, beta, train, resume, trainPairs, heldOutPairs, data, evalPrompts,
-            precision != null ? precision : Precision.defaultFor(d));
+            resolvedPrecision(d));
       }
     }
   }

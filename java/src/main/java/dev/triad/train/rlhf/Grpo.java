@@ -203,9 +203,9 @@ public final class Grpo {
        * @throws IllegalArgumentException naming the first option out of range and its value
        */
       public Options build() {
-        Device d = device != null ? device : Device.best();
+        Device d = resolvedDevice();
         return new Options(runDir, policyRun, rewardRun, d, prompts, group, maxNewTokens, beta, clipEps, evalPrompts, train,
-            resume, precision != null ? precision : Precision.defaultFor(d));
+            resume, resolvedPrecision(d));
       }
     }
   }

@@ -461,10 +461,10 @@ public final class Ppo {
        * @throws IllegalArgumentException naming the first option out of range and its value
        */
       public Options build() {
-        Device d = device != null ? device : Device.best();
+        Device d = resolvedDevice();
         return new Options(runDir, policyRun, rewardRun, d, steps, batch, miniBatch, epochs, lr, beta, targetKl, adaptiveKl,
             klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip, evalPrompts, seed,
-            resume, checkpointEvery, keepCheckpoints, precision != null ? precision : Precision.defaultFor(d), beta1, beta2,
+            resume, checkpointEvery, keepCheckpoints, resolvedPrecision(d), beta1, beta2,
             eps, dataOrder);
       }
     }

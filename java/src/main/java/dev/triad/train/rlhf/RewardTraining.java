@@ -161,9 +161,9 @@ public final class RewardTraining {
        * @throws IllegalArgumentException naming the first option out of range and its value
        */
       public Options build() {
-        Device d = device != null ? device : Device.best();
+        Device d = resolvedDevice();
         return new Options(runDir, baseRun, dataFile, d, batch, seqLen, margin, train, resume,
-            precision != null ? precision : Precision.defaultFor(d));
+            resolvedPrecision(d));
       }
     }
   }

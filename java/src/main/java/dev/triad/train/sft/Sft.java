@@ -215,9 +215,9 @@ public final class Sft {
        * @throws IllegalArgumentException naming the first option out of range and its value
        */
       public Options build() {
-        Device d = device != null ? device : Device.best();
+        Device d = resolvedDevice();
         return new Options(runDir, baseRun, dataFile, d, batch, seqLen, pack, train, evalPerFamily, resume, checkOnly,
-            precision != null ? precision : Precision.defaultFor(d));
+            resolvedPrecision(d));
       }
     }
   }
