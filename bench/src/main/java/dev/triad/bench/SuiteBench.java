@@ -4,7 +4,7 @@ import dev.triad.nativ.TriadNative;
 import dev.triad.nn.Precision;
 import dev.triad.profile.BenchCase;
 import dev.triad.profile.OpBench;
-import dev.triad.profile.StepBench;
+import dev.triad.train.StepBench;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
 import java.util.ArrayList;
