@@ -8,6 +8,7 @@ module dev.triad.core {
   requires transitive org.bytedeco.javacpp;
   requires org.bytedeco.openblas;
   requires com.fasterxml.jackson.databind;   // safetensors headers, config.json, the bench cache
+  requires transitive org.slf4j;             // the library logs; the application binds a logger
 
   exports dev.triad;
   exports dev.triad.tensor;

@@ -1,6 +1,8 @@
 package dev.triad.cli;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.TriadException;
+import dev.triad.profile.PlanCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -47,6 +49,12 @@ final class ErrorText {
         || t instanceof UncheckedIOException || t instanceof TriadException) {
       if (t instanceof NumberFormatException) {
         return "not a number: " + t.getMessage();
+      }
+      if (t instanceof PlanCheck.DoesNotFitException tooBig) {
+        return tooBig.describe(OptionNames::flag);
+      }
+      if (t instanceof InvalidOptionException bad) {
+        return OptionNames.flag(bad.option()) + bad.detail();   // the API's name -> the flag typed
       }
       if (t.getMessage() != null && !t.getMessage().isBlank()) {
         return t.getMessage();

@@ -1,7 +1,7 @@
 package dev.triad.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code triad} command line. */
 @Command(name = "triad", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -49,7 +49,7 @@ public final class Main implements Runnable {
           CommandLine cmd = ex.getCommandLine();
           if (ex.getCause() instanceof IllegalArgumentException bad && bad.getMessage() != null) {
             // an option's setter refused its value (e.g. --trace-steps): its message, not picocli's wrapper
-            cmd.getErr().println("triad " + cmd.getCommandName() + ": " + bad.getMessage());
+            cmd.getErr().println("triad " + cmd.getCommandName() + ": " + ErrorText.of(bad));
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
           }
           if (cmd.getCommand() instanceof PlanCommand) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.triad.InvalidOptionException;
 import dev.triad.tensor.Device;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -156,11 +157,11 @@ public final class BenchTable {
     try {
       root = new ObjectMapper().readTree(file.toFile());
     } catch (IOException e) {
-      throw new IllegalArgumentException("--compare " + file + ": cannot read it as JSON ("
+      throw new InvalidOptionException("compare", " " + file + ": cannot read it as JSON ("
           + e.getMessage().lines().findFirst().orElse("") + ")");
     }
     if (root == null || !root.path("cases").isArray()) {
-      throw new IllegalArgumentException("--compare " + file + ": not a triad bench JSON (no \"cases\" array)");
+      throw new InvalidOptionException("compare", " " + file + ": not a triad bench JSON (no \"cases\" array)");
     }
     Map<String, Double> out = new HashMap<>();
     for (JsonNode c : root.get("cases")) {

@@ -1,5 +1,6 @@
 package dev.triad.profile;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.nn.GptConfig;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
@@ -67,11 +68,11 @@ public final class MemoryPlan {
       if (config == null || precision == null || phase == null || device == null) {
         throw new IllegalArgumentException("plan: config, precision, phase and device are required");
       }
-      check(batch >= 1, "--batch must be >= 1, got " + batch);
-      check(seq >= 1, "--seq must be >= 1, got " + seq);
-      check(seq <= config.blockSize(), "--seq " + seq + " exceeds the model's context of " + config.blockSize());
-      check(gradAccum >= 1, "--grad-accum must be >= 1, got " + gradAccum);
-      check(phase != Phase.GRPO || group >= 2, "--group must be >= 2 for grpo, got " + group);
+      check(batch >= 1, "batch", " must be >= 1, got " + batch);
+      check(seq >= 1, "seqLen", " must be >= 1, got " + seq);
+      check(seq <= config.blockSize(), "seqLen", " " + seq + " exceeds the model's context of " + config.blockSize());
+      check(gradAccum >= 1, "gradAccum", " must be >= 1, got " + gradAccum);
+      check(phase != Phase.GRPO || group >= 2, "group", " must be >= 2 for grpo, got " + group);
     }
 
     /** The same with another batch. */
@@ -269,9 +270,9 @@ public final class MemoryPlan {
     return String.format(Locale.ROOT, f, args);
   }
 
-  private static void check(boolean ok, String message) {
+  private static void check(boolean ok, String option, String detail) {
     if (!ok) {
-      throw new IllegalArgumentException(message);
+      throw new InvalidOptionException(option, detail);
     }
   }
 }

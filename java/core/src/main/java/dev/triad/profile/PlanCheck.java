@@ -1,5 +1,7 @@
 package dev.triad.profile;
 
+import java.util.function.UnaryOperator;
+
 /**
  * The memory check every training phase makes before it allocates its models: refuses a run whose
  * {@link MemoryPlan} does not fit the device, with the plan's table. Arithmetic and one read of the
@@ -26,20 +28,36 @@ public final class PlanCheck {
 
   /** Refusal of a run that would not fit; its message holds the plan's table. */
   public static final class DoesNotFitException extends IllegalStateException {
-    private final MemoryPlan plan;
+    private static final long serialVersionUID = 1L;
+    private final transient MemoryPlan plan;
+    private final transient MemoryPlan.Spec spec;
+    private final long available;
 
-    DoesNotFitException(String message, MemoryPlan plan) {
-      super(message);
+    DoesNotFitException(MemoryPlan.Spec spec, MemoryPlan plan, long available) {
+      super(describe(spec, plan, available, name -> name.equals("planCheck") ? "PlanCheck.disable()" : name));
+      this.spec = spec;
       this.plan = plan;
+      this.available = available;
     }
 
     public MemoryPlan plan() {
       return plan;
     }
-  }
 
-  private static String batchOption(MemoryPlan.Phase phase) {
-    return phase == MemoryPlan.Phase.GRPO ? "--prompts" : "--batch";
+    /** The message with the options spelled by {@code optionName} (API name -> a front end's: "batch" -> "--batch"). */
+    public String describe(UnaryOperator<String> optionName) {
+      return describe(spec, plan, available, optionName);
+    }
+
+    private static String describe(MemoryPlan.Spec spec, MemoryPlan plan, long available,
+        UnaryOperator<String> optionName) {
+      int largest = plan.largestBatch(available);
+      String batch = optionName.apply(spec.phase() == MemoryPlan.Phase.GRPO ? "prompts" : "batch");
+      return "memory plan: this " + spec.phase() + " run needs " + MemoryPlan.human(plan.peakBytes()) + " but "
+          + MemoryPlan.human(available) + " is available on " + spec.device() + " ("
+          + (largest > 0 ? batch + " " + largest + " would fit" : "no batch fits") + "; "
+          + optionName.apply("planCheck") + " runs anyway)" + System.lineSeparator() + plan.table(available);
+    }
   }
 
   /** Throws {@link DoesNotFitException} when the plan of {@code spec} exceeds the device's available memory. */
@@ -59,10 +77,6 @@ public final class PlanCheck {
     if (plan.peakBytes() <= available) {
       return;
     }
-    int largest = plan.largestBatch(available);
-    throw new DoesNotFitException("memory plan: this " + spec.phase() + " run needs " + MemoryPlan.human(plan.peakBytes())
-        + " but " + MemoryPlan.human(available) + " is available on " + spec.device() + " ("
-        + (largest > 0 ? batchOption(spec.phase()) + " " + largest + " would fit" : "no batch fits") + "; --no-plan-check runs anyway)"
-        + System.lineSeparator() + plan.table(available), plan);
+    throw new DoesNotFitException(spec, plan, available);
   }
 }

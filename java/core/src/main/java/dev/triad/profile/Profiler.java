@@ -1,5 +1,6 @@
 package dev.triad.profile;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.Device;
 import java.nio.file.Path;
@@ -42,10 +43,10 @@ public final class Profiler {
   /** {@code --trace FILE --trace-steps A-B}: each training run writes a Chrome trace of steps from..to (1-based). */
   public static synchronized void enableTrace(Path file, long from, long to) {
     if (file == null) {
-      throw new IllegalArgumentException("--trace: a file is needed");
+      throw new InvalidOptionException("trace", ": a file is needed");
     }
     if (from < 1 || to < from) {
-      throw new IllegalArgumentException("--trace-steps " + from + "-" + to + ": expected 1 <= A <= B");
+      throw new InvalidOptionException("traceSteps", " " + from + "-" + to + ": expected 1 <= A <= B");
     }
     traceFile = file;
     traceFrom = from;
@@ -78,7 +79,7 @@ public final class Profiler {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException("--trace-steps " + text + ": expected A-B or N with 1 <= A <= B, e.g. 3-5");
+    throw new InvalidOptionException("traceSteps", " " + text + ": expected A-B or N with 1 <= A <= B, e.g. 3-5");
   }
 
   /**

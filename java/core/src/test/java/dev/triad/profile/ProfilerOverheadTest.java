@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
@@ -81,8 +82,9 @@ class ProfilerOverheadTest {
     assertEquals(5, Profiler.parseSteps("3-5")[1]);
     assertEquals(4, Profiler.parseSteps(" 4 ")[1]);
     for (String bad : new String[] {"0-2", "5-3", "a-b", "", "-3"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Profiler.parseSteps(bad));
-      assertTrue(e.getMessage().contains("--trace-steps " + bad), e.getMessage());
+      InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> Profiler.parseSteps(bad));
+      assertEquals("traceSteps", e.option(), "refused by its API name (the CLI spells it --trace-steps)");
+      assertTrue(e.getMessage().startsWith("traceSteps " + bad), e.getMessage());
     }
   }
 }
