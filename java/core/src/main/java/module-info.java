@@ -1,8 +1,9 @@
 /**
  * Triad's core: tensors with autograd over the native library libtriad (CPU, and CUDA where
  * built), the GPT layers, AdamW, checkpoint formats (safetensors, Hugging Face GPT-2) and
- * generation. The JNI mapping (dev.triad.nativ) is not exported: applications reach native code
- * only through these packages, which check every argument before it crosses.
+ * generation. The JNI mapping (dev.triad.nativ) is not exported, nor dev.triad.internal (a tensor's
+ * native handle and gradient slot, for core's own packages): applications reach native code only
+ * through the tensor layer, which checks every argument before it crosses.
  */
 module dev.triad.core {
   requires transitive org.bytedeco.javacpp;

@@ -1,5 +1,6 @@
 package dev.triad.bench;
 
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.optim.AdamW;
@@ -106,10 +107,10 @@ public class AdamWBench {
       grad = Tensor.randn(2, 0, 0f, 1e-3f, Device.CPU, n);
       m = Tensor.zeros(n);
       v = Tensor.zeros(n);
-      p = param.buf();
-      g = grad.buf();
-      mb = m.buf();
-      vb = v.buf();
+      p = TensorAccess.buf(param);
+      g = TensorAccess.buf(grad);
+      mb = TensorAccess.buf(m);
+      vb = TensorAccess.buf(v);
       hp = new TriadNative.AdamWParams().lr(1e-4f).beta1(0.9f).beta2(0.95f).eps(1e-8f)
           .weight_decay(0.1f).grad_scale(1f);
     }
@@ -136,7 +137,7 @@ public class AdamWBench {
       long offset = 0;
       for (long[] shape : gpt2SmallShapes()) {
         Tensor p = Tensor.randn(1, offset, 0f, 0.02f, Device.CPU, shape).requiresGrad(true);
-        p.setGrad(Tensor.randn(2, offset, 0f, 1e-3f, Device.CPU, shape));
+        TensorAccess.setGrad(p, Tensor.randn(2, offset, 0f, 1e-3f, Device.CPU, shape));
         offset += p.numel();
         params.add(p);
       }

@@ -1,5 +1,6 @@
 package dev.triad.bench;
 
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.DType;
@@ -75,11 +76,11 @@ public class AttentionBench {
     lse = Tensor.zeros(DType.F32, Device.CPU, B, H, T);
     dout = Tensor.randn(2, 0, 0f, 1f, Device.CPU, B, T, c);
     dqkv = Tensor.zeros(B, T, 3 * c);
-    qkvBuf = qkv.buf();
-    outBuf = out.buf();
-    lseBuf = lse.buf();
-    doutBuf = dout.buf();
-    dqkvBuf = dqkv.buf();
+    qkvBuf = TensorAccess.buf(qkv);
+    outBuf = TensorAccess.buf(out);
+    lseBuf = TensorAccess.buf(lse);
+    doutBuf = TensorAccess.buf(dout);
+    dqkvBuf = TensorAccess.buf(dqkv);
   }
 
   @TearDown(Level.Trial)

@@ -1,5 +1,6 @@
 package dev.triad.bench;
 
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.Ops;
@@ -52,9 +53,9 @@ public class JniBench {
     a = Tensor.of(new float[] {1f}, 1);
     b = Tensor.of(new float[] {2f}, 1);
     out = Tensor.zeros(1);
-    aBuf = a.buf();
-    bBuf = b.buf();
-    outBuf = out.buf();
+    aBuf = TensorAccess.buf(a);
+    bBuf = TensorAccess.buf(b);
+    outBuf = TensorAccess.buf(out);
     if (TriadNative.triad_noop(x) != x + 1) {
       throw new IllegalStateException("triad_noop(x) != x + 1");
     }

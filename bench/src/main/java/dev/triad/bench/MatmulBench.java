@@ -4,6 +4,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.Device;
@@ -62,9 +63,9 @@ public class MatmulBench {
     a = Tensor.rand(1, 0, -1f, 1f, Device.CPU, n, n);
     b = Tensor.rand(2, 0, -1f, 1f, Device.CPU, n, n);
     c = Tensor.zeros(n, n);
-    aBuf = a.buf();
-    bBuf = b.buf();
-    cBuf = c.buf();
+    aBuf = TensorAccess.buf(a);
+    bBuf = TensorAccess.buf(b);
+    cBuf = TensorAccess.buf(c);
     // the same inputs for the direct OpenBLAS call
     pa = new FloatPointer((long) n * n).put(a.toFloatArray());
     pb = new FloatPointer((long) n * n).put(b.toFloatArray());

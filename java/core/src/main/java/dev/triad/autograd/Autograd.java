@@ -1,7 +1,7 @@
 package dev.triad.autograd;
 
-import dev.triad.nativ.Status;
-import dev.triad.nativ.TriadNative;
+import dev.triad.internal.TensorAccess;
+import dev.triad.tensor.InPlace;
 import dev.triad.tensor.Tensor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -61,7 +61,7 @@ public final class Autograd {
     Tensor g = t.grad();
     if (g == null) {
       g = Tensor.unscoped(t.dtype(), t.device(), t.shape());
-      t.setGrad(g);
+      TensorAccess.setGrad(t, g);
     }
     return g;
   }
@@ -82,8 +82,7 @@ public final class Autograd {
     // d loss / d loss = 1, added like every other contribution: a leaf loss keeps accumulating
     // (a non-leaf loss's gradient is fresh, so this is the same as setting it to 1)
     Tensor seed = gradOf(loss);
-    Status.check(TriadNative.triad_unary_forward(TriadNative.TRIAD_UNARY_AFFINE, seed.buf(), seed.buf(),
-        1, 1.0f, 1.0f));
+    InPlace.affine(seed, 1f, 1f);
     try {
       for (int i = order.size() - 1; i >= 0; i--) {
         Tensor t = order.get(i);

@@ -1,9 +1,9 @@
 package dev.triad.optim;
 
-import dev.triad.nativ.Status;
-import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
+import dev.triad.tensor.InPlace;
+import dev.triad.tensor.MultiTensor;
 import dev.triad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,6 @@ public final class AdamW implements AutoCloseable {
   private final List<Tensor> masters = new ArrayList<>();
   private final List<Tensor> m = new ArrayList<>();
   private final List<Tensor> v = new ArrayList<>();
-  private final TriadNative.AdamWParams nativeParams = new TriadNative.AdamWParams();
   private float lr;
   private final float beta1;
   private final float beta2;
@@ -53,7 +52,7 @@ public final class AdamW implements AutoCloseable {
         masters.add(p);
       } else {
         Tensor master = Tensor.unscoped(DType.F32, p.device(), p.shape());
-        Status.check(TriadNative.triad_cast(master.buf(), p.buf())); // bf16 -> f32 is exact
+        InPlace.cast(master, p); // bf16 -> f32 is exact
         masters.add(master);
       }
       m.add(Tensor.unscoped(DType.F32, p.device(), p.shape()));
@@ -121,7 +120,7 @@ public final class AdamW implements AutoCloseable {
       throw new IllegalStateException("AdamW is closed");
     }
     step++;
-    nativeParams.lr(lr).beta1(beta1).beta2(beta2).eps(eps).grad_scale(gradScale).step(step);
+    MultiTensor.AdamWStep hyper = new MultiTensor.AdamWStep(lr, beta1, beta2, eps, gradScale, step);
     // one multi-tensor call per gradient dtype (a model in one precision makes one call)
     for (DType gradType : new DType[] {DType.F32, DType.BF16}) {
       List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>(), mm = new ArrayList<>(),
@@ -148,7 +147,7 @@ public final class AdamW implements AutoCloseable {
       for (int i = 0; i < wd.length; i++) {
         wd[i] = decays.get(i);
       }
-      MultiTensor.adamwStep(ps, gs, mm, vv, anyCopy ? copies : null, wd, nativeParams, normSq, maxNorm);
+      MultiTensor.adamwStep(ps, gs, mm, vv, anyCopy ? copies : null, wd, hyper, normSq, maxNorm);
     }
   }
 
@@ -182,7 +181,7 @@ public final class AdamW implements AutoCloseable {
   public void syncParametersFromMasters() {
     for (int i = 0; i < params.size(); i++) {
       if (hasSeparateMaster(i)) {
-        Status.check(TriadNative.triad_cast(params.get(i).buf(), masters.get(i).buf()));
+        InPlace.cast(params.get(i), masters.get(i));
       }
     }
   }
@@ -207,7 +206,6 @@ public final class AdamW implements AutoCloseable {
       }
       m.forEach(Tensor::close);
       v.forEach(Tensor::close);
-      nativeParams.close();
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.triad.optim;
 
-import dev.triad.nativ.Status;
-import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.DType;
+import dev.triad.tensor.InPlace;
+import dev.triad.tensor.MultiTensor;
 import dev.triad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +58,7 @@ public final class GradClip {
     if (factor < 1f) {
       for (Tensor p : params) {
         if (p.grad() != null) {
-          Status.check(TriadNative.triad_unary_forward(TriadNative.TRIAD_UNARY_AFFINE, p.grad().buf(),
-              p.grad().buf(), p.numel(), factor, 0f));
+          InPlace.affine(p.grad(), factor, 0f);
         }
       }
     }

@@ -3,6 +3,7 @@ package dev.triad.profile;
 import static dev.triad.nativ.Status.check;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.TriadNative;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.DType;
@@ -92,11 +93,11 @@ public record DevicePeak(String device, String name, String dtype, double flops,
 
   private static double copyPeak(Device device, long n, boolean quick) {
     try (Tensor a = Tensor.randn(1, 0, 0f, 1f, device, n); Tensor b = Tensor.zeros(DType.F32, device, n)) {
-      Runnable copy = () -> check(TriadNative.triad_buffer_copy(b.buf(), 0, a.buf(), 0, n));
+      Runnable copy = () -> check(TriadNative.triad_buffer_copy(TensorAccess.buf(b), 0, TensorAccess.buf(a), 0, n));
       double best = Timing.measure(device, copy, 2, quick ? 5 : 7, device == Device.CUDA ? 2 : 0).min();
       if (device == Device.CPU) {
         // AFFINE with scale 1, shift 0: a copy through the OpenMP elementwise kernels
-        Runnable affine = () -> check(TriadNative.triad_unary_forward(TriadNative.TRIAD_UNARY_AFFINE, b.buf(), a.buf(),
+        Runnable affine = () -> check(TriadNative.triad_unary_forward(TriadNative.TRIAD_UNARY_AFFINE, TensorAccess.buf(b), TensorAccess.buf(a),
             n, 1f, 0f));
         best = Math.min(best, Timing.measure(device, affine, 2, quick ? 5 : 7, 0).min());
       }

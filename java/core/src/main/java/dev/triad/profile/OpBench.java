@@ -2,6 +2,7 @@ package dev.triad.profile;
 
 import static dev.triad.nativ.Status.check;
 
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.TriadNative;
 import dev.triad.profile.BenchCase.Prepared;
 import dev.triad.profile.BenchCase.Unit;
@@ -85,7 +86,7 @@ public final class OpBench {
       Tensor a = rand(d, dtype, 1, M * K);
       Tensor b = rand(d, dtype, 2, K * N);
       Tensor o = Tensor.empty(dtype, d, M * N);
-      return new Prepared(() -> check(TriadNative.triad_matmul(o.buf(), a.buf(), b.buf(), null, 1, M, N, K,
+      return new Prepared(() -> check(TriadNative.triad_matmul(TensorAccess.buf(o), TensorAccess.buf(a), TensorAccess.buf(b), null, 1, M, N, K,
           transA ? 1 : 0, transB ? 1 : 0, 0)), a, b, o);
     });
   }
@@ -98,16 +99,16 @@ public final class OpBench {
           Tensor qkv = rand(d, dtype, 3, qkvN);
           Tensor o = Tensor.empty(dtype, d, (long) B * T * C);
           Tensor lse = Tensor.empty(DType.F32, d, (long) B * H * T);
-          check(TriadNative.triad_attention_forward(o.buf(), lse.buf(), qkv.buf(), null, B, T, H, D));
+          check(TriadNative.triad_attention_forward(TensorAccess.buf(o), TensorAccess.buf(lse), TensorAccess.buf(qkv), null, B, T, H, D));
           if (!backward) {
-            return new Prepared(() -> check(TriadNative.triad_attention_forward(o.buf(), lse.buf(), qkv.buf(), null,
+            return new Prepared(() -> check(TriadNative.triad_attention_forward(TensorAccess.buf(o), TensorAccess.buf(lse), TensorAccess.buf(qkv), null,
                 B, T, H, D)), qkv, o, lse);
           }
           Tensor dout = rand(d, dtype, 4, (long) B * T * C);
           Tensor dqkv = Tensor.zeros(dtype, d, qkvN);
           // backward adds into dqkv; its values grow but stay finite over a benchmark's calls
-          return new Prepared(() -> check(TriadNative.triad_attention_backward(dqkv.buf(), dout.buf(), qkv.buf(),
-              o.buf(), lse.buf(), null, B, T, H, D)), qkv, o, lse, dout, dqkv);
+          return new Prepared(() -> check(TriadNative.triad_attention_backward(TensorAccess.buf(dqkv), TensorAccess.buf(dout), TensorAccess.buf(qkv),
+              TensorAccess.buf(o), TensorAccess.buf(lse), null, B, T, H, D)), qkv, o, lse, dout, dqkv);
         });
   }
 
@@ -118,8 +119,8 @@ public final class OpBench {
     Tensor o = Tensor.empty(dtype, d, n * C);
     Tensor mean = Tensor.empty(DType.F32, d, n);
     Tensor rstd = Tensor.empty(DType.F32, d, n);
-    Runnable fwd = () -> check(TriadNative.triad_layernorm_forward(o.buf(), mean.buf(), rstd.buf(), x.buf(), w.buf(),
-        b.buf(), n, C, 1e-5f));
+    Runnable fwd = () -> check(TriadNative.triad_layernorm_forward(TensorAccess.buf(o), TensorAccess.buf(mean), TensorAccess.buf(rstd), TensorAccess.buf(x), TensorAccess.buf(w),
+        TensorAccess.buf(b), n, C, 1e-5f));
     fwd.run();
     if (!backward) {
       return new Prepared(fwd, x, w, b, o, mean, rstd);
@@ -128,19 +129,19 @@ public final class OpBench {
     Tensor dx = Tensor.zeros(dtype, d, n * C);
     Tensor dw = Tensor.zeros(dtype, d, C);
     Tensor db = Tensor.zeros(dtype, d, C);
-    return new Prepared(() -> check(TriadNative.triad_layernorm_backward(dx.buf(), dw.buf(), db.buf(), dout.buf(),
-        x.buf(), w.buf(), mean.buf(), rstd.buf(), n, C)), x, w, b, o, mean, rstd, dout, dx, dw, db);
+    return new Prepared(() -> check(TriadNative.triad_layernorm_backward(TensorAccess.buf(dx), TensorAccess.buf(dw), TensorAccess.buf(db), TensorAccess.buf(dout),
+        TensorAccess.buf(x), TensorAccess.buf(w), TensorAccess.buf(mean), TensorAccess.buf(rstd), n, C)), x, w, b, o, mean, rstd, dout, dx, dw, db);
   }
 
   static Prepared gelu(Device d, DType dtype, long n, boolean backward) {
     Tensor x = rand(d, dtype, 9, n);
     if (!backward) {
       Tensor o = Tensor.empty(dtype, d, n);
-      return new Prepared(() -> check(TriadNative.triad_gelu_forward(o.buf(), x.buf(), n)), x, o);
+      return new Prepared(() -> check(TriadNative.triad_gelu_forward(TensorAccess.buf(o), TensorAccess.buf(x), n)), x, o);
     }
     Tensor dout = rand(d, dtype, 10, n);
     Tensor dx = Tensor.zeros(dtype, d, n);
-    return new Prepared(() -> check(TriadNative.triad_gelu_backward(dx.buf(), dout.buf(), x.buf(), n)), x, dout, dx);
+    return new Prepared(() -> check(TriadNative.triad_gelu_backward(TensorAccess.buf(dx), TensorAccess.buf(dout), TensorAccess.buf(x), n)), x, dout, dx);
   }
 
   static Prepared crossEntropy(Device d, DType dtype, long n, boolean backward) {
@@ -153,16 +154,16 @@ public final class OpBench {
     Tensor loss = Tensor.empty(DType.F32, d, n);
     Tensor logprob = Tensor.empty(DType.F32, d, n);
     Tensor lse = Tensor.empty(DType.F32, d, n);
-    Runnable fwd = () -> check(TriadNative.triad_cross_entropy_forward(loss.buf(), logprob.buf(), lse.buf(),
-        logits.buf(), targets.buf(), null, n, V_PAD, V, -1));
+    Runnable fwd = () -> check(TriadNative.triad_cross_entropy_forward(TensorAccess.buf(loss), TensorAccess.buf(logprob), TensorAccess.buf(lse),
+        TensorAccess.buf(logits), TensorAccess.buf(targets), null, n, V_PAD, V, -1));
     fwd.run();
     if (!backward) {
       return new Prepared(fwd, logits, targets, loss, logprob, lse);
     }
     Tensor dloss = Tensor.full(1f / n, DType.F32, d, n);
     Tensor dlogits = Tensor.zeros(dtype, d, n * V_PAD);
-    return new Prepared(() -> check(TriadNative.triad_cross_entropy_backward(dlogits.buf(), dloss.buf(), null,
-        logits.buf(), targets.buf(), null, lse.buf(), n, V_PAD, V, -1)), logits, targets, loss, logprob, lse, dloss,
+    return new Prepared(() -> check(TriadNative.triad_cross_entropy_backward(TensorAccess.buf(dlogits), TensorAccess.buf(dloss), null,
+        TensorAccess.buf(logits), TensorAccess.buf(targets), null, TensorAccess.buf(lse), n, V_PAD, V, -1)), logits, targets, loss, logprob, lse, dloss,
         dlogits);
   }
 
@@ -173,7 +174,7 @@ public final class OpBench {
     Tensor v = Tensor.zeros(DType.F32, d, n);
     TriadNative.AdamWParams params = new TriadNative.AdamWParams();
     params.lr(1e-4f).beta1(0.9f).beta2(0.95f).eps(1e-8f).weight_decay(0.1f).grad_scale(1f).step(1);
-    return new Prepared(() -> check(TriadNative.triad_adamw_step(p.buf(), g.buf(), m.buf(), v.buf(), n, params)),
+    return new Prepared(() -> check(TriadNative.triad_adamw_step(TensorAccess.buf(p), TensorAccess.buf(g), TensorAccess.buf(m), TensorAccess.buf(v), n, params)),
         p, g, m, v, params::close);
   }
 
@@ -189,14 +190,14 @@ public final class OpBench {
     Tensor wpe = rand(d, dtype, 15, (long) P * C);
     if (!backward) {
       Tensor o = Tensor.empty(dtype, d, B * T * C);
-      return new Prepared(() -> check(TriadNative.triad_embedding_forward(o.buf(), tokens.buf(), null, wte.buf(),
-          wpe.buf(), B, T, C, V_PAD, P)), tokens, wte, wpe, o);
+      return new Prepared(() -> check(TriadNative.triad_embedding_forward(TensorAccess.buf(o), TensorAccess.buf(tokens), null, TensorAccess.buf(wte),
+          TensorAccess.buf(wpe), B, T, C, V_PAD, P)), tokens, wte, wpe, o);
     }
     Tensor dout = rand(d, dtype, 16, B * T * C);
     Tensor dwte = Tensor.zeros(dtype, d, (long) V_PAD * C);
     Tensor dwpe = Tensor.zeros(dtype, d, (long) P * C);
-    return new Prepared(() -> check(TriadNative.triad_embedding_backward(dwte.buf(), dwpe.buf(), dout.buf(),
-        tokens.buf(), null, B, T, C, V_PAD, P)), tokens, wte, wpe, dout, dwte, dwpe);
+    return new Prepared(() -> check(TriadNative.triad_embedding_backward(TensorAccess.buf(dwte), TensorAccess.buf(dwpe), TensorAccess.buf(dout),
+        TensorAccess.buf(tokens), null, B, T, C, V_PAD, P)), tokens, wte, wpe, dout, dwte, dwpe);
   }
 
   /** N(0, 1) data of {@code dtype} (seeded, so every run benchmarks the same values). */

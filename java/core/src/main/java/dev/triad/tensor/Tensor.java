@@ -2,6 +2,7 @@ package dev.triad.tensor;
 
 import dev.triad.autograd.Autograd;
 import dev.triad.autograd.Node;
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import java.util.ArrayList;
@@ -33,6 +34,18 @@ public final class Tensor implements AutoCloseable {
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
+    // core's other packages reach the handle and the gradient slot through dev.triad.internal
+    TensorAccess.install(new TensorAccess.Hooks() {
+      @Override
+      public TriadNative.Buffer buf(Tensor t) {
+        return t.buf();
+      }
+
+      @Override
+      public void setGrad(Tensor t, Tensor grad) {
+        t.setGrad(grad);
+      }
+    });
   }
   /** tensors saved for this one's backward that nobody else owns (e.g. layernorm statistics) */
   private List<Tensor> attachments;
@@ -390,13 +403,13 @@ public final class Tensor implements AutoCloseable {
   }
 
   /** Used by ops: records how this tensor was produced (makes it require a gradient). */
-  public void setGradFn(Node node) {
+  void setGradFn(Node node) {
     this.gradFn = node;
     this.requiresGrad = node != null || requiresGrad;
   }
 
-  /** Used by autograd: installs or replaces the gradient tensor. */
-  public void setGrad(Tensor g) {
+  /** Used by autograd (through TensorAccess): installs or replaces the gradient tensor. */
+  void setGrad(Tensor g) {
     this.grad = g;
   }
 
@@ -443,7 +456,7 @@ public final class Tensor implements AutoCloseable {
   }
 
   /** The native handle, after checking the tensor is still open. For the tensor layer only. */
-  public TriadNative.Buffer buf() {
+  TriadNative.Buffer buf() {
     TriadNative.Buffer b = storage.buffer();
     if (b == null || closed) { // one read: a close on another thread cannot slip in between
       throw new IllegalStateException("tensor " + describe() + " is closed");

@@ -5,14 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.triad.testing.TestUtil;
 import dev.triad.autograd.Autograd;
+import dev.triad.internal.TensorAccess;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.testing.TestUtil;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class GeneratorTest {
       for (Tensor p : m.parameters()) {
         if (p.rank() == 2) {
           Tensor bigger = Ops.mulScalar(p, 20f);
-          dev.triad.nativ.Status.check(dev.triad.nativ.TriadNative.triad_buffer_copy(p.buf(), 0, bigger.buf(), 0, p.numel()));
+          dev.triad.nativ.Status.check(dev.triad.nativ.TriadNative.triad_buffer_copy(TensorAccess.buf(p), 0, TensorAccess.buf(bigger), 0, p.numel()));
         }
       }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.triad.internal.TensorAccess;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Scope;
@@ -40,16 +41,16 @@ class DTypeRuleAndFusedOpsTest {
       Tensor out = Tensor.zeros(DType.F32, Device.CPU, 4, 3);
       Tensor mean16 = Tensor.zeros(DType.BF16, Device.CPU, 4);
       Tensor rstd = Tensor.zeros(DType.F32, Device.CPU, 4);
-      expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_layernorm_forward(out.buf(),
-          mean16.buf(), rstd.buf(), x.buf(), w.buf(), w.buf(), 4, 3, 1e-5f)), "layernorm_forward", "mean",
+      expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_layernorm_forward(TensorAccess.buf(out),
+          TensorAccess.buf(mean16), TensorAccess.buf(rstd), TensorAccess.buf(x), TensorAccess.buf(w), TensorAccess.buf(w), 4, 3, 1e-5f)), "layernorm_forward", "mean",
           "statistics are always f32", "bf16");
       Tensor x16 = Tensor.zeros(DType.BF16, Device.CPU, 12);
-      expect(IllegalArgumentException.class, () -> check(TriadNative.triad_gelu_forward(out.buf(), x16.buf(), 12)),
+      expect(IllegalArgumentException.class, () -> check(TriadNative.triad_gelu_forward(TensorAccess.buf(out), TensorAccess.buf(x16), 12)),
           "gelu_forward", "x is bf16 but the other data arguments are f32");
       Tensor out16 = Tensor.zeros(DType.BF16, Device.CPU, 12);
-      check(TriadNative.triad_gelu_forward(out16.buf(), x16.buf(), 12));  // one dtype: bf16 is fine
+      check(TriadNative.triad_gelu_forward(TensorAccess.buf(out16), TensorAccess.buf(x16), 12));  // one dtype: bf16 is fine
       Tensor ids = Tensor.zeros(DType.I32, Device.CPU, 12);
-      expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_gelu_forward(out.buf(), ids.buf(), 12)),
+      expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_gelu_forward(TensorAccess.buf(out), TensorAccess.buf(ids), 12)),
           "x must be f32 or bf16", "i32");
     }
   }
@@ -63,31 +64,31 @@ class DTypeRuleAndFusedOpsTest {
       Tensor w = Tensor.of(randn(rng, (int) (N * K)), N * K);
       Tensor bias = Tensor.of(randn(rng, (int) N), N);
       Tensor plain = Tensor.zeros(M * N);
-      check(TriadNative.triad_matmul(plain.buf(), a.buf(), w.buf(), bias.buf(), 1, M, N, K, 0, 1, 0));
+      check(TriadNative.triad_matmul(TensorAccess.buf(plain), TensorAccess.buf(a), TensorAccess.buf(w), TensorAccess.buf(bias), 1, M, N, K, 0, 1, 0));
 
       // GELU: pre = a w^T + b, out = gelu(pre)
       Tensor out = Tensor.full(Float.NaN, DType.F32, Device.CPU, M * N);
       Tensor pre = Tensor.full(Float.NaN, DType.F32, Device.CPU, M * N);
-      check(TriadNative.triad_matmul_epilogue(out.buf(), pre.buf(), a.buf(), w.buf(), bias.buf(), 1, M, N, K, 0, 1, 0,
+      check(TriadNative.triad_matmul_epilogue(TensorAccess.buf(out), TensorAccess.buf(pre), TensorAccess.buf(a), TensorAccess.buf(w), TensorAccess.buf(bias), 1, M, N, K, 0, 1, 0,
           TriadNative.TRIAD_EPILOGUE_GELU));
       Tensor gelu = Tensor.zeros(M * N);
-      check(TriadNative.triad_gelu_forward(gelu.buf(), plain.buf(), M * N));
+      check(TriadNative.triad_gelu_forward(TensorAccess.buf(gelu), TensorAccess.buf(plain), M * N));
       assertArrayEquals(plain.toFloatArray(), pre.toFloatArray());
       assertArrayEquals(gelu.toFloatArray(), out.toFloatArray());
 
       // GELU backward, accumulating: out += (a w^T + b) * gelu'(pre)
       float[] init = randn(rng, (int) (M * N));
       Tensor acc = Tensor.of(init, M * N);
-      check(TriadNative.triad_matmul_epilogue(acc.buf(), pre.buf(), a.buf(), w.buf(), bias.buf(), 1, M, N, K, 0, 1, 1,
+      check(TriadNative.triad_matmul_epilogue(TensorAccess.buf(acc), TensorAccess.buf(pre), TensorAccess.buf(a), TensorAccess.buf(w), TensorAccess.buf(bias), 1, M, N, K, 0, 1, 1,
           TriadNative.TRIAD_EPILOGUE_GELU_BACKWARD));
       Tensor ref = Tensor.of(init, M * N);
-      check(TriadNative.triad_gelu_backward(ref.buf(), plain.buf(), pre.buf(), M * N));
+      check(TriadNative.triad_gelu_backward(TensorAccess.buf(ref), TensorAccess.buf(plain), TensorAccess.buf(pre), M * N));
       assertArrayEquals(ref.toFloatArray(), acc.toFloatArray());
 
-      expect(IllegalArgumentException.class, () -> check(TriadNative.triad_matmul_epilogue(out.buf(), null, a.buf(),
-          w.buf(), null, 1, M, N, K, 0, 1, 0, TriadNative.TRIAD_EPILOGUE_GELU_BACKWARD)), "pre is NULL");
-      expect(IllegalArgumentException.class, () -> check(TriadNative.triad_matmul_epilogue(out.buf(), null, a.buf(),
-          w.buf(), null, 1, M, N, K, 0, 1, 0, 7)), "unknown epilogue code 7");
+      expect(IllegalArgumentException.class, () -> check(TriadNative.triad_matmul_epilogue(TensorAccess.buf(out), null, TensorAccess.buf(a),
+          TensorAccess.buf(w), null, 1, M, N, K, 0, 1, 0, TriadNative.TRIAD_EPILOGUE_GELU_BACKWARD)), "pre is NULL");
+      expect(IllegalArgumentException.class, () -> check(TriadNative.triad_matmul_epilogue(TensorAccess.buf(out), null, TensorAccess.buf(a),
+          TensorAccess.buf(w), null, 1, M, N, K, 0, 1, 0, 7)), "unknown epilogue code 7");
     }
   }
 
@@ -102,14 +103,14 @@ class DTypeRuleAndFusedOpsTest {
       Tensor p1 = Tensor.of(init, n), p2 = Tensor.of(init, n), grad = Tensor.of(g, n);
       Tensor m1 = Tensor.zeros(n), v1 = Tensor.zeros(n), m2 = Tensor.zeros(n), v2 = Tensor.zeros(n);
       Tensor copy = Tensor.full(Float.NaN, DType.F32, Device.CPU, n);
-      check(TriadNative.triad_adamw_step(p1.buf(), grad.buf(), m1.buf(), v1.buf(), n, p));
-      check(TriadNative.triad_adamw_step_copy(p2.buf(), grad.buf(), m2.buf(), v2.buf(), copy.buf(), n, p));
+      check(TriadNative.triad_adamw_step(TensorAccess.buf(p1), TensorAccess.buf(grad), TensorAccess.buf(m1), TensorAccess.buf(v1), n, p));
+      check(TriadNative.triad_adamw_step_copy(TensorAccess.buf(p2), TensorAccess.buf(grad), TensorAccess.buf(m2), TensorAccess.buf(v2), TensorAccess.buf(copy), n, p));
       assertArrayEquals(p1.toFloatArray(), p2.toFloatArray());
       assertArrayEquals(p1.toFloatArray(), copy.toFloatArray());
-      check(TriadNative.triad_adamw_step_copy(p2.buf(), grad.buf(), m2.buf(), v2.buf(), null, n, p));
+      check(TriadNative.triad_adamw_step_copy(TensorAccess.buf(p2), TensorAccess.buf(grad), TensorAccess.buf(m2), TensorAccess.buf(v2), null, n, p));
       Tensor ids = Tensor.zeros(DType.I32, Device.CPU, n);
-      expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_adamw_step_copy(p2.buf(), grad.buf(),
-          m2.buf(), v2.buf(), ids.buf(), n, p)), "param_copy", "f32 or bf16", "i32");
+      expect(UnsupportedOperationException.class, () -> check(TriadNative.triad_adamw_step_copy(TensorAccess.buf(p2), TensorAccess.buf(grad),
+          TensorAccess.buf(m2), TensorAccess.buf(v2), TensorAccess.buf(ids), n, p)), "param_copy", "f32 or bf16", "i32");
     }
   }
 

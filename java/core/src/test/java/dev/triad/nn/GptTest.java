@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.triad.testing.TestUtil;
 import dev.triad.autograd.Reference;
+import dev.triad.internal.TensorAccess;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.testing.TestUtil;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -69,7 +70,7 @@ class GptTest {
           }
         }
         try (Tensor src = Tensor.of(v, e.getValue().shape())) {
-          dev.triad.nativ.Status.check(dev.triad.nativ.TriadNative.triad_buffer_copy(e.getValue().buf(), 0, src.buf(), 0, v.length));
+          dev.triad.nativ.Status.check(dev.triad.nativ.TriadNative.triad_buffer_copy(TensorAccess.buf(e.getValue()), 0, TensorAccess.buf(src), 0, v.length));
         }
         slices.put(e.getKey(), new int[] {off, v.length});
         for (float f : v) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.nn.Gpt;
@@ -15,6 +16,7 @@ import dev.triad.nn.GptConfig;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
+import dev.triad.tensor.MultiTensor;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
@@ -61,7 +63,7 @@ class CudaHostOverheadTest {
       Tensor wte = Tensor.of(new float[20], CUDA, 5, 4);
       Tensor tok = Tensor.ofInts(new int[] {1, 2, 7, 0}, CUDA, 1, 4);
       Tensor out = Tensor.zeros(DType.F32, CUDA, 1, 4, 4);
-      Status.check(TriadNative.triad_embedding_forward(out.buf(), tok.buf(), null, wte.buf(), null, 1, 4, 4, 5, 1));
+      Status.check(TriadNative.triad_embedding_forward(TensorAccess.buf(out), TensorAccess.buf(tok), null, TensorAccess.buf(wte), null, 1, 4, 4, 5, 1));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, CUDA::synchronize);
       assertTrue(e.getMessage().contains("token id 7 at index 2 is out of range [0, 5) in embedding_forward"),
           e.getMessage());
@@ -102,13 +104,13 @@ class CudaHostOverheadTest {
       float[][] runs = new float[2][];
       for (int r = 0; r < 2; r++) {
         Tensor dwte = Tensor.zeros(DType.F32, CUDA, V, C), dwpe = Tensor.zeros(DType.F32, CUDA, P, C);
-        Status.check(TriadNative.triad_embedding_backward(dwte.buf(), dwpe.buf(), Tensor.of(dout, CUDA, B * T * C).buf(),
-            Tensor.ofInts(tokens, CUDA, B, T).buf(), Tensor.ofInts(pos, CUDA, B, T).buf(), B, T, C, V, P));
+        Status.check(TriadNative.triad_embedding_backward(TensorAccess.buf(dwte), TensorAccess.buf(dwpe), TensorAccess.buf(Tensor.of(dout, CUDA, B * T * C)),
+            TensorAccess.buf(Tensor.ofInts(tokens, CUDA, B, T)), TensorAccess.buf(Tensor.ofInts(pos, CUDA, B, T)), B, T, C, V, P));
         runs[r] = dwte.toFloatArray();
         if (r == 0) {
           Tensor cw = Tensor.zeros(V, C), cp = Tensor.zeros(P, C);
-          Status.check(TriadNative.triad_embedding_backward(cw.buf(), cp.buf(), Tensor.of(dout, B * T * C).buf(),
-              Tensor.ofInts(tokens, B, T).buf(), Tensor.ofInts(pos, B, T).buf(), B, T, C, V, P));
+          Status.check(TriadNative.triad_embedding_backward(TensorAccess.buf(cw), TensorAccess.buf(cp), TensorAccess.buf(Tensor.of(dout, B * T * C)),
+              TensorAccess.buf(Tensor.ofInts(tokens, B, T)), TensorAccess.buf(Tensor.ofInts(pos, B, T)), B, T, C, V, P));
           float[] ref = cw.toFloatArray(), refP = cp.toFloatArray(), gotP = dwpe.toFloatArray();
           for (int i = 0; i < ref.length; i++) {
             assertEquals(ref[i], runs[0][i], 1e-4f * Math.max(1f, Math.abs(ref[i])), "dwte element " + i);

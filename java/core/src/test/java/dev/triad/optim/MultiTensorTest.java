@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.triad.internal.TensorAccess;
 import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
+import dev.triad.tensor.MultiTensor;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import java.util.ArrayList;
@@ -78,7 +80,7 @@ class MultiTensorTest {
       Tensor multi = Tensor.full(0.25f, DType.F32, d, 1);
       double ref = 0.25;
       for (Tensor x : xs) {
-        Status.check(TriadNative.triad_sum_squares(single.buf(), x.buf(), x.numel()));
+        Status.check(TriadNative.triad_sum_squares(TensorAccess.buf(single), TensorAccess.buf(x), x.numel()));
         for (float v : x.toFloatArray()) {
           ref += (double) v * v;
         }
@@ -119,13 +121,14 @@ class MultiTensorTest {
         p.lr(0.01f).beta1(0.9f).beta2(0.95f).eps(1e-8f).step(step);
         for (int i = 0; i < SIZES.length; i++) {
           p.weight_decay(wd[i]).grad_scale(factor);
-          Status.check(TriadNative.triad_adamw_step_copy(p1.get(i).buf(), grads.get(i).buf(), m1.get(i).buf(),
-              v1.get(i).buf(), withCopies && i != 1 ? c1.get(i).buf() : null, SIZES[i], p));
+          Status.check(TriadNative.triad_adamw_step_copy(TensorAccess.buf(p1.get(i)), TensorAccess.buf(grads.get(i)), TensorAccess.buf(m1.get(i)),
+              TensorAccess.buf(v1.get(i)), withCopies && i != 1 ? TensorAccess.buf(c1.get(i)) : null, SIZES[i], p));
         }
         p.weight_decay(123f).grad_scale(1f);  // per-tensor decays replace it
         List<Tensor> someCopies = new ArrayList<>(c2);
         someCopies.set(1, null);  // a null entry: that tensor writes no copy
-        MultiTensor.adamwStep(p2, grads, m2, v2, withCopies ? someCopies : null, wd, p, normSq, maxNorm);
+        MultiTensor.adamwStep(p2, grads, m2, v2, withCopies ? someCopies : null, wd,
+            new MultiTensor.AdamWStep(0.01f, 0.9f, 0.95f, 1e-8f, 1f, step), normSq, maxNorm);
       }
       for (int i = 0; i < SIZES.length; i++) {
         assertBits(p1.get(i), p2.get(i), "param " + i, exact);
@@ -162,8 +165,9 @@ class MultiTensorTest {
       Tensor g = Tensor.of(new float[] {10f, 10f}, 2);
       Tensor m1 = Tensor.zeros(2), v1 = Tensor.zeros(2), m2 = Tensor.zeros(2), v2 = Tensor.zeros(2);
       p.lr(0.1f).beta1(0.9f).beta2(0.99f).eps(1e-8f).weight_decay(0f).grad_scale(0.5f).step(1);
-      Status.check(TriadNative.triad_adamw_step(a.buf(), g.buf(), m1.buf(), v1.buf(), 2, p));
-      MultiTensor.adamwStep(List.of(b), List.of(g), List.of(m2), List.of(v2), null, new float[] {0f}, p, null, 1.0);
+      Status.check(TriadNative.triad_adamw_step(TensorAccess.buf(a), TensorAccess.buf(g), TensorAccess.buf(m1), TensorAccess.buf(v1), 2, p));
+      MultiTensor.adamwStep(List.of(b), List.of(g), List.of(m2), List.of(v2), null, new float[] {0f},
+          new MultiTensor.AdamWStep(0.1f, 0.9f, 0.99f, 1e-8f, 0.5f, 1), null, 1.0);
       assertEquals(a.toFloatArray()[1], b.toFloatArray()[1], 0f);
       assertEquals(m1.toFloatArray()[0], m2.toFloatArray()[0], 0f);
       assertEquals(0.5f, m2.toFloatArray()[0], 1e-6f);  // 0.1 * 10 * grad_scale 0.5
@@ -172,8 +176,8 @@ class MultiTensorTest {
 
   @Test
   void badArgumentsAreNamed() {
-    try (Scope s = Scope.open(); TriadNative.AdamWParams p = new TriadNative.AdamWParams()) {
-      p.lr(0.1f).beta1(0.9f).beta2(0.99f).eps(1e-8f).step(1);
+    try (Scope s = Scope.open()) {
+      MultiTensor.AdamWStep p = new MultiTensor.AdamWStep(0.1f, 0.9f, 0.99f, 1e-8f, 1f, 1);
       Tensor a = Tensor.zeros(4), shortGrad = Tensor.zeros(3), m = Tensor.zeros(4), v = Tensor.zeros(4);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MultiTensor.adamwStep(
           List.of(a, a), List.of(a, shortGrad), List.of(m, m), List.of(v, v), null, new float[2], p, null, 0));
@@ -196,7 +200,7 @@ class MultiTensorTest {
       for (int n : SIZES) {
         Tensor p = Tensor.zeros(DType.F32, Device.CPU, n).requiresGrad(true);
         float[] g = randn(rng, n, 1f);
-        p.setGrad(Tensor.of(g, n));
+        TensorAccess.setGrad(p, Tensor.of(g, n));
         for (float x : g) {
           ref += (double) x * x;
         }

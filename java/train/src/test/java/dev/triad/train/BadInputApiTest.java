@@ -1,17 +1,12 @@
 package dev.triad.train;
 
-import dev.triad.tensor.DType;
-import dev.triad.tensor.Device;
-import dev.triad.tensor.Ops;
-import dev.triad.tensor.Scope;
-import dev.triad.tensor.Tensor;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.triad.data.JsonlLines;
+import dev.triad.internal.TensorAccess;
 import dev.triad.io.CheckpointFormatException;
 import dev.triad.io.FiniteCheck;
 import dev.triad.io.Gpt2Hf;
@@ -21,6 +16,11 @@ import dev.triad.nativ.Status;
 import dev.triad.nativ.TriadNative;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
+import dev.triad.tensor.DType;
+import dev.triad.tensor.Device;
+import dev.triad.tensor.Ops;
+import dev.triad.tensor.Scope;
+import dev.triad.tensor.Tensor;
 import dev.triad.train.Checkpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,7 +95,7 @@ class BadInputApiTest {
         c("read closed", IllegalStateException.class, () -> closed().toFloatArray(), "closed"),
         c("reshape closed", IllegalStateException.class, () -> closed().reshape(4), "closed"),
         c("write closed", IllegalStateException.class, () -> closed().write(new float[4]), "closed"),
-        c("buf of closed", IllegalStateException.class, () -> closed().buf(), "closed"),
+        c("buf of closed", IllegalStateException.class, () -> TensorAccess.buf(closed()), "closed"),
         // dtypes and devices
         c("matmul on i32", IllegalArgumentException.class,
             () -> Ops.matmul(Tensor.ofInts(new int[4], 2, 2), Tensor.zeros(2, 2), false, false), "i32"),
