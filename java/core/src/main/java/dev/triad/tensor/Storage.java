@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 
 /**
  * One native buffer, shared by a tensor and its reshaped views: freed when the last of them
@@ -18,8 +19,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Leak safety net.</b> Each buffer is also registered with a {@link Cleaner}: if its handle
  * object becomes unreachable without the last close (a tensor never closed and outside every
- * Scope), the Cleaner's thread frees it and the first such leak of the process prints one warning
- * on System.err. The Cleaner watches the {@link TriadNative.Buffer} handle object rather than the
+ * Scope), the Cleaner's thread frees it and the first such leak of the process logs one warning
+ * (SLF4J, logger dev.triad.tensor.Tensor). The Cleaner watches the {@link TriadNative.Buffer} handle object rather than the
  * tensor, because every native call holds that object (a JNI argument is a GC root) while it runs:
  * a tensor that becomes unreachable during its own last op is not freed under that op. The free
  * itself is safe on the Cleaner's thread: libtriad's free is thread-safe (atomic handle state, a
@@ -39,7 +40,7 @@ final class Storage {
   private static final AtomicLong FAILED = new AtomicLong(); // Cleaner frees that libtriad refused (bugs)
   private static final AtomicBoolean WARNED = new AtomicBoolean();
   /** Where the one leak warning goes (tests redirect it). */
-  static volatile Consumer<String> leakWarning = message -> System.err.println(message);
+  static volatile Consumer<String> leakWarning = LoggerFactory.getLogger(Tensor.class)::warn;
 
   final Device device;
   final DType dtype;
@@ -156,7 +157,7 @@ final class Storage {
     private String message() {
       String tensor = dtype + Arrays.toString(shape) + " on " + device + " (" + Shapes.numel(shape) * dtype.bytes()
           + " bytes)";
-      return "triad: warning: a tensor " + tensor + " was never closed; the garbage collector freed its native"
+      return "a tensor " + tensor + " was never closed; the garbage collector freed its native"
           + " memory. Close tensors (try-with-resources) or create them inside a Scope. " + (allocatedAt == null
               ? "Further leaks are not reported; run with -Dtriad.leakTrace=true to see where each leaked tensor"
                   + " was created."

@@ -164,7 +164,7 @@ public final class Tensor implements AutoCloseable {
   /**
    * How many native buffers the leak safety net has freed since the library loaded: buffers whose
    * tensors (and views) became unreachable without being closed. The garbage collector frees them
-   * some time later on its own thread, and the first one prints a warning on System.err; 0 in a
+   * some time later on its own thread, and the first one logs a warning (SLF4J); 0 in a
    * program that closes everything.
    */
   public static long collectedLeaks() {

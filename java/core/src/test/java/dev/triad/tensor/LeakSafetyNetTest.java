@@ -105,7 +105,7 @@ class LeakSafetyNetTest {
       assertTrue(warnings.get(0).contains("-Dtriad.leakTrace=true"), warnings.get(0));
     }
     String w = warnings.get(0);
-    assertTrue(w.startsWith("triad: warning: a tensor ") && w.contains(" was never closed"), w);
+    assertTrue(w.startsWith("a tensor ") && w.contains(" was never closed"), w);
     assertTrue(w.contains("f32[37, 3] on cpu (444 bytes)") || w.contains("bf16[5] on cpu (10 bytes)"),
         "the warning names the tensor: " + w);
   }
