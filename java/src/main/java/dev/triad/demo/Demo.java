@@ -1,8 +1,6 @@
 package dev.triad.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.EvenlySpaced;
 import dev.triad.data.SyntheticCorpus;
 import dev.triad.data.Tokenize;
@@ -14,6 +12,7 @@ import dev.triad.data.pref.PreferenceData;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
@@ -160,7 +159,6 @@ public final class Demo {
   /** What the demo wrote. */
   public record Result(Path out, Map<String, Object> summary, Path summaryFile, Path report) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public static Result run(Options o) {
     long t0 = System.nanoTime();
@@ -514,7 +512,7 @@ public final class Demo {
 
   private static void write(Path file, Object value) {
     try {
-      AtomicFiles.writeString(file, JSON.writeValueAsString(value));
+      AtomicFiles.writeString(file, Json.PRETTY.writeValueAsString(value));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
@@ -526,7 +524,7 @@ public final class Demo {
       return null;
     }
     try {
-      return new ObjectMapper().readTree(file.toFile());
+      return Json.MAPPER.readTree(file.toFile());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
