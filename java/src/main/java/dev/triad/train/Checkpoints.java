@@ -116,6 +116,12 @@ public final class Checkpoints {
     return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
+  /** {@code checkpoint} when given, else the latest in {@code runDir} (the one a command loads by default). */
+  public static Path givenOrLatest(Path runDir, Path checkpoint) {
+    return checkpoint != null ? checkpoint : new Checkpoints(runDir, 1).latest()
+        .orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + runDir.resolve("checkpoints")));
+  }
+
   /**
    * Before a run writes anything: {@code --resume} needs a checkpoint in {@code runDir}, and a
    * fresh run must not start in a directory holding another run's checkpoints (they would outrank

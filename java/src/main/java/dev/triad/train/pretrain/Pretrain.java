@@ -14,8 +14,8 @@ import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Tensor;
-import dev.triad.train.Checkpoints;
 import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
@@ -211,9 +211,7 @@ public final class Pretrain {
 
   private static Trainer.Result runLocked(Options o, TrainingListener listener) {
     Tokenizer tokenizer = Tokenizer.byName(o.tokenizer());
-    // before anything is written: a fresh run must not mix with an earlier run's checkpoints (they
-    // would outrank its own, and keep-k pruning would delete the new ones); --resume needs one
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
+    RunDirectory run = RunDirectory.open(o.runDir(), o.resume(), o.train().steps()); // before anything is written
 
     GptConfig cfg;
     HfGpt2Config hf = null;
@@ -262,7 +260,7 @@ public final class Pretrain {
     settings.put("total_batch_tokens", total);
     settings.put("device", o.device().toString());
     settings.put("train", train);
-    RunInfo.of("pretrain", cfg, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+    run.writeInfo("pretrain", cfg, tokenizer.name(), o.precision(), settings);
 
     try (Gpt model = new Gpt(cfg, o.device(), o.precision(), train.seed())) {
       if (hf != null && !o.resume()) {

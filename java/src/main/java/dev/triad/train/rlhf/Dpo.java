@@ -1,7 +1,5 @@
 package dev.triad.train.rlhf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.EvenlySpaced;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
@@ -9,22 +7,19 @@ import dev.triad.data.instruct.Example;
 import dev.triad.data.pref.PreferenceData;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
-import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
-import dev.triad.train.Checkpoints;
+import dev.triad.train.ChatRuns;
 import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
-import dev.triad.train.sft.Sft;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -228,11 +223,11 @@ public final class Dpo {
   }
 
   private static Result runLocked(Options o, TrainingListener listener) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
+    RunDirectory run = RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Sft.requireChatRun("dpo", o.baseRun(), base);
+    ChatRuns.requireChatRun("dpo", o.baseRun(), base);
     int context = base.blockSize();
     PlanCheck.require(new MemoryPlan.Spec(base.modelConfig(), o.device() == Device.CUDA, o.batch(), context, o.precision(),
         MemoryPlan.Phase.DPO, o.device(), o.train().gradAccum(), 0));
@@ -245,9 +240,7 @@ public final class Dpo {
     checkIds(train, template.vocabSize(), "training");
     checkIds(heldOut, template.vocabSize(), "held-out");
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", Sft.TEMPLATE);
-    settings.put("base_run", o.baseRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.baseRun());
     settings.put("data", o.data());
     settings.put("train_pairs", train.size());
     settings.put("held_out_pairs", heldOut.size());
@@ -266,7 +259,7 @@ public final class Dpo {
               + " reference log-probs cached in %.1f s; run directory %s%n", model.config.name(), o.baseRun(),
           model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
           o.runDir().toAbsolutePath());
-      RunInfo.of("dpo", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+      run.writeInfo("dpo", model.config, tokenizer.name(), o.precision(), settings);
       List<Example> evalSet = evalPrompts(template, o.train().seed(), o.evalPrompts(), context);
       PolicyEval.Result policyBefore = o.resume() || evalSet.isEmpty() ? null
           : PolicyEval.evaluate(model, null, null, template, evalSet, EVAL_MAX_NEW_TOKENS, o.train().seed() + 1)
@@ -320,7 +313,7 @@ public final class Dpo {
             policyBefore == null ? "-" : String.format("%.1f%%", 100 * policyBefore.harmfulShare()),
             100 * policyAfter.harmfulShare(), policyAfter.kl());
       }
-      writeReport(o, heldOut.size(), before, after, policyBefore, policyAfter);
+      run.writeReport("dpo_eval.json", report(o, heldOut.size(), before, after, policyBefore, policyAfter));
       return new Result(r, before, after, policyBefore, policyAfter);
     }
   }
@@ -367,7 +360,7 @@ public final class Dpo {
   }
 
   /** {@code <run>/dpo_eval.json}: held-out DPO statistics before (fresh runs) and after training. */
-  private static void writeReport(Options o, int heldOutPairs, DpoLoss.Stats before, DpoLoss.Stats after,
+  private static Map<String, Object> report(Options o, int heldOutPairs, DpoLoss.Stats before, DpoLoss.Stats after,
       PolicyEval.Result policyBefore, PolicyEval.Result policyAfter) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("base_run", o.baseRun().toString());
@@ -381,12 +374,6 @@ public final class Dpo {
     report.put("rule_score_after", policyAfter == null ? null : policyAfter.ruleScore());
     report.put("policy_before", policyBefore == null ? null : policyBefore.toMap());
     report.put("policy_after", policyAfter == null ? null : policyAfter.toMap());
-    Path file = o.runDir().resolve("dpo_eval.json");
-    try {
-      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(report));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    return report;
   }
 }

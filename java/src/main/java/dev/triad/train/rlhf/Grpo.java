@@ -1,30 +1,26 @@
 package dev.triad.train.rlhf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.EvenlySpaced;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.pref.PreferenceData;
 import dev.triad.data.pref.RuleScorer;
-import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
-import dev.triad.train.Checkpoints;
+import dev.triad.train.ChatRuns;
 import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
-import dev.triad.train.sft.Sft;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -231,11 +227,11 @@ public final class Grpo {
   }
 
   private static Result runLocked(Options o, TrainingListener listener) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
+    RunDirectory run = RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Sft.requireChatRun("grpo", o.policyRun(), base);
+    ChatRuns.requireChatRun("grpo", o.policyRun(), base);
     RunInfo rmInfo = RunInfo.read(o.rewardRun());
     if (!RewardTraining.PHASE.equals(rmInfo.phase())) {
       throw new IllegalArgumentException("grpo: " + o.rewardRun() + " is a '" + rmInfo.phase()
@@ -278,9 +274,7 @@ public final class Grpo {
         Math.min(context, longest + o.maxNewTokens() + 1), o.precision(), MemoryPlan.Phase.GRPO, o.device(),
         o.train().gradAccum(), o.group()));
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", Sft.TEMPLATE);
-    settings.put("base_run", o.policyRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.policyRun());
     settings.put("reward_run", o.rewardRun().toString());
     settings.put("data", "RL prompts of the embedded preference data (seed " + o.train().seed() + ")");
     settings.put("train_prompts", trainPrompts.size());
@@ -304,7 +298,7 @@ public final class Grpo {
               + " prompts%s; run directory %s%n", policy.config.name(), o.policyRun(), policy.parameterCount(),
           o.rewardRun(), o.device(), trainPrompts.size(), evalSet.size(),
           tooLong > 0 ? " (" + tooLong + " too long for the context left out)" : "", o.runDir().toAbsolutePath());
-      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+      run.writeInfo(PHASE, policy.config, tokenizer.name(), o.precision(), settings);
 
       int pad = template.bosToken();
       PolicyEval.Result before = null;
@@ -334,7 +328,7 @@ public final class Grpo {
       System.out.printf("grpo: held-out reward %s -> %.4f, rule score %s -> %.4f, KL to the reference %.4f%n",
           before == null ? "-" : String.format("%.4f", before.reward()), after.reward(),
           before == null ? "-" : String.format("%.4f", before.ruleScore()), after.ruleScore(), after.kl());
-      writeReport(o, before, after);
+      run.writeReport(REPORT, report(o, before, after));
       System.out.printf("grpo: done; checkpoints in %s%n", o.runDir().resolve("checkpoints").toAbsolutePath());
       return new Result(r, before, after);
     } finally {
@@ -348,31 +342,21 @@ public final class Grpo {
     }
   }
 
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
-  }
-
   /** {@code <run>/grpo_eval.json}. */
-  private static void writeReport(Options o, PolicyEval.Result before, PolicyEval.Result after) {
+  private static Map<String, Object> report(Options o, PolicyEval.Result before, PolicyEval.Result after) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("policy_run", o.policyRun().toString());
     out.put("reward_run", o.rewardRun().toString());
     out.put("steps", o.train().steps());
     out.put("eval_prompts", after.prompts());
     out.put("decoding", PolicyEval.SAMPLES + " samples per prompt at temperature " + PolicyEval.TEMPERATURE);
-    out.put("reward_before", before == null ? null : finite(before.reward()));
-    out.put("reward_after", finite(after.reward()));
-    out.put("kl_final", finite(after.kl()));
-    out.put("rule_score_before", before == null ? null : finite(before.ruleScore()));
-    out.put("rule_score_after", finite(after.ruleScore()));
+    out.put("reward_before", before == null ? null : Json.finite(before.reward()));
+    out.put("reward_after", Json.finite(after.reward()));
+    out.put("kl_final", Json.finite(after.kl()));
+    out.put("rule_score_before", before == null ? null : Json.finite(before.ruleScore()));
+    out.put("rule_score_after", Json.finite(after.ruleScore()));
     out.put("before", before == null ? null : before.toMap());
     out.put("after", after.toMap());
-    Path file = o.runDir().resolve(REPORT);
-    try {
-      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(out));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    return out;
   }
 }

@@ -25,15 +25,16 @@ import dev.triad.tensor.Device;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.ChatRuns;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.Metrics;
 import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.TrainingListener;
 import dev.triad.train.StepProfile;
-import dev.triad.train.sft.Sft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -523,7 +524,7 @@ public final class Ppo {
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Sft.requireChatRun("ppo", o.policyRun(), base);
+    ChatRuns.requireChatRun("ppo", o.policyRun(), base);
     int context = base.blockSize();
     int maxNew = Math.min(o.maxNewTokens(), context - 2);
     check(maxNew >= 1, "the model's context of " + context + " tokens leaves no room to generate");
@@ -550,9 +551,7 @@ public final class Ppo {
     PlanCheck.require(new MemoryPlan.Spec(base.modelConfig(), o.device() == Device.CUDA, o.batch(),
         Math.min(context, longest + maxNew + 1), o.precision(), MemoryPlan.Phase.PPO, o.device(), 1, 0));
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", Sft.TEMPLATE);
-    settings.put("base_run", o.policyRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.policyRun());
     settings.put("reward_run", o.rewardRun().toString());
     settings.put("critic", "reward model of the reward run (backbone + scalar head at every position)");
     settings.put("options", o.toString());

@@ -1,28 +1,27 @@
 package dev.triad.train.rlhf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.chat.Message;
 import dev.triad.data.pref.PreferenceData;
 import dev.triad.data.pref.PreferenceDataset;
 import dev.triad.data.pref.PreferencePair;
-import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
+import dev.triad.train.ChatRuns;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
-import dev.triad.train.sft.Sft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -195,9 +194,9 @@ public final class RewardTraining {
   }
 
   private static Result runLocked(Options o, TrainingListener listener) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
+    RunDirectory run = RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.baseRun());
-    Sft.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
+    ChatRuns.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
     if (o.seqLen() > base.blockSize()) { // refused, not clamped: the run would not train what was asked
@@ -229,9 +228,7 @@ public final class RewardTraining {
     System.out.printf("reward: %d training and %d held-out pairs from %s%s%n", train.size(), heldOut.size(),
         data.source(), dropped[0] > 0 ? "; " + dropped[0] + " pairs longer than " + seq + " tokens dropped" : "");
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", Sft.TEMPLATE);
-    settings.put("base_run", o.baseRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.baseRun());
     settings.put("base_phase", base.phase());
     settings.put("data", data.source());
     settings.put("batch_pairs", o.batch());
@@ -244,7 +241,7 @@ public final class RewardTraining {
     RewardModel model = new RewardModel(backbone(o.baseRun(), template, o.device(), o.precision()), o.train().seed(),
         RewardModel.HEAD_STD);
     try (model) {
-      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+      run.writeInfo(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings);
       System.out.printf("reward: %s backbone from %s, %,d parameters, on %s; run directory %s%n",
           model.backbone.config.name(), o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
       RewardTask task = new RewardTask(model, train, heldOut, o.batch(), o.margin(), o.train().seed(),
@@ -261,7 +258,7 @@ public final class RewardTraining {
       if (after != null) {
         print(before, after);
       }
-      writeReport(o.runDir(), before, after, o.margin());
+      run.writeReport(REPORT, report(before, after, o.margin()));
       System.out.printf("reward: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n",
           r.firstLoss(), r.lastLoss(), r.firstValLoss(), r.lastValLoss(),
           o.runDir().resolve("checkpoints").toAbsolutePath());
@@ -306,8 +303,7 @@ public final class RewardTraining {
     if (!PHASE.equals(info.phase())) {
       throw new IllegalArgumentException(runDir + " is a '" + info.phase() + "' run, not a reward model run");
     }
-    Path file = checkpoint != null ? checkpoint : new Checkpoints(runDir, 1).latest()
-        .orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + runDir.resolve("checkpoints")));
+    Path file = Checkpoints.givenOrLatest(runDir, checkpoint);
     RewardModel model = new RewardModel(new Gpt(info.modelConfig(), device, precision, 0), 0, 0f);
     try {
       Checkpoints.load(file, model, null);
@@ -405,35 +401,26 @@ public final class RewardTraining {
   }
 
   /** {@code <run>/reward_eval.json}: held-out accuracy, margin and reward statistics after (and before) training. */
-  private static void writeReport(Path runDir, Report before, Report after, float margin) {
+  private static Map<String, Object> report(Report before, Report after, float margin) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("heldout_pairs", after == null ? 0 : after.pairs());
     out.put("margin", margin);
-    out.put("heldout_accuracy", after == null ? null : finite(after.accuracy()));
-    out.put("heldout_mean_margin", after == null ? null : finite(after.meanMargin()));
-    out.put("heldout_loss", after == null ? null : finite(after.loss()));
-    out.put("reward_mean", after == null ? null : finite(after.rewardMean()));
-    out.put("reward_std", after == null ? null : finite(after.rewardStd()));
+    out.put("heldout_accuracy", after == null ? null : Json.finite(after.accuracy()));
+    out.put("heldout_mean_margin", after == null ? null : Json.finite(after.meanMargin()));
+    out.put("heldout_loss", after == null ? null : Json.finite(after.loss()));
+    out.put("reward_mean", after == null ? null : Json.finite(after.rewardMean()));
+    out.put("reward_std", after == null ? null : Json.finite(after.rewardStd()));
     out.put("heldout_accuracy_by_rule", after == null ? Map.of() : after.accuracyByRule());
     if (before != null) {
       Map<String, Object> b = new LinkedHashMap<>();
-      b.put("heldout_accuracy", finite(before.accuracy()));
-      b.put("heldout_mean_margin", finite(before.meanMargin()));
-      b.put("heldout_loss", finite(before.loss()));
-      b.put("reward_mean", finite(before.rewardMean()));
-      b.put("reward_std", finite(before.rewardStd()));
+      b.put("heldout_accuracy", Json.finite(before.accuracy()));
+      b.put("heldout_mean_margin", Json.finite(before.meanMargin()));
+      b.put("heldout_loss", Json.finite(before.loss()));
+      b.put("reward_mean", Json.finite(before.rewardMean()));
+      b.put("reward_std", Json.finite(before.rewardStd()));
       b.put("heldout_accuracy_by_rule", before.accuracyByRule());
       out.put("before", b);
     }
-    try {
-      AtomicFiles.writeString(runDir.resolve(REPORT),
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + runDir.resolve(REPORT), e);
-    }
-  }
-
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
+    return out;
   }
 }

@@ -1,7 +1,5 @@
 package dev.triad.train.sft;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.chat.Conversation;
@@ -11,14 +9,13 @@ import dev.triad.data.chat.SftDataset;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.instruct.InstructionData;
 import dev.triad.data.instruct.ReplyStyles;
-import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
-import dev.triad.train.Checkpoints;
 import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
@@ -33,7 +30,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Phase two, supervised instruction tuning: a pretrained run's model learns to answer in the chat
@@ -42,45 +38,6 @@ import java.util.Optional;
  */
 public final class Sft {
   private Sft() {}
-
-  /** The template version recorded in config.json, so `triad chat` rebuilds the same tokens. */
-  public static final String TEMPLATE = "triad-chat-v2";
-
-  /**
-   * Checks that {@code run} (read from {@code dir}) is instruction-tuned in this Triad's chat template,
-   * before {@code command} builds on it: its vocabulary holds the template's special tokens, and
-   * {@link #requireCurrentTemplate its template version} is this one.
-   *
-   * @throws IllegalArgumentException naming the run, what differs and the command (the CLI prefixes
-   *     "triad COMMAND:" itself)
-   */
-  public static void requireChatRun(String command, Path dir, RunInfo run) {
-    int vocab = new ChatTemplate(Tokenizer.byName(run.tokenizer())).vocabSize();
-    if (run.vocabSize() != vocab) {
-      throw new IllegalArgumentException(dir + " is not an instruction-tuned run: a " + run.phase()
-          + " run" + (templateOf(run) == null ? " without a chat template" : "") + " (vocabulary " + run.vocabSize()
-          + "); " + command + " needs a `triad sft` run, whose vocabulary is " + vocab + " with template " + TEMPLATE);
-    }
-    requireCurrentTemplate(command, dir, run);
-  }
-
-  /**
-   * Checks that the chat template version {@code run} records, if it records one, is {@link #TEMPLATE},
-   * so prompts render as it was tuned; a run without one (a pretrained base) passes.
-   *
-   * @throws IllegalArgumentException naming the run, both versions and the command
-   */
-  public static void requireCurrentTemplate(String command, Path dir, RunInfo run) {
-    Object used = templateOf(run);
-    if (used != null && !TEMPLATE.equals(used)) {
-      throw new IllegalArgumentException(dir + " was tuned with chat template " + used + ", and this Triad renders "
-          + TEMPLATE + " (docs/CHAT_TEMPLATE.md); tune it again with `triad sft` before " + command);
-    }
-  }
-
-  private static Object templateOf(RunInfo run) {
-    return run.settings() == null ? null : run.settings().get("chat_template");
-  }
 
   /**
    * Everything an SFT run needs; make one with {@link #builder()}: {@code
@@ -254,13 +211,8 @@ public final class Sft {
   }
 
   private static Result runLocked(Options o, TrainingListener listener) {
-    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
-    if (o.resume() && existing.isEmpty()) {
-      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
-    }
-    if (!o.checkOnly()) {
-      Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
-    }
+    RunDirectory run = o.checkOnly() ? RunDirectory.inspect(o.runDir(), o.resume())
+        : RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     // the data first: a malformed --data line is reported whether or not the base run exists
     Data data = load(o);
     if (o.checkOnly() && !Files.exists(o.baseRun().resolve("config.json"))) {
@@ -303,9 +255,7 @@ public final class Sft {
         100 * trainRows.usefulShare(), 100 * trainRows.lossShare(),
         trainRows.dropped() > 0 ? "; " + trainRows.dropped() + " examples longer than " + seq + " dropped" : "");
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", TEMPLATE);
-    settings.put("base_run", o.baseRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.baseRun());
     settings.put("data", o.dataFile() == null ? "embedded instruction data" : o.dataFile().toString());
     settings.put("batch", o.batch());
     settings.put("seq_len", seq);
@@ -327,7 +277,7 @@ public final class Sft {
     } finally {
       pretrained.close();
     }
-    RunInfo.of("sft", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+    run.writeInfo("sft", model.config, tokenizer.name(), o.precision(), settings);
     try (model) {
       System.out.printf("sft: %s from %s, %,d parameters, on %s; run directory %s%n", model.config.name(),
           o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
@@ -351,7 +301,7 @@ public final class Sft {
       if (!data.eval().isEmpty()) {
         after = TaskEval.evaluate(model, template, data.eval(), heldOut, 64, 48);
         printTable(quizForm, before, after);
-        writeReport(o.runDir(), quizForm, before, after);
+        run.writeReport("eval.json", report(quizForm, before, after));
       }
       System.out.printf("sft: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n", r.firstLoss(),
           r.lastLoss(), r.firstValLoss(), r.lastValLoss(), o.runDir().resolve("checkpoints").toAbsolutePath());
@@ -472,7 +422,7 @@ public final class Sft {
    * {@code <run>/eval.json}: accuracy per family before and after (and in quiz form before, where
    * measured), and which families were held out.
    */
-  private static void writeReport(Path runDir, Map<String, TaskEval.Score> quizForm, Map<String, TaskEval.Score> before,
+  private static Map<String, Object> report(Map<String, TaskEval.Score> quizForm, Map<String, TaskEval.Score> before,
       Map<String, TaskEval.Score> after) {
     Map<String, Object> report = new LinkedHashMap<>();
     Map<String, Object> families = new LinkedHashMap<>();
@@ -492,12 +442,7 @@ public final class Sft {
     report.put("accuracy_seen_after", TaskEval.mean(after, false));
     report.put("accuracy_heldout_before", before.isEmpty() ? null : TaskEval.mean(before, true));
     report.put("accuracy_heldout_after", TaskEval.mean(after, true));
-    try {
-      AtomicFiles.writeString(runDir.resolve("eval.json"),
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + runDir.resolve("eval.json"), e);
-    }
+    return report;
   }
 
   private static Double accuracy(TaskEval.Score s) {

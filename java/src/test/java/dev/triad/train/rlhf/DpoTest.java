@@ -112,7 +112,7 @@ class DpoTest {
 
     RunInfo info = RunInfo.read(out);
     assertEquals("dpo", info.phase());
-    assertEquals(Sft.TEMPLATE, info.settings().get("chat_template"));
+    assertEquals(ChatTemplate.VERSION, info.settings().get("chat_template"));
     assertEquals(sft.toString(), info.settings().get("base_run"));
     assertEquals(0.1, ((Number) info.settings().get("beta")).doubleValue(), 1e-6);
     assertEquals(RunInfo.read(sft).vocabSize(), info.vocabSize());

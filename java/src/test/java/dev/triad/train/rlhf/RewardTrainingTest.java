@@ -109,7 +109,7 @@ class RewardTrainingTest {
     RunInfo info = RunInfo.read(run);
     assertEquals("reward", info.phase());
     assertEquals(sft.toString(), info.settings().get("base_run"));
-    assertEquals(Sft.TEMPLATE, info.settings().get("chat_template"));
+    assertEquals(ChatTemplate.VERSION, info.settings().get("chat_template"));
 
     // the saved model reloads and scores a held-out pair as the run did
     ChatTemplate t = new ChatTemplate(Tokenizer.byName("byte"));
