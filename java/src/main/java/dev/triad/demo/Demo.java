@@ -25,6 +25,7 @@ import dev.triad.train.rlhf.Dpo;
 import dev.triad.train.rlhf.DpoData;
 import dev.triad.train.rlhf.Grpo;
 import dev.triad.train.rlhf.Ppo;
+import dev.triad.train.rlhf.PpoOptions;
 import dev.triad.train.rlhf.RewardTraining;
 import dev.triad.train.sft.Sft;
 import dev.triad.train.sft.TaskEval;
@@ -288,7 +289,7 @@ public final class Demo {
   }
 
   private static void runPpo(Options o, Path sft, Path reward, Path out, Map<String, Object> summary) {
-    Ppo.Options.Builder p = Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(o.device())
+    PpoOptions.Builder p = PpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(o.device())
         .steps(o.rlStepCount()).epochs(2).seed(o.seed()).precision(o.precision());
     if (o.quick()) {
       p.batch(4).miniBatch(2).lr(1e-4f).entCoef(0.01f).maxNewTokens(8).evalPrompts(4);

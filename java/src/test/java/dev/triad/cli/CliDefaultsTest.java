@@ -11,7 +11,7 @@ import dev.triad.train.pretrain.Pretrain;
 import dev.triad.train.rlhf.Dpo;
 import dev.triad.train.rlhf.DpoData;
 import dev.triad.train.rlhf.Grpo;
-import dev.triad.train.rlhf.Ppo;
+import dev.triad.train.rlhf.PpoOptions;
 import dev.triad.train.rlhf.RewardTraining;
 import dev.triad.train.rlhf.Triple;
 import dev.triad.train.sft.Sft;
@@ -122,13 +122,13 @@ class CliDefaultsTest {
 
   @Test
   void ppo() {
-    assertEquals(Ppo.Options.builder().runDir(Path.of("runs/ppo")).policyRun(Path.of("runs/sft"))
+    assertEquals(PpoOptions.builder().runDir(Path.of("runs/ppo")).policyRun(Path.of("runs/sft"))
         .rewardRun(Path.of("runs/reward")).build(), parse(new PpoCommand(), "").options());
 
-    Ppo.Options given = parse(new PpoCommand(), SHARED + "--policy p --reward r --batch 6 --mini-batch 3 --epochs 2"
+    PpoOptions given = parse(new PpoCommand(), SHARED + "--policy p --reward r --batch 6 --mini-batch 3 --epochs 2"
         + " --lr 0.002 --beta 0.1 --target-kl 4 --fixed-beta --max-new-tokens 9 --eval-prompts 5"
         + " --checkpoint-every 6 --keep 3 --resume").options();
-    assertEquals(Ppo.Options.builder().runDir(Path.of("o")).policyRun(Path.of("p")).rewardRun(Path.of("r"))
+    assertEquals(PpoOptions.builder().runDir(Path.of("o")).policyRun(Path.of("p")).rewardRun(Path.of("r"))
         .device(Device.CPU).steps(7).batch(6).miniBatch(3).epochs(2).lr(0.002f).beta(0.1f).targetKl(4f)
         .adaptiveKl(false).maxNewTokens(9).evalPrompts(5).seed(11).resume(true).checkpointEvery(6).keepCheckpoints(3)
         .precision(Precision.F32).beta1(0.8f).beta2(0.9f).eps(1e-7f).dataOrder(DataOrder.SEQUENTIAL).build(), given);

@@ -11,7 +11,7 @@ import dev.triad.train.TrainConfig.Schedule;
 import dev.triad.train.pretrain.Pretrain;
 import dev.triad.train.rlhf.Dpo;
 import dev.triad.train.rlhf.Grpo;
-import dev.triad.train.rlhf.Ppo;
+import dev.triad.train.rlhf.PpoOptions;
 import dev.triad.train.rlhf.RewardTraining;
 import dev.triad.train.rlhf.Triple;
 import dev.triad.train.sft.Sft;
@@ -229,7 +229,7 @@ class OptionsBuildersTest {
 
   @Test
   void ppoOptions() {
-    Ppo.Options o = Ppo.Options.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).steps(3).batch(11)
+    PpoOptions o = PpoOptions.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).steps(3).batch(11)
         .miniBatch(5).epochs(7).lr(1e-3f).beta(0.125f).targetKl(3.5f).adaptiveKl(false).klHorizon(777)
         .clipEps(0.15f).valueClipEps(0.35f).vfCoef(0.45f).entCoef(0.055f).gamma(0.99).lambda(0.9).maxNewTokens(13)
         .gradClip(2.5f).evalPrompts(17).seed(29).resume(true).checkpointEvery(19).keepCheckpoints(23)
@@ -266,10 +266,10 @@ class OptionsBuildersTest {
     assertEquals(1e-6f, o.eps());
     assertEquals(DataOrder.SEQUENTIAL, o.dataOrder());
     assertEquals(o, o.toBuilder().build());
-    assertEveryComponentHasASetter(Ppo.Options.class, Ppo.Options.Builder.class);
+    assertEveryComponentHasASetter(PpoOptions.class, PpoOptions.Builder.class);
 
     // the settings PPO shares with the other phases default as theirs
-    Ppo.Options d = Ppo.Options.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).build();
+    PpoOptions d = PpoOptions.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).build();
     TrainConfig shared = TrainConfig.builder().build();
     assertEquals(shared.seed(), d.seed());
     assertEquals(shared.beta1(), d.beta1());
@@ -277,7 +277,7 @@ class OptionsBuildersTest {
     assertEquals(shared.eps(), d.eps());
     assertEquals(shared.dataOrder(), d.dataOrder());
 
-    Supplier<Ppo.Options.Builder> ok = () -> Ppo.Options.builder().runDir(A).policyRun(B).rewardRun(C)
+    Supplier<PpoOptions.Builder> ok = () -> PpoOptions.builder().runDir(A).policyRun(B).rewardRun(C)
         .device(Device.CPU);
     assertRefused(() -> ok.get().batch(4).miniBatch(5).build(), "ppo: miniBatch must be in [1, batch = 4], got 5");
     assertRefused(() -> ok.get().gamma(0).build(), "ppo: gamma must be in (0, 1], got 0.0");

@@ -105,7 +105,7 @@ class Bf16PhasesTest {
   @Test
   void ppoTakesABf16Step() throws IOException {
     Path out = tmp.resolve("ppo");
-    Ppo.run(Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(1).batch(2)
+    Ppo.run(PpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(1).batch(2)
         .miniBatch(2).epochs(1).lr(1e-4f).beta(0.05f).targetKl(6f).adaptiveKl(true).klHorizon(10000).clipEps(0.2f)
         .valueClipEps(0.2f).vfCoef(0.1f).entCoef(0.01f).gamma(1.0).lambda(0.95).maxNewTokens(6).gradClip(1.0f)
         .evalPrompts(2).seed(3).checkpointEvery(1).keepCheckpoints(1).precision(Precision.BF16).build());

@@ -58,12 +58,12 @@ class PpoTest {
         .seqLen(128).margin(0f).train(rt).build());
   }
 
-  private static Ppo.Options options(Path out, boolean resume) {
+  private static PpoOptions options(Path out, boolean resume) {
     return options(out, 3, resume);
   }
 
-  private static Ppo.Options options(Path out, int steps, boolean resume) {
-    return Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(steps).batch(4)
+  private static PpoOptions options(Path out, int steps, boolean resume) {
+    return PpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(steps).batch(4)
         .miniBatch(2).epochs(2).lr(1e-4f).beta(0.05f).targetKl(6f).adaptiveKl(true).klHorizon(10000).clipEps(0.2f)
         .valueClipEps(0.2f).vfCoef(0.1f).entCoef(0.01f).gamma(1.0).lambda(0.95).maxNewTokens(8).gradClip(1.0f)
         .evalPrompts(4).seed(3).resume(resume).checkpointEvery(1).keepCheckpoints(2).build();
