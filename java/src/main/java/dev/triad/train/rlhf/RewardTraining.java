@@ -15,11 +15,9 @@ import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
 import dev.triad.train.ChatRuns;
 import dev.triad.train.Checkpoints;
-import dev.triad.train.PhaseBuilder;
 import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
-import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
 import java.io.IOException;
@@ -46,133 +44,6 @@ public final class RewardTraining {
   public static final String PHASE = "reward";
   public static final String REPORT = "reward_eval.json";
 
-  /**
-   * Everything a reward-model run needs; make one with {@link #builder()}: {@code
-   * RewardTraining.Options.builder().runDir(dir).baseRun(sft).build()} trains on the embedded preference data.
-   *
-   * @param batch pairs per micro-batch (2 x batch sequences)
-   * @param seqLen longest sequence (prompt + reply) kept; pairs with a longer one are dropped. At most
-   *     the base run's context (more is refused).
-   * @param margin the Bradley–Terry margin (0: plain)
-   */
-  public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, float margin,
-      TrainConfig train, boolean resume, Precision precision) {
-    public Options {
-      require(runDir != null, "runDir must be given");
-      require(baseRun != null, "baseRun must be given");
-      require(device != null, "device must be given");
-      require(batch >= 1, "batch must be >= 1, got " + batch);
-      require(seqLen >= 2, "seqLen must be >= 2, got " + seqLen);
-      require(Float.isFinite(margin), "margin must be a finite number, got " + margin);
-      require(train != null, "train must be given");
-      require(precision != null, "precision must be given");
-    }
-
-    /** 200 steps at peak lr 1e-4, no weight decay or text samples; the rest as TrainConfig.builder(). */
-    private static final TrainConfig DEFAULT_TRAIN = TrainConfig.builder().steps(200).lr(1e-4f).warmupSteps(10)
-        .weightDecay(0f).evalEvery(50).sampleEvery(0).checkpointEvery(100).build();
-
-    /** A builder at {@code triad reward}'s defaults; runDir and baseRun must be set. */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** A builder holding these options. */
-    public Builder toBuilder() {
-      return new Builder().runDir(runDir).baseRun(baseRun).dataFile(dataFile).device(device).batch(batch)
-          .seqLen(seqLen).margin(margin).train(train).resume(resume).precision(precision);
-    }
-
-    /**
-     * Named options at their defaults (the one place they live: the CLI's options read them from the
-     * getters).
-     */
-    public static final class Builder extends PhaseBuilder<Builder> {
-      private Path baseRun;
-      private Path dataFile;
-      private int batch = 8;
-      private int seqLen = 256;
-      private float margin = 0f;
-      private TrainConfig train = DEFAULT_TRAIN;
-
-      private Builder() {}
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-
-      /** The SFT (or pretrained) run to start from; required. */
-      public Builder baseRun(Path baseRun) {
-        this.baseRun = baseRun;
-        return this;
-      }
-
-      /** JSONL of prompt/chosen/rejected records; null (the default): the embedded preference data. */
-      public Builder dataFile(Path dataFile) {
-        this.dataFile = dataFile;
-        return this;
-      }
-
-      /** Pairs per micro-batch. */
-      public Builder batch(int batch) {
-        this.batch = batch;
-        return this;
-      }
-
-      /** Longest prompt + reply kept, at most the base run's context. */
-      public Builder seqLen(int seqLen) {
-        this.seqLen = seqLen;
-        return this;
-      }
-
-      /** The Bradley–Terry margin (0: plain). */
-      public Builder margin(float margin) {
-        this.margin = margin;
-        return this;
-      }
-
-      /** The optimisation settings. */
-      public Builder train(TrainConfig train) {
-        this.train = train;
-        return this;
-      }
-
-      public int batch() {
-        return batch;
-      }
-
-      public int seqLen() {
-        return seqLen;
-      }
-
-      public float margin() {
-        return margin;
-      }
-
-      public TrainConfig train() {
-        return train;
-      }
-
-      /**
-       * The options, the defaults that depend on others resolved.
-       *
-       * @throws IllegalArgumentException naming the first option out of range and its value
-       */
-      public Options build() {
-        Device d = resolvedDevice();
-        return new Options(runDir, baseRun, dataFile, d, batch, seqLen, margin, train, resume,
-            resolvedPrecision(d));
-      }
-    }
-  }
-
-  private static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new IllegalArgumentException("reward: " + message);
-    }
-  }
-
   /** What a run measured: held-out results before (null when resumed) and after training. */
   public record Result(Trainer.Result training, Report before, Report after) {}
 
@@ -182,18 +53,18 @@ public final class RewardTraining {
 
   private record Data(List<PreferencePair> train, List<PreferencePair> heldOut, String source) {}
 
-  public static Result run(Options o) {
+  public static Result run(RewardTrainingOptions o) {
     return run(o, TrainingListener.NONE);
   }
 
-  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
-  public static Result run(Options o, TrainingListener listener) {
+  /** As {@link #run(RewardTrainingOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Result run(RewardTrainingOptions o, TrainingListener listener) {
     try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
       return runLocked(o, listener);
     }
   }
 
-  private static Result runLocked(Options o, TrainingListener listener) {
+  private static Result runLocked(RewardTrainingOptions o, TrainingListener listener) {
     RunDirectory run = RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.baseRun());
     ChatRuns.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
@@ -349,7 +220,7 @@ public final class RewardTraining {
     return out;
   }
 
-  private static Data load(Options o) {
+  private static Data load(RewardTrainingOptions o) {
     if (o.dataFile() == null) {
       PreferenceData.Split s = PreferenceData.defaultSplit(o.train().seed());
       return new Data(s.train(), s.heldOut(), "embedded preference data (seed " + o.train().seed() + ")");
