@@ -13,10 +13,8 @@ import dev.triad.nn.RewardModel;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.optim.AdamW;
-import dev.triad.optim.GradClip;
 import dev.triad.profile.Profiler;
 import dev.triad.tensor.Device;
-import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.ChatRuns;
@@ -388,88 +386,18 @@ public final class Ppo {
       }
     }
 
-    // K epochs over minibatches
     long t0 = System.nanoTime();
-    double ent = 0, clip = 0, akl = 0, pl = 0, vl = 0;
-    int updates = 0;
-    long trainTokens = 0;
-    for (int epoch = 0; epoch < o.epochs(); epoch++) {
-      List<Integer> order = new ArrayList<>();
-      for (int b = 0; b < B; b++) {
-        order.add(b);
-      }
-      if (o.dataOrder().shuffled()) {
-        Collections.shuffle(order, rng);
-      }
-      for (int s = 0; s < B; s += o.miniBatch()) {
-        List<Integer> rows = order.subList(s, Math.min(B, s + o.miniBatch()));
-        int mb = rows.size();
-        int[] tok = new int[mb * T], tgt = new int[mb * T];
-        float[] mk = new float[mb * T], lo = new float[mb * T], vo = new float[mb * T], ad = new float[mb * T],
-            rt = new float[mb * T];
-        try (Profiler.Phase ph = Profiler.phase("data")) { // the minibatch's rows of the rollout
-          for (int r = 0; r < mb; r++) {
-            int src = rows.get(r) * T;
-            System.arraycopy(p.tokens(), src, tok, r * T, T);
-            System.arraycopy(p.targets(), src, tgt, r * T, T);
-            System.arraycopy(mask, src, mk, r * T, T);
-            System.arraycopy(lpOld, src, lo, r * T, T);
-            System.arraycopy(vOld, src, vo, r * T, T);
-            for (int t = 0; t < T; t++) {
-              ad[r * T + t] = (float) adv[src + t];
-              rt[r * T + t] = (float) ret[src + t];
-            }
-          }
-        }
-        try (Scope scope = Scope.open()) {
-          Device d = policy.device;
-          Tensor tokT, maskT, logits, loss, vLoss, entropy;
-          PpoLosses.Policy pol;
-          try (Profiler.Phase ph = Profiler.phase("forward")) {
-            tokT = Tensor.ofInts(tok, d, mb, T);
-            maskT = Tensor.of(mk, d, mb, T);
-            logits = policy.logits(tokT);
-            Tensor lpNew = policy.tokenLoss(logits, Tensor.ofInts(tgt, d, mb, T), null).logprob;
-            pol = PpoLosses.policy(lpNew, Tensor.of(lo, d, mb, T), Tensor.of(ad, d, mb, T), maskT, o.clipEps());
-            entropy = PpoLosses.entropy(logits, maskT, policy.config.vocabSize());
-            Tensor vNew = critic.values(tokT, null);
-            vLoss = PpoLosses.value(vNew, Tensor.of(vo, d, mb, T), Tensor.of(rt, d, mb, T), maskT,
-                o.valueClipEps());
-            loss = Ops.add(Ops.add(pol.loss(), Ops.mulScalar(vLoss, o.vfCoef())),
-                Ops.mulScalar(entropy, -o.entCoef()));
-          }
-          try (Profiler.Phase ph = Profiler.phase("backward")) {
-            loss.backward();
-          }
-          try (Profiler.Phase ph = Profiler.phase("optimizer")) {
-            // clipped on the device, as Trainer does: no read of either norm
-            try (Tensor pn = GradClip.squaredNorm(policy.parameters());
-                Tensor cn = GradClip.squaredNorm(critic.parameters())) {
-              policyOpt.step(pn, o.gradClip());
-              criticOpt.step(cn, o.gradClip());
-            }
-            policyOpt.zeroGrad();
-            criticOpt.zeroGrad();
-          }
-          float[] read = Tensor.items(pol.loss(), vLoss, entropy);  // one read for the three
-          pl += read[0];
-          vl += read[1];
-          ent += read[2];
-          clip += pol.clipFraction();
-          akl += pol.approxKl();
-          updates++;
-          trainTokens += (long) mb * T;
-        }
-      }
-    }
+    PpoUpdate.Figures u = PpoUpdate.run(o, rng, policy, critic, policyOpt, criticOpt,
+        new PpoUpdate.Rollout(p, mask, lpOld, vOld, adv, ret));
+    long trainTokens = u.trainTokens();
     double trainSec = (System.nanoTime() - t0) / 1e9;
     Profiler.stepEnd(); // the log line and its sample below are outside the step's timed part
     double meanReward = 0;
     for (double s : scores) {
       meanReward += s;
     }
-    StepMetrics m = new StepMetrics(step, meanReward / B, klSum / B, beta, ent / updates, clip / updates,
-        akl / updates, pl / updates, vl / updates, respLen, genTokens / Math.max(1e-9, genSec),
+    StepMetrics m = new StepMetrics(step, meanReward / B, klSum / B, beta, u.entropy(), u.clipFraction(),
+        u.approxKl(), u.policyLoss(), u.valueLoss(), respLen, genTokens / Math.max(1e-9, genSec),
         trainTokens / Math.max(1e-9, trainSec));
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("step", step);
