@@ -230,6 +230,20 @@ public final class Checkpoints {
     return load(file, List.of(Group.main(model, optimizer)));
   }
 
+  /**
+   * A new model's weights from {@code file} (no optimizer), for generation or a frozen model: the
+   * model when they loaded, closed when they did not (a half-loaded model is of no use).
+   */
+  public static <M extends Module> M loadWeights(Path file, M model) {
+    try {
+      load(file, model, null);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
   /** The same for several modules, each read from under its {@link Group#prefix()}. */
   public static Map<String, String> load(Path file, List<Group> groups) {
     try (SafetensorsFile f = Safetensors.open(file)) {

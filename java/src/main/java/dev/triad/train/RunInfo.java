@@ -110,14 +110,7 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
    */
   public static Gpt loadModel(Path runDir, Path checkpoint, Device device, Precision precision) {
     RunInfo info = read(runDir);
-    Path file = Checkpoints.givenOrLatest(runDir, checkpoint);
-    Gpt model = new Gpt(info.modelConfig(), device, precision, 0);
-    try {
-      Checkpoints.load(file, model, null);
-      return model;
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
-    }
+    return Checkpoints.loadWeights(Checkpoints.givenOrLatest(runDir, checkpoint),
+        new Gpt(info.modelConfig(), device, precision, 0));
   }
 }

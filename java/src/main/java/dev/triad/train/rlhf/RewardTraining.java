@@ -174,15 +174,8 @@ public final class RewardTraining {
     if (!PHASE.equals(info.phase())) {
       throw new IllegalArgumentException(runDir + " is a '" + info.phase() + "' run, not a reward model run");
     }
-    Path file = Checkpoints.givenOrLatest(runDir, checkpoint);
-    RewardModel model = new RewardModel(new Gpt(info.modelConfig(), device, precision, 0), 0, 0f);
-    try {
-      Checkpoints.load(file, model, null);
-      return model;
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
-    }
+    return Checkpoints.loadWeights(Checkpoints.givenOrLatest(runDir, checkpoint),
+        new RewardModel(new Gpt(info.modelConfig(), device, precision, 0), 0, 0f));
   }
 
   /**
