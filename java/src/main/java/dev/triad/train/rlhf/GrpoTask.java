@@ -126,7 +126,7 @@ public final class GrpoTask implements Trainer.Task {
 
     double[] rewards;
     try (Profiler.Phase ph = Profiler.phase("reward scoring")) {
-      rewards = RewardScores.of(rewardModel, ro.scored(), padToken);
+      rewards = RewardScores.noGrad(rewardModel, ro.scored(), padToken);
     }
     double[] adv = GrpoAdvantages.compute(rewards, group);
     SequenceLogProbs.Padded p = ro.padded(padToken);

@@ -105,7 +105,7 @@ public final class PolicyEval {
         // row j of this chunk draws from stream (seed, i + j): the same replies for the same policy
         Rollout ro = Rollout.sample(policy, in, budget, TEMPERATURE, template.endToken(), seed + i);
         int[][] out = ro.replies();
-        double[] scores = rm == null ? null : RewardScores.of(rm, ro.scored(), pad);
+        double[] scores = rm == null ? null : RewardScores.noGrad(rm, ro.scored(), pad);
         for (int j = 0; j < in.length; j++) {
           Example e = part.get(j);
           String reply = template.decodeText(out[j]);

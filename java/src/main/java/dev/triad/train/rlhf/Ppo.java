@@ -3,12 +3,10 @@ package dev.triad.train.rlhf;
 import dev.triad.autograd.Autograd;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
-import dev.triad.data.chat.Message;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.pref.PreferenceData;
 import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
-import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
@@ -23,7 +21,6 @@ import dev.triad.train.Metrics;
 import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
-import dev.triad.train.TrainConfig;
 import dev.triad.train.TrainingListener;
 import dev.triad.train.StepProfile;
 import java.nio.file.Path;
@@ -134,7 +131,7 @@ public final class Ppo {
     PreferenceData.Split split = PreferenceData.defaultSplit(o.seed());
     List<Prompt> all = new ArrayList<>();
     for (Example e : split.rlPrompts()) {
-      int[] p = template.renderPrompt(List.of(Message.user(e.prompt())));
+      int[] p = PolicyEval.render(template, e);
       if (p.length + maxNew + 1 <= context) {
         all.add(new Prompt(e, p));
       }
@@ -351,44 +348,15 @@ public final class Ppo {
     double[] scores;
     try (Profiler.Phase ph = Profiler.phase("reward scoring")) {
       // the sequences trained on: <|end|> is read only where the reply stopped by itself
-      scores = RewardScores.of(rm, seqs, 0);
+      scores = RewardScores.noGrad(rm, seqs, 0);
     }
 
-    // per-token rewards, GAE, whitening
-    float[] mask = new float[B * T];
-    double[] adv = new double[B * T];
-    double[] ret = new double[B * T];
-    List<Double> flatAdv = new ArrayList<>();
-    double klSum = 0;
-    for (int b = 0; b < B; b++) {
-      int start = prompts[b].length - 1; // position predicting the first reply token
-      int n = seqs[b].length - prompts[b].length;
-      double[] kl = new double[n];
-      double[] v = new double[n];
-      for (int i = 0; i < n; i++) {
-        int idx = b * T + start + i;
-        kl[i] = lpOld[idx] - lpRef[idx];
-        v[i] = vOld[idx];
-        mask[idx] = 1f;
-        klSum += kl[i];
-      }
-      Gae.Result g = Gae.compute(Gae.rewards(kl, beta, scores[b]), v, o.gamma(), o.lambda());
-      for (int i = 0; i < n; i++) {
-        adv[b * T + start + i] = g.advantages()[i];
-        ret[b * T + start + i] = g.returns()[i];
-        flatAdv.add(g.advantages()[i]);
-      }
-    }
-    double[] w = Gae.whiten(flatAdv.stream().mapToDouble(Double::doubleValue).toArray());
-    for (int i = 0, k = 0; i < mask.length; i++) {
-      if (mask[i] != 0) {
-        adv[i] = w[k++];
-      }
-    }
+    PpoAdvantages.Result a = PpoAdvantages.compute(ro, T, lpOld, lpRef, vOld, scores, beta, o.gamma(), o.lambda());
+    double klSum = a.klSum();
 
     long t0 = System.nanoTime();
     PpoUpdate.Figures u = PpoUpdate.run(o, rng, policy, critic, policyOpt, criticOpt,
-        new PpoUpdate.Rollout(p, mask, lpOld, vOld, adv, ret));
+        new PpoUpdate.Rollout(p, a.mask(), lpOld, vOld, a.advantages(), a.returns()));
     long trainTokens = u.trainTokens();
     double trainSec = (System.nanoTime() - t0) / 1e9;
     Profiler.stepEnd(); // the log line and its sample below are outside the step's timed part
