@@ -40,9 +40,7 @@ public final class Pretrain {
 
   /** As {@link #run(PretrainOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
   public static Trainer.Result run(PretrainOptions o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
   private static Trainer.Result runLocked(PretrainOptions o, TrainingListener listener) {

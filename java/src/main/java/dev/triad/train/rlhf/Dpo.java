@@ -60,9 +60,7 @@ public final class Dpo {
 
   /** As {@link #run(DpoOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
   public static Result run(DpoOptions o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
   private static Result runLocked(DpoOptions o, TrainingListener listener) {

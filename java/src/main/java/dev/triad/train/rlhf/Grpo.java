@@ -49,9 +49,7 @@ public final class Grpo {
 
   /** As {@link #run(GrpoOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
   public static Result run(GrpoOptions o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
   private static Result runLocked(GrpoOptions o, TrainingListener listener) {

@@ -106,9 +106,7 @@ public final class Ppo {
    * gradient norm (NaN); the step's metrics.jsonl figures are in {@code phase}.
    */
   public static Result run(PpoOptions o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
   private static Result runLocked(PpoOptions o, TrainingListener listener) {

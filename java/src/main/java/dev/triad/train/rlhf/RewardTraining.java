@@ -1,5 +1,6 @@
 package dev.triad.train.rlhf;
 
+import dev.triad.data.EveryNth;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.chat.Message;
@@ -59,9 +60,7 @@ public final class RewardTraining {
 
   /** As {@link #run(RewardTrainingOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
   public static Result run(RewardTrainingOptions o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
   private static Result runLocked(RewardTrainingOptions o, TrainingListener listener) {
@@ -224,12 +223,8 @@ public final class RewardTraining {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + o.dataFile() + ": " + e.getMessage(), e);
     }
-    // every 10th pair is held out for accuracy (when there are at least 10)
-    List<PreferencePair> train = new ArrayList<>(), heldOut = new ArrayList<>();
-    for (int i = 0; i < all.size(); i++) {
-      (all.size() >= 10 && i % 10 == 9 ? heldOut : train).add(all.get(i));
-    }
-    return new Data(train, heldOut, o.dataFile().toString());
+    EveryNth<PreferencePair> split = EveryNth.split(all, 10); // held out for accuracy
+    return new Data(split.kept(), split.heldOut(), o.dataFile().toString());
   }
 
   private static Report report(RewardTask.Eval e, List<PreferencePair> pairs, boolean embedded) {

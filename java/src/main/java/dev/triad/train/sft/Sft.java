@@ -1,5 +1,6 @@
 package dev.triad.train.sft;
 
+import dev.triad.data.EveryNth;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.chat.Conversation;
@@ -55,9 +56,7 @@ public final class Sft {
     if (o.checkOnly()) {
       return runLocked(o, listener); // --check writes nothing
     }
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
   private static Result runLocked(SftOptions o, TrainingListener listener) {
@@ -189,12 +188,8 @@ public final class Sft {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + o.dataFile() + ": " + e.getMessage(), e);
     }
-    // every 20th conversation is held out for the validation loss
-    List<Conversation> train = new ArrayList<>(), val = new ArrayList<>();
-    for (int i = 0; i < all.size(); i++) {
-      (all.size() >= 20 && i % 20 == 19 ? val : train).add(all.get(i));
-    }
-    return new Data(train, val, List.of(), List.of());
+    EveryNth<Conversation> split = EveryNth.split(all, 20); // held out for the validation loss
+    return new Data(split.kept(), split.heldOut(), List.of(), List.of());
   }
 
   /**
