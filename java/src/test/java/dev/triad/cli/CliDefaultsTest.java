@@ -22,7 +22,7 @@ import picocli.CommandLine;
 
 /**
  * Each training command's options against its phase's builder: with no option given the command asks
- * for exactly {@code X.Options.builder()}'s defaults (the CLI has no defaults of its own, only its
+ * for exactly {@code XOptions.builder()}'s defaults (the CLI has no defaults of its own, only its
  * run directories), and with every option given, each lands in its own setting (distinct values, so
  * two swapped options fail).
  */
