@@ -55,6 +55,18 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
     return precision == null ? Precision.F32 : Precision.parse(precision);
   }
 
+  /**
+   * {@code seqLen}, checked to fit this run's context for a phase that trains on from it (read from
+   * {@code dir}): refused, not clamped, since a clamped run would not train what was asked.
+   */
+  public int requireContext(int seqLen, Path dir) {
+    if (seqLen > blockSize) {
+      throw new IllegalArgumentException("--seq " + seqLen + ": must be <= the base run's context of " + blockSize
+          + " tokens (" + dir + ")");
+    }
+    return seqLen;
+  }
+
   public GptConfig modelConfig() {
     return new GptConfig(preset, nLayer, nHead, nEmbd, vocabSize, blockSize);
   }

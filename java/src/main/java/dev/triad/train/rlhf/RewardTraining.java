@@ -69,11 +69,7 @@ public final class RewardTraining {
     ChatRuns.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    if (o.seqLen() > base.blockSize()) { // refused, not clamped: the run would not train what was asked
-      throw new IllegalArgumentException("--seq " + o.seqLen() + ": must be <= the base run's context of "
-          + base.blockSize() + " tokens (" + o.baseRun() + ")");
-    }
-    int seq = o.seqLen();
+    int seq = base.requireContext(o.seqLen(), o.baseRun());
     PlanCheck.require(new MemoryPlan.Spec(base.modelConfig().withVocabSize(template.vocabSize()),
         o.device() == Device.CUDA, o.batch(), seq, o.precision(), MemoryPlan.Phase.REWARD, o.device(),
         o.train().gradAccum(), 0));

@@ -74,11 +74,7 @@ public final class Sft {
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    if (o.seqLen() > base.blockSize()) { // refused, not clamped: the run would not train what was asked
-      throw new IllegalArgumentException("--seq " + o.seqLen() + ": must be <= the base run's context of "
-          + base.blockSize() + " tokens (" + o.baseRun() + ")");
-    }
-    int seq = o.seqLen();
+    int seq = base.requireContext(o.seqLen(), o.baseRun());
     if (o.checkOnly()) {
       check(o, data, template, seq);
       return null;
