@@ -10,7 +10,9 @@ import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +56,7 @@ public final class Example {
       }
     };
     Path base = work.resolve("pretrain");
-    Trainer.Result pre = Pretrain.run(Pretrain.Options.builder()
+    Trainer.Result pre = Pretrain.run(PretrainOptions.builder()
         .runDir(base).preset("tiny").device(Device.CPU).batch(4).seqLen(64)
         .train(TrainConfig.builder().steps(30).lr(2e-3f).warmupSteps(5).evalEvery(10).sampleEvery(0).build())
         .evalBatches(2)
@@ -65,7 +67,7 @@ public final class Example {
         String.format("val loss %.3f -> %.3f", pre.firstValLoss(), pre.lastValLoss()));
 
     // 3. Instruction tuning on a 20-line JSONL file (loss on the responses only)
-    Sft.Result sft = Sft.run(Sft.Options.builder()
+    Sft.Result sft = Sft.run(SftOptions.builder()
         .runDir(work.resolve("sft")).baseRun(base).dataFile(Path.of("tiny-sft.jsonl")).device(Device.CPU)
         .batch(4).seqLen(64)
         .train(TrainConfig.builder().steps(10).lr(1e-3f).warmupSteps(2).evalEvery(0).sampleEvery(0).build())

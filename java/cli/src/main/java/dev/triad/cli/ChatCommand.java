@@ -8,8 +8,8 @@ import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
+import dev.triad.train.ChatRuns;
 import dev.triad.train.RunInfo;
-import dev.triad.train.sft.Sft;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -94,7 +94,7 @@ final class ChatCommand implements Callable<Integer> {
     }
     Path dir = choice.run();
     RunInfo info = RunInfo.read(dir);
-    Sft.requireChatRun("chat", dir, info);
+    ChatRuns.requireChatRun("chat", dir, info);
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(info.tokenizer()));
     boolean interactive = System.console() != null;
     boolean keep = interactive || keepHistory;

@@ -7,6 +7,7 @@ import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.Dpo;
 import dev.triad.train.rlhf.DpoData;
+import dev.triad.train.rlhf.DpoOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
             + " policy's sampled replies before and after to <out>/dpo_eval.json."})
 final class DpoCommand implements TrainingCommand {
   /** The library's defaults, where every option's default below comes from (read, never set). */
-  private static final Dpo.Options.Builder DEFAULTS = Dpo.Options.builder();
+  private static final DpoOptions.Builder DEFAULTS = DpoOptions.builder();
   private static final TrainConfig TRAIN = DEFAULTS.train();
 
   @Mixin
@@ -106,11 +107,11 @@ final class DpoCommand implements TrainingCommand {
   }
 
   /** The run the (validated) options ask for, on pairs {@code p} described as {@code label}. */
-  Dpo.Options options(DpoData.Pairs p, String label) {
+  DpoOptions options(DpoData.Pairs p, String label) {
     TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
         .checkpointEvery(checkpointEvery));
     Device device = common.parsedDevice();
-    return Dpo.Options.builder().runDir(common.out).baseRun(base).device(device).batch(batch).beta(beta).train(train)
+    return DpoOptions.builder().runDir(common.out).baseRun(base).device(device).batch(batch).beta(beta).train(train)
         .resume(common.resume).trainPairs(p.train()).heldOutPairs(p.heldOut()).data(label).evalPrompts(evalPrompts)
         .precision(common.parsedPrecision(device)).build();
   }

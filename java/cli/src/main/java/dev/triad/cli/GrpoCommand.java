@@ -3,6 +3,7 @@ package dev.triad.cli;
 import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.Grpo;
+import dev.triad.train.rlhf.GrpoOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
         "Writes held-out reward and rule scores before/after and the final KL to <out>/grpo_eval.json."})
 final class GrpoCommand implements TrainingCommand {
   /** The library's defaults, where every option's default below comes from (read, never set). */
-  private static final Grpo.Options.Builder DEFAULTS = Grpo.Options.builder();
+  private static final GrpoOptions.Builder DEFAULTS = GrpoOptions.builder();
   private static final TrainConfig TRAIN = DEFAULTS.train();
 
   @Mixin
@@ -80,10 +81,10 @@ final class GrpoCommand implements TrainingCommand {
   }
 
   /** The run the (validated) options ask for. */
-  Grpo.Options options() {
+  GrpoOptions options() {
     TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).checkpointEvery(checkpointEvery));
     Device device = common.parsedDevice();
-    return Grpo.Options.builder().runDir(common.out).policyRun(policy).rewardRun(reward).device(device)
+    return GrpoOptions.builder().runDir(common.out).policyRun(policy).rewardRun(reward).device(device)
         .prompts(prompts).group(group).maxNewTokens(maxNewTokens).beta(beta).clipEps(clip).evalPrompts(evalPrompts)
         .train(train).resume(common.resume).precision(common.parsedPrecision(device)).build();
   }

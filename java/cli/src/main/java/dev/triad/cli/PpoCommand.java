@@ -3,6 +3,7 @@ package dev.triad.cli;
 import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.Ppo;
+import dev.triad.train.rlhf.PpoOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
         + " --resume continues exactly from the latest."})
 final class PpoCommand implements TrainingCommand {
   /** The library's defaults, where every option's default below comes from (read, never set). */
-  private static final Ppo.Options.Builder DEFAULTS = Ppo.Options.builder();
+  private static final PpoOptions.Builder DEFAULTS = PpoOptions.builder();
 
   /** The shared options (steps, seed, AdamW's betas and eps, data order) at PPO's defaults. */
   @Mixin
@@ -94,11 +95,11 @@ final class PpoCommand implements TrainingCommand {
   }
 
   /** The run the (validated) options ask for. */
-  Ppo.Options options() {
+  PpoOptions options() {
     Device device = common.parsedDevice();
     // the settings without an option (clip ranges, loss weights, GAE, grad clip) stay at the builder's; a
     // --batch below the default --mini-batch takes the mini-batch down with it (validate() refuses a given one)
-    return Ppo.Options.builder().runDir(common.out).policyRun(policy).rewardRun(reward).device(device)
+    return PpoOptions.builder().runDir(common.out).policyRun(policy).rewardRun(reward).device(device)
         .steps(common.steps).batch(batch).miniBatch(Math.min(miniBatch, batch)).epochs(epochs).lr(lr).beta(beta)
         .targetKl(targetKl).adaptiveKl(!fixedBeta).maxNewTokens(maxNew).evalPrompts(evalPrompts).seed(common.seed)
         .resume(common.resume).checkpointEvery(checkpointEvery).keepCheckpoints(keep)

@@ -3,6 +3,7 @@ package dev.triad.cli;
 import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
             + " tokenized byte-level into <out>/data."})
 final class PretrainCommand implements TrainingCommand {
   /** The library's defaults, where every option's default below comes from (read, never set). */
-  private static final Pretrain.Options.Builder DEFAULTS = Pretrain.Options.builder();
+  private static final PretrainOptions.Builder DEFAULTS = PretrainOptions.builder();
   private static final TrainConfig TRAIN = DEFAULTS.train();
 
   @Mixin
@@ -129,13 +130,13 @@ final class PretrainCommand implements TrainingCommand {
   }
 
   /** The run the (validated) options ask for. */
-  Pretrain.Options options() {
+  PretrainOptions options() {
     TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).minLrRatio(minLrRatio).warmupSteps(warmup)
         .schedule(parseSchedule(schedule)).decayFraction(decayFraction).weightDecay(weightDecay).gradClip(gradClip)
         .evalEvery(evalEvery).sampleEvery(sampleEvery).checkpointEvery(checkpointEvery).keepCheckpoints(keep));
     Device device = common.parsedDevice();
     // a null tokenizer is the builder's to choose: byte for the embedded corpus, gpt2 for --data or --init-hf
-    return Pretrain.Options.builder().runDir(common.out).dataDir(data).tokenizer(tokenizer).preset(common.model)
+    return PretrainOptions.builder().runDir(common.out).dataDir(data).tokenizer(tokenizer).preset(common.model)
         .initFromHf(initHf).device(device).batch(batch).seqLen(seq).totalBatchTokens(totalBatch).train(train)
         .evalBatches(evalBatches).resume(common.resume).precision(common.parsedPrecision(device)).build();
   }

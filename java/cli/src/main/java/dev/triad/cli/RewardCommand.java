@@ -3,6 +3,7 @@ package dev.triad.cli;
 import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.rlhf.RewardTraining;
+import dev.triad.train.rlhf.RewardTrainingOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
             + " beats harmful) and reports held-out accuracy in <out>/reward_eval.json."})
 final class RewardCommand implements TrainingCommand {
   /** The library's defaults, where every option's default below comes from (read, never set). */
-  private static final RewardTraining.Options.Builder DEFAULTS = RewardTraining.Options.builder();
+  private static final RewardTrainingOptions.Builder DEFAULTS = RewardTrainingOptions.builder();
   private static final TrainConfig TRAIN = DEFAULTS.train();
 
   @Mixin
@@ -77,11 +78,11 @@ final class RewardCommand implements TrainingCommand {
   }
 
   /** The run the (validated) options ask for. */
-  RewardTraining.Options options() {
+  RewardTrainingOptions options() {
     TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
         .checkpointEvery(checkpointEvery));
     Device device = common.parsedDevice();
-    return RewardTraining.Options.builder().runDir(common.out).baseRun(base).dataFile(data).device(device)
+    return RewardTrainingOptions.builder().runDir(common.out).baseRun(base).dataFile(data).device(device)
         .batch(batch).seqLen(seq).margin(margin).train(train).resume(common.resume)
         .precision(common.parsedPrecision(device)).build();
   }

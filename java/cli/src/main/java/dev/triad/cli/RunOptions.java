@@ -1,9 +1,8 @@
 package dev.triad.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
@@ -50,7 +49,6 @@ final class RunOptions {
   private static final Set<String> NOT_SETTINGS = Set.of("--out", "--resume", "--profile", "--trace",
       "--trace-steps", "--no-plan-check", "--check");
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private RunOptions() {}
 
@@ -242,7 +240,7 @@ final class RunOptions {
     doc.put("options", options);
     try {
       Files.createDirectories(runDir);
-      AtomicFiles.writeString(runDir.resolve(FILE), JSON.writeValueAsString(doc) + "\n");
+      AtomicFiles.writeString(runDir.resolve(FILE), Json.PRETTY.writeValueAsString(doc) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + runDir.resolve(FILE) + ": " + e.getMessage(), e);
     }
@@ -255,7 +253,7 @@ final class RunOptions {
     Path file = runDir.resolve(FILE);
     if (Files.exists(file)) {
       try {
-        JsonNode doc = JSON.readTree(file.toFile());
+        JsonNode doc = Json.MAPPER.readTree(file.toFile());
         Map<String, String> options = new LinkedHashMap<>();
         doc.path("options").fields().forEachRemaining(e -> options.put(e.getKey(),
             e.getValue().isNull() ? null : e.getValue().asText()));
@@ -269,8 +267,8 @@ final class RunOptions {
       throw new IllegalArgumentException("--resume: " + runDir + " has neither " + FILE + " nor config.json");
     }
     try {
-      return new Recorded(JSON.readTree(config.toFile()).path("phase").asText(null),
-          fromConfig(JSON.readTree(config.toFile()), runDir), config, true);
+      return new Recorded(Json.MAPPER.readTree(config.toFile()).path("phase").asText(null),
+          fromConfig(Json.MAPPER.readTree(config.toFile()), runDir), config, true);
     } catch (IOException e) {
       throw new IllegalArgumentException("--resume: cannot read " + config + ": " + e.getMessage(), e);
     }

@@ -3,6 +3,7 @@ package dev.triad.cli;
 import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
             + " task accuracy per family before and after."})
 final class SftCommand implements TrainingCommand {
   /** The library's defaults, where every option's default below comes from (read, never set). */
-  private static final Sft.Options.Builder DEFAULTS = Sft.Options.builder();
+  private static final SftOptions.Builder DEFAULTS = SftOptions.builder();
   private static final TrainConfig TRAIN = DEFAULTS.train();
 
   @Mixin
@@ -88,11 +89,11 @@ final class SftCommand implements TrainingCommand {
   }
 
   /** The run the (validated) options ask for. */
-  Sft.Options options() {
+  SftOptions options() {
     TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
         .checkpointEvery(checkpointEvery));
     Device device = common.parsedDevice();
-    return Sft.Options.builder().runDir(common.out).baseRun(base).dataFile(data).device(device).batch(batch)
+    return SftOptions.builder().runDir(common.out).baseRun(base).dataFile(data).device(device).batch(batch)
         .seqLen(seq).pack(!noPacking).train(train).evalPerFamily(evalPerFamily).resume(common.resume)
         .checkOnly(check).precision(common.parsedPrecision(device)).build();
   }

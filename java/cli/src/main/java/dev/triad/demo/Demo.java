@@ -1,8 +1,6 @@
 package dev.triad.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.EvenlySpaced;
 import dev.triad.data.SyntheticCorpus;
 import dev.triad.data.Tokenize;
@@ -14,6 +12,7 @@ import dev.triad.data.pref.PreferenceData;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
@@ -22,12 +21,18 @@ import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import dev.triad.train.rlhf.Dpo;
 import dev.triad.train.rlhf.DpoData;
+import dev.triad.train.rlhf.DpoOptions;
 import dev.triad.train.rlhf.Grpo;
+import dev.triad.train.rlhf.GrpoOptions;
 import dev.triad.train.rlhf.Ppo;
+import dev.triad.train.rlhf.PpoOptions;
 import dev.triad.train.rlhf.RewardTraining;
+import dev.triad.train.rlhf.RewardTrainingOptions;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import dev.triad.train.sft.TaskEval;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -160,7 +165,6 @@ public final class Demo {
   /** What the demo wrote. */
   public record Result(Path out, Map<String, Object> summary, Path summaryFile, Path report) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public static Result run(Options o) {
     long t0 = System.nanoTime();
@@ -193,7 +197,7 @@ public final class Demo {
     // phase one: pretraining
     banner("1/4 pretraining", o.pretrain() + " steps of next-token prediction on the embedded corpus");
     long p0 = System.nanoTime();
-    Pretrain.Options.Builder pb = Pretrain.Options.builder().runDir(pre).tokenizer(CORPUS_TOKENIZER)
+    PretrainOptions.Builder pb = PretrainOptions.builder().runDir(pre).tokenizer(CORPUS_TOKENIZER)
         .device(o.device()).precision(o.precision());
     // the small preset at a higher lr than pretrain's default: the recipe measured to store the corpus's facts in
     // the time (docs/DEMO.md); evaluated at four points for the curve
@@ -216,7 +220,7 @@ public final class Demo {
     // phase two: SFT
     banner("2/4 instruction tuning", o.sft() + " steps on the embedded instruction data");
     long s0 = System.nanoTime();
-    Sft.Options.Builder sb = Sft.Options.builder().runDir(sft).baseRun(pre).device(o.device())
+    SftOptions.Builder sb = SftOptions.builder().runDir(sft).baseRun(pre).device(o.device())
         .evalPerFamily(o.quick() ? 1 : 10).precision(o.precision());
     sb.train(demoTrain(sb.train(), o.sft(), o.seed()).lr(1e-3f)
         .warmupSteps(o.quick() ? 1 : Math.min(sb.train().warmupSteps(), o.sft() / 10))
@@ -241,7 +245,7 @@ public final class Demo {
     // phase three: reward model, then RL
     banner("3/4 reward model", o.reward() + " steps of Bradley-Terry training on preference pairs");
     long r0 = System.nanoTime();
-    RewardTraining.Options.Builder rb = RewardTraining.Options.builder().runDir(reward).baseRun(sft)
+    RewardTrainingOptions.Builder rb = RewardTrainingOptions.builder().runDir(reward).baseRun(sft)
         .device(o.device()).precision(o.precision());
     rb.train(demoTrain(rb.train(), o.reward(), o.seed()).lr(o.quick() ? 1e-3f : 3e-4f)
         .warmupSteps(o.quick() ? 1 : Math.min(rb.train().warmupSteps(), o.reward() / 10))
@@ -290,7 +294,7 @@ public final class Demo {
   }
 
   private static void runPpo(Options o, Path sft, Path reward, Path out, Map<String, Object> summary) {
-    Ppo.Options.Builder p = Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(o.device())
+    PpoOptions.Builder p = PpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(o.device())
         .steps(o.rlStepCount()).epochs(2).seed(o.seed()).precision(o.precision());
     if (o.quick()) {
       p.batch(4).miniBatch(2).lr(1e-4f).entCoef(0.01f).maxNewTokens(8).evalPrompts(4);
@@ -310,7 +314,7 @@ public final class Demo {
   private static void runDpo(Options o, Path sft, Path out, Map<String, Object> summary) {
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(RunInfo.read(sft).tokenizer()));
     DpoData.Pairs pairs = DpoData.embedded(template, o.seed(), o.quick() ? 16 : 1000, o.quick() ? 8 : 100);
-    Dpo.Options.Builder d = Dpo.Options.builder().runDir(out).baseRun(sft).device(o.device())
+    DpoOptions.Builder d = DpoOptions.builder().runDir(out).baseRun(sft).device(o.device())
         .trainPairs(pairs.train()).heldOutPairs(pairs.heldOut()).data("embedded preference data")
         .evalPrompts(o.quick() ? 4 : 24).precision(o.precision());
     d.train(demoTrain(d.train(), o.rlStepCount(), o.seed()).lr(o.quick() ? 1e-4f : d.train().lr())
@@ -339,7 +343,7 @@ public final class Demo {
   }
 
   private static void runGrpo(Options o, Path sft, Path reward, Path out, Map<String, Object> summary) {
-    Grpo.Options.Builder g = Grpo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(o.device())
+    GrpoOptions.Builder g = GrpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(o.device())
         .precision(o.precision());
     g.train(demoTrain(g.train(), o.rlStepCount(), o.seed()).lr(o.quick() ? 1e-4f : g.train().lr())
         .warmupSteps(o.quick() ? 0 : Math.min(g.train().warmupSteps(), o.rlStepCount() / 4)).evalEvery(0).build());
@@ -514,7 +518,7 @@ public final class Demo {
 
   private static void write(Path file, Object value) {
     try {
-      AtomicFiles.writeString(file, JSON.writeValueAsString(value));
+      AtomicFiles.writeString(file, Json.PRETTY.writeValueAsString(value));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
@@ -526,7 +530,7 @@ public final class Demo {
       return null;
     }
     try {
-      return new ObjectMapper().readTree(file.toFile());
+      return Json.MAPPER.readTree(file.toFile());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }

@@ -1,8 +1,8 @@
 package dev.triad.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -32,7 +32,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class Report {
   private Report() {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One line of a plot: a metrics key drawn as a line, or as markers (sparse keys like val_loss). */
   private record Line(String key, String label, boolean markers) {}
@@ -376,7 +375,7 @@ public final class Report {
     try {
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
         if (!line.isBlank()) {
-          rows.add(JSON.readTree(line));
+          rows.add(Json.MAPPER.readTree(line));
         }
       }
     } catch (IOException e) {

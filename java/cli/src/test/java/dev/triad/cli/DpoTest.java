@@ -1,5 +1,7 @@
 package dev.triad.cli;
 
+import dev.triad.train.rlhf.DpoOptions;
+
 import dev.triad.train.rlhf.Dpo;
 import dev.triad.train.rlhf.DpoData;
 import dev.triad.train.rlhf.PolicyEval;
@@ -22,7 +24,9 @@ import dev.triad.tensor.Device;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,12 +56,12 @@ class DpoTest {
     Path pre = tmp.resolve("pretrain");
     TrainConfig pt = TrainConfig.builder().steps(20).lr(3e-3f).warmupSteps(2).evalEvery(0).sampleEvery(0)
         .checkpointEvery(20).keepCheckpoints(1).seed(7).build();
-    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+    Pretrain.run(PretrainOptions.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
         .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("sft");
     TrainConfig st = TrainConfig.builder().steps(20).lr(2e-3f).warmupSteps(2).weightDecay(0.0f).evalEvery(0)
         .sampleEvery(0).checkpointEvery(20).keepCheckpoints(1).seed(7).build();
-    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+    Sft.run(SftOptions.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
         .train(st).evalPerFamily(0).build());
     ChatTemplate template = new ChatTemplate(Tokenizer.byName("byte"));
     // the concise and polite pairs of the embedded data: rules a tiny model can learn in a few steps
@@ -73,10 +77,10 @@ class DpoTest {
     return dev.triad.data.EvenlySpaced.pick(easy, n);
   }
 
-  private static Dpo.Options options(Path out, int steps, int warmup, boolean resume) {
+  private static DpoOptions options(Path out, int steps, int warmup, boolean resume) {
     TrainConfig t = TrainConfig.builder().steps(steps).lr(5e-4f).warmupSteps(warmup).weightDecay(0.0f).evalEvery(0)
         .sampleEvery(0).checkpointEvery(steps).keepCheckpoints(10).seed(11).build();
-    return Dpo.Options.builder().runDir(out).baseRun(sft).device(Device.CPU).batch(4).beta(0.1f).train(t)
+    return DpoOptions.builder().runDir(out).baseRun(sft).device(Device.CPU).batch(4).beta(0.1f).train(t)
         .resume(resume).trainPairs(pairs.train()).heldOutPairs(pairs.heldOut()).data("test pairs").evalPrompts(0)
         .build();
   }
@@ -85,8 +89,8 @@ class DpoTest {
   void heldOutAccuracyAndMarginRise() throws IOException {
     Path out = tmp.resolve("dpo");
     long liveBytes = Device.CPU.liveBytes();
-    Dpo.Options base = options(out, 16, 2, false);
-    Dpo.Result r = Dpo.run(Dpo.Options.builder().runDir(base.runDir()).baseRun(base.baseRun()).device(base.device())
+    DpoOptions base = options(out, 16, 2, false);
+    Dpo.Result r = Dpo.run(DpoOptions.builder().runDir(base.runDir()).baseRun(base.baseRun()).device(base.device())
         .batch(base.batch()).beta(base.beta()).train(base.train()).trainPairs(base.trainPairs())
         .heldOutPairs(base.heldOutPairs()).data(base.data()).evalPrompts(8).build());
     assertEquals(liveBytes, Device.CPU.liveBytes(), "native memory left behind by a DPO run");
@@ -116,7 +120,7 @@ class DpoTest {
 
     RunInfo info = RunInfo.read(out);
     assertEquals("dpo", info.phase());
-    assertEquals(Sft.TEMPLATE, info.settings().get("chat_template"));
+    assertEquals(ChatTemplate.VERSION, info.settings().get("chat_template"));
     assertEquals(sft.toString(), info.settings().get("base_run"));
     assertEquals(0.1, ((Number) info.settings().get("beta")).doubleValue(), 1e-6);
     assertEquals(RunInfo.read(sft).vocabSize(), info.vocabSize());
@@ -170,7 +174,7 @@ class DpoTest {
   void refusesABaseThatIsNotAnSftRun() {
     Path pre = tmp.resolve("pretrain");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Dpo.run(Dpo.Options.builder().runDir(tmp.resolve("bad")).baseRun(pre).device(Device.CPU).batch(2)
+        () -> Dpo.run(DpoOptions.builder().runDir(tmp.resolve("bad")).baseRun(pre).device(Device.CPU).batch(2)
             .beta(0.1f).train(options(pre, 1, 0, false).train()).trainPairs(pairs.train())
             .heldOutPairs(pairs.heldOut()).data("x").evalPrompts(0).build()));
     assertTrue(e.getMessage().contains("not an instruction-tuned run"), e.getMessage());

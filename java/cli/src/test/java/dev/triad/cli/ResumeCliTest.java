@@ -13,8 +13,11 @@ import dev.triad.train.Checkpoints;
 import dev.triad.train.RunLock;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import dev.triad.train.rlhf.RewardTraining;
+import dev.triad.train.rlhf.RewardTrainingOptions;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,17 +69,17 @@ class ResumeCliTest {
     pre = tmp.resolve("base-pretrain");
     TrainConfig pt = TrainConfig.builder().steps(4).lr(3e-3f).warmupSteps(1).weightDecay(0.0f).evalEvery(0)
         .sampleEvery(0).checkpointEvery(4).keepCheckpoints(1).seed(1).build();
-    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+    Pretrain.run(PretrainOptions.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
         .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("base-sft");
     TrainConfig st = TrainConfig.builder().steps(2).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
         .checkpointEvery(2).keepCheckpoints(1).seed(1).build();
-    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).dataFile(sftData).device(Device.CPU).batch(4).seqLen(128)
+    Sft.run(SftOptions.builder().runDir(sft).baseRun(pre).dataFile(sftData).device(Device.CPU).batch(4).seqLen(128)
         .pack(true).train(st).evalPerFamily(0).build());
     reward = tmp.resolve("base-reward");
     TrainConfig rt = TrainConfig.builder().steps(2).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
         .checkpointEvery(2).keepCheckpoints(1).seed(1).build();
-    RewardTraining.run(RewardTraining.Options.builder().runDir(reward).baseRun(sft).dataFile(prefData)
+    RewardTraining.run(RewardTrainingOptions.builder().runDir(reward).baseRun(sft).dataFile(prefData)
         .device(Device.CPU).batch(4).seqLen(128).margin(0f).train(rt).build());
   }
 

@@ -1,10 +1,10 @@
 package dev.triad.profile;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.triad.InvalidOptionException;
+import dev.triad.io.Json;
 import dev.triad.tensor.Device;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -114,8 +114,7 @@ public final class BenchTable {
 
   /** The machine-readable form (stable keys). */
   public ObjectNode toJson() {
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode root = m.createObjectNode();
+    ObjectNode root = Json.MAPPER.createObjectNode();
     root.put("format", "triad-bench-1");
     root.put("date", date);
     root.put("device", peak.device());
@@ -148,14 +147,14 @@ public final class BenchTable {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), toJson());
+    Json.PRETTY.writeValue(file.toFile(), toJson());
   }
 
   /** Median times (ms) by "case|shape|dtype" from an earlier run's JSON; a clear error for a file that is not one. */
   public static Map<String, Double> readTimes(Path file) {
     JsonNode root;
     try {
-      root = new ObjectMapper().readTree(file.toFile());
+      root = Json.MAPPER.readTree(file.toFile());
     } catch (IOException e) {
       throw new InvalidOptionException("compare", " " + file + ": cannot read it as JSON ("
           + e.getMessage().lines().findFirst().orElse("") + ")");

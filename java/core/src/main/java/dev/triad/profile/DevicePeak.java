@@ -2,8 +2,8 @@ package dev.triad.profile;
 
 import static dev.triad.nativ.Status.check;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.triad.internal.TensorAccess;
+import dev.triad.io.Json;
 import dev.triad.nativ.TriadNative;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.DType;
@@ -148,7 +148,7 @@ public record DevicePeak(String device, String name, String dtype, double flops,
       return Optional.empty();
     }
     try {
-      DevicePeak p = new ObjectMapper().readValue(f.toFile(), DevicePeak.class);
+      DevicePeak p = Json.MAPPER.readValue(f.toFile(), DevicePeak.class);
       if (!(p.flops() > 0)) {
         return Optional.empty();
       }
@@ -165,7 +165,7 @@ public record DevicePeak(String device, String name, String dtype, double flops,
     try {
       Files.createDirectories(f.getParent());
       Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
-      new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
+      Json.PRETTY.writeValue(tmp.toFile(), this);
       Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       System.err.println("peak: could not cache " + f + ": " + e.getMessage());

@@ -2,7 +2,7 @@ package dev.triad.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.triad.io.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -36,7 +36,6 @@ import java.util.Locale;
  * error naming the inputs.
  */
 public final class CorpusReader {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private CorpusReader() {}
 
@@ -124,7 +123,7 @@ public final class CorpusReader {
         }
         JsonNode node;
         try {
-          node = JSON.readTree(line);
+          node = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
           throw new IOException(file + ":" + lineNo + ": invalid JSON: " + e.getOriginalMessage(), e);
         }

@@ -45,46 +45,80 @@ public final class Checkpoints {
   }
 
   /**
+   * A module trained with its own optimizer, stored under a name prefix: {@code ""} for a run's model
+   * (so every run's checkpoint loads as a model), e.g. {@code "critic."} for PPO's critic beside it.
+   * Its tensors are {@code <prefix>model.<name>}, {@code <prefix>adam_m.<name>} and
+   * {@code <prefix>adam_v.<name>}, its optimizer's step count the metadata {@link #stepKey()}.
+   *
+   * @param optimizer over {@code module.parameters()}, in order; null: the module alone
+   */
+  public record Group(String prefix, Module module, AdamW optimizer) {
+    /** The model of a run, under no prefix. */
+    public static Group main(Module module, AdamW optimizer) {
+      return new Group("", module, optimizer);
+    }
+
+    /** The metadata key of the optimizer's step count: "optimizer_step", "critic_optimizer_step", ... */
+    public String stepKey() {
+      return prefix.replace('.', '_') + "optimizer_step";
+    }
+  }
+
+  /**
    * Writes the checkpoint of {@code step} and prunes older ones; returns its path. With an
    * optimizer (over {@code model.parameters()}, in order) the model is stored as its f32 masters;
    * without one, each parameter widened to f32.
    */
   public Path save(long step, Module model, AdamW optimizer, Map<String, String> trainerState) {
+    return save(step, List.of(Group.main(model, optimizer)), trainerState);
+  }
+
+  /** The same for several modules, each under its {@link Group#prefix()}; the first is the run's model. */
+  public Path save(long step, List<Group> groups, Map<String, String> trainerState) {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     List<Tensor> widened = new ArrayList<>(); // f32 copies of bf16 parameters, closed after writing
-    List<String> names = new ArrayList<>(model.namedParameters().keySet());
     try {
-      for (int i = 0; i < names.size(); i++) {
-        Tensor p = model.namedParameters().get(names.get(i));
-        Tensor value;
-        if (optimizer != null) {
-          requireSameParameter(optimizer, i, p, names.get(i));
-          value = optimizer.master(i);
-        } else if (p.dtype() == DType.F32) {
-          value = p;
-        } else {
-          value = unscopedF32(p);
-          widened.add(value);
-        }
-        tensors.put("model." + names.get(i), value);
+      for (Group g : groups) {
+        put(tensors, g, widened);
       }
-      if (optimizer != null) {
-        for (int i = 0; i < names.size(); i++) {
-          tensors.put("adam_m." + names.get(i), optimizer.firstMoment(i));
-          tensors.put("adam_v." + names.get(i), optimizer.secondMoment(i));
-        }
-      }
-      return write(step, tensors, trainerState, optimizer);
+      return write(step, tensors, trainerState, groups);
     } finally {
       widened.forEach(Tensor::close);
     }
   }
 
-  private Path write(long step, Map<String, Tensor> tensors, Map<String, String> trainerState, AdamW optimizer) {
+  private static void put(Map<String, Tensor> tensors, Group g, List<Tensor> widened) {
+    List<String> names = new ArrayList<>(g.module().namedParameters().keySet());
+    AdamW optimizer = g.optimizer();
+    for (int i = 0; i < names.size(); i++) {
+      Tensor p = g.module().namedParameters().get(names.get(i));
+      Tensor value;
+      if (optimizer != null) {
+        requireSameParameter(optimizer, i, p, names.get(i));
+        value = optimizer.master(i);
+      } else if (p.dtype() == DType.F32) {
+        value = p;
+      } else {
+        value = unscopedF32(p);
+        widened.add(value);
+      }
+      tensors.put(g.prefix() + "model." + names.get(i), value);
+    }
+    if (optimizer != null) {
+      for (int i = 0; i < names.size(); i++) {
+        tensors.put(g.prefix() + "adam_m." + names.get(i), optimizer.firstMoment(i));
+        tensors.put(g.prefix() + "adam_v." + names.get(i), optimizer.secondMoment(i));
+      }
+    }
+  }
+
+  private Path write(long step, Map<String, Tensor> tensors, Map<String, String> trainerState, List<Group> groups) {
     Map<String, String> meta = new LinkedHashMap<>(trainerState);
     meta.put("format", FORMAT);
     meta.put("step", Long.toString(step));
-    meta.put("optimizer_step", Long.toString(optimizer == null ? 0 : optimizer.stepCount()));
+    for (Group g : groups) {
+      meta.put(g.stepKey(), Long.toString(g.optimizer() == null ? 0 : g.optimizer().stepCount()));
+    }
     Path file = dir.resolve(String.format("step_%08d.safetensors", step));
     try {
       Files.createDirectories(dir);
@@ -114,6 +148,12 @@ public final class Checkpoints {
   public Optional<Path> latest() {
     List<Path> all = list();
     return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+  }
+
+  /** {@code checkpoint} when given, else the latest in {@code runDir} (the one a command loads by default). */
+  public static Path givenOrLatest(Path runDir, Path checkpoint) {
+    return checkpoint != null ? checkpoint : new Checkpoints(runDir, 1).latest()
+        .orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + runDir.resolve("checkpoints")));
   }
 
   /**
@@ -187,6 +227,25 @@ public final class Checkpoints {
    * present with the same shape. Returns the metadata (trainer state, step).
    */
   public static Map<String, String> load(Path file, Module model, AdamW optimizer) {
+    return load(file, List.of(Group.main(model, optimizer)));
+  }
+
+  /**
+   * A new model's weights from {@code file} (no optimizer), for generation or a frozen model: the
+   * model when they loaded, closed when they did not (a half-loaded model is of no use).
+   */
+  public static <M extends Module> M loadWeights(Path file, M model) {
+    try {
+      load(file, model, null);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /** The same for several modules, each read from under its {@link Group#prefix()}. */
+  public static Map<String, String> load(Path file, List<Group> groups) {
     try (SafetensorsFile f = Safetensors.open(file)) {
       Map<String, String> meta = f.metadata();
       if (!FORMAT.equals(meta.get("format"))) {
@@ -194,28 +253,46 @@ public final class Checkpoints {
             + "', expected '" + FORMAT + "')");
       }
       requireStepNumber(meta, "step", file);
-      requireStepNumber(meta, "optimizer_step", file);
-      List<String> names = new ArrayList<>(model.namedParameters().keySet());
-      for (int i = 0; i < names.size(); i++) {
-        String n = names.get(i);
-        Tensor p = model.namedParameters().get(n);
-        if (optimizer != null) {
-          // the stored f32 values go into the master exactly; the parameter follows below
-          requireSameParameter(optimizer, i, p, n);
-          fill(f, "model." + n, optimizer.master(i), file);
-          fill(f, "adam_m." + n, optimizer.firstMoment(i), file);
-          fill(f, "adam_v." + n, optimizer.secondMoment(i), file);
-        } else {
-          fill(f, "model." + n, p, file); // rounded to nearest even into a bf16 parameter
-        }
+      for (Group g : groups) {
+        requireStepNumber(meta, g.stepKey(), file);
       }
-      if (optimizer != null) {
-        optimizer.syncParametersFromMasters(); // bf16 parameter = RNE(master), as a step writes it
-        optimizer.setStepCount(Long.parseLong(meta.getOrDefault("optimizer_step", "0")));
+      for (Group g : groups) {
+        fill(f, g, file);
+        if (g.optimizer() != null) {
+          g.optimizer().syncParametersFromMasters(); // bf16 parameter = RNE(master), as a step writes it
+          g.optimizer().setStepCount(Long.parseLong(meta.getOrDefault(g.stepKey(), "0")));
+        }
       }
       return meta;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The metadata of a checkpoint (step, optimizer steps, trainer state), nothing loaded. */
+  public static Map<String, String> metadata(Path file) {
+    try (SafetensorsFile f = Safetensors.open(file)) {
+      return f.metadata();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void fill(SafetensorsFile f, Group g, Path file) throws IOException {
+    List<String> names = new ArrayList<>(g.module().namedParameters().keySet());
+    AdamW optimizer = g.optimizer();
+    for (int i = 0; i < names.size(); i++) {
+      String n = names.get(i);
+      Tensor p = g.module().namedParameters().get(n);
+      if (optimizer != null) {
+        // the stored f32 values go into the master exactly; the parameter follows after the group
+        requireSameParameter(optimizer, i, p, n);
+        fill(f, g.prefix() + "model." + n, optimizer.master(i), file);
+        fill(f, g.prefix() + "adam_m." + n, optimizer.firstMoment(i), file);
+        fill(f, g.prefix() + "adam_v." + n, optimizer.secondMoment(i), file);
+      } else {
+        fill(f, g.prefix() + "model." + n, p, file); // rounded to nearest even into a bf16 parameter
+      }
     }
   }
 

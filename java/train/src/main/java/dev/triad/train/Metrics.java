@@ -1,6 +1,6 @@
 package dev.triad.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.triad.io.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +18,6 @@ import java.util.Map;
  * line, flushed each step so a crash loses nothing), and the console progress line with ETA.
  */
 public final class Metrics implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final Path file;
   private final BufferedWriter out;
   private final boolean interactive = System.console() != null;
@@ -47,7 +46,7 @@ public final class Metrics implements AutoCloseable {
           }
           com.fasterxml.jackson.databind.JsonNode rec;
           try {
-            rec = JSON.readTree(line);
+            rec = Json.MAPPER.readTree(line);
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             if (i == lines.size() - 1) {
               System.out.println("warning: " + file + ": the last line (" + line.length() + " characters) was cut off"
@@ -74,7 +73,7 @@ public final class Metrics implements AutoCloseable {
   /** Appends one record; {@code values} keep their insertion order. */
   public void log(Map<String, Object> values) {
     try {
-      out.write(JSON.writeValueAsString(values));
+      out.write(Json.MAPPER.writeValueAsString(values));
       out.newLine();
       out.flush();
     } catch (IOException e) {

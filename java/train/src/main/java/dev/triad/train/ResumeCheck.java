@@ -1,7 +1,7 @@
 package dev.triad.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.triad.io.Json;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -28,8 +28,6 @@ public final class ResumeCheck {
   public static final Set<String> CHANGEABLE = Set.of("device", "train.steps", "train.evalEvery",
       "train.sampleEvery", "train.checkpointEvery", "train.keepCheckpoints", "options.runDir", "options.device",
       "options.steps", "options.resume", "options.checkpointEvery", "options.keepCheckpoints");
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * @throws IllegalArgumentException naming every differing setting with both values
@@ -76,7 +74,7 @@ public final class ResumeCheck {
     m.put("model", info.modelConfig().toString());
     m.put("tokenizer", info.tokenizer());
     m.put("precision", info.trainedPrecision().toString());
-    JsonNode settings = JSON.valueToTree(info.settings() == null ? Map.of() : info.settings());
+    JsonNode settings = Json.MAPPER.valueToTree(info.settings() == null ? Map.of() : info.settings());
     flatten("", settings, m);
     return m;
   }

@@ -1,8 +1,7 @@
 package dev.triad.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.GptConfig;
 import dev.triad.nn.Precision;
@@ -24,8 +23,6 @@ import java.util.Map;
  */
 public record RunInfo(String phase, String preset, int nLayer, int nHead, int nEmbd, int vocabSize, int blockSize,
     String tokenizer, String precision, Map<String, Object> settings) {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   /** What to write beside this thread's next config.json (the CLI's options.json), or null. */
   private static final ThreadLocal<java.util.function.Consumer<Path>> BESIDE = new ThreadLocal<>();
 
@@ -58,6 +55,18 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
     return precision == null ? Precision.F32 : Precision.parse(precision);
   }
 
+  /**
+   * {@code seqLen}, checked to fit this run's context for a phase that trains on from it (read from
+   * {@code dir}): refused, not clamped, since a clamped run would not train what was asked.
+   */
+  public int requireContext(int seqLen, Path dir) {
+    if (seqLen > blockSize) {
+      throw new IllegalArgumentException("--seq " + seqLen + ": must be <= the base run's context of " + blockSize
+          + " tokens (" + dir + ")");
+    }
+    return seqLen;
+  }
+
   public GptConfig modelConfig() {
     return new GptConfig(preset, nLayer, nHead, nEmbd, vocabSize, blockSize);
   }
@@ -81,7 +90,7 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
   public void write(Path runDir) {
     try {
       Files.createDirectories(runDir);
-      AtomicFiles.writeString(runDir.resolve("config.json"), JSON.writeValueAsString(this));
+      AtomicFiles.writeString(runDir.resolve("config.json"), Json.PRETTY.writeValueAsString(this));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + runDir.resolve("config.json"), e);
     }
@@ -90,7 +99,7 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
   public static RunInfo read(Path runDir) {
     Path file = runDir.resolve("config.json");
     try {
-      return JSON.readValue(file.toFile(), RunInfo.class);
+      return Json.MAPPER.readValue(file.toFile(), RunInfo.class);
     } catch (NoSuchFileException | java.io.FileNotFoundException e) {
       throw new IllegalArgumentException("no run in " + runDir + ": " + file + " does not exist");
     } catch (IOException e) {
@@ -113,15 +122,7 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
    */
   public static Gpt loadModel(Path runDir, Path checkpoint, Device device, Precision precision) {
     RunInfo info = read(runDir);
-    Path file = checkpoint != null ? checkpoint : new Checkpoints(runDir, 1).latest()
-        .orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + runDir.resolve("checkpoints")));
-    Gpt model = new Gpt(info.modelConfig(), device, precision, 0);
-    try {
-      Checkpoints.load(file, model, null);
-      return model;
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
-    }
+    return Checkpoints.loadWeights(Checkpoints.givenOrLatest(runDir, checkpoint),
+        new Gpt(info.modelConfig(), device, precision, 0));
   }
 }

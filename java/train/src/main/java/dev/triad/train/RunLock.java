@@ -46,6 +46,16 @@ public final class RunLock implements AutoCloseable {
   }
 
   /**
+   * {@code body}'s result, computed holding the lock of {@code runDir}: how a phase runs, so that one
+   * trainer writes a run directory for the run's whole life.
+   */
+  public static <T> T whileHeld(Path runDir, java.util.function.Supplier<T> body) {
+    try (RunLock lock = acquire(runDir)) {
+      return body.get();
+    }
+  }
+
+  /**
    * Takes the lock of {@code runDir} (created if missing).
    *
    * @throws IllegalStateException naming the directory and the holder's PID when another trainer holds it

@@ -27,7 +27,7 @@ public record TrainConfig(
   /**
    * A builder holding every setting's default: {@code triad pretrain}'s (500 steps, peak lr 1e-3 after
    * 50 warmup steps, cosine to a tenth, AdamW (0.9, 0.95, 1e-8) with weight decay 0.1, clip 1, seed 1337,
-   * shuffled data). The other phases start from these and change what differs (e.g. Sft.Options.builder()).
+   * shuffled data). The other phases start from these and change what differs (e.g. SftOptions.builder()).
    */
   public static Builder builder() {
     return new Builder();

@@ -13,6 +13,7 @@ import dev.triad.nn.Precision;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,10 +49,10 @@ class Bf16TrainingTest {
 
   @TempDir Path tmp;
 
-  private static Pretrain.Options options(Path runDir, int steps, int warmup, boolean resume, Precision p, int ckpt) {
+  private static PretrainOptions options(Path runDir, int steps, int warmup, boolean resume, Precision p, int ckpt) {
     TrainConfig train = TrainConfig.builder().steps(steps).warmupSteps(warmup).evalEvery(0).sampleEvery(0)
         .checkpointEvery(ckpt).keepCheckpoints(10).seed(4242).build();
-    return Pretrain.Options.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+    return PretrainOptions.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
         .seqLen(64).totalBatchTokens(0).train(train).evalBatches(1).resume(resume).precision(p).build();
   }
 

@@ -15,6 +15,7 @@ import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ class OptimizerOptionsTest {
         .sampleEvery(0).checkpointEvery(1).keepCheckpoints(1).seed(seed).beta1(b1).beta2(b2).eps(eps)
         .dataOrder(TrainConfig.DataOrder.SEQUENTIAL).build();
     Path run = tmp.resolve("run");
-    Pretrain.run(Pretrain.Options.builder().runDir(run).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
+    Pretrain.run(PretrainOptions.builder().runDir(run).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
         .seqLen(16).totalBatchTokens(0).train(t).evalBatches(1).build());
 
     JsonNode train = JSON.readTree(run.resolve("config.json").toFile()).path("settings").path("train");

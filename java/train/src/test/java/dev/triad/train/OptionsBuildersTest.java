@@ -8,13 +8,13 @@ import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig.DataOrder;
 import dev.triad.train.TrainConfig.Schedule;
-import dev.triad.train.pretrain.Pretrain;
-import dev.triad.train.rlhf.Dpo;
-import dev.triad.train.rlhf.Grpo;
-import dev.triad.train.rlhf.Ppo;
-import dev.triad.train.rlhf.RewardTraining;
+import dev.triad.train.pretrain.PretrainOptions;
+import dev.triad.train.rlhf.DpoOptions;
+import dev.triad.train.rlhf.GrpoOptions;
+import dev.triad.train.rlhf.PpoOptions;
+import dev.triad.train.rlhf.RewardTrainingOptions;
 import dev.triad.train.rlhf.Triple;
-import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -75,7 +75,7 @@ class OptionsBuildersTest {
   @Test
   void pretrainOptions() {
     TrainConfig t = distinctTrain();
-    Pretrain.Options o = Pretrain.Options.builder().runDir(A).dataDir(B).tokenizer("words").preset("tiny")
+    PretrainOptions o = PretrainOptions.builder().runDir(A).dataDir(B).tokenizer("words").preset("tiny")
         .initFromHf(C).device(Device.CPU).batch(3).seqLen(5).totalBatchTokens(30).train(t).evalBatches(7).resume(true)
         .precision(Precision.BF16).build();
     assertEquals(A, o.runDir());
@@ -92,31 +92,31 @@ class OptionsBuildersTest {
     assertTrue(o.resume());
     assertEquals(Precision.BF16, o.precision());
     assertEquals(o, o.toBuilder().build());
-    assertEveryComponentHasASetter(Pretrain.Options.class, Pretrain.Options.Builder.class);
+    assertEveryComponentHasASetter(PretrainOptions.class, PretrainOptions.Builder.class);
 
     // the defaults that depend on others: the tokenizer on the data, the precision on the device
-    Pretrain.Options.Builder b = Pretrain.Options.builder().runDir(A).device(Device.CPU);
+    PretrainOptions.Builder b = PretrainOptions.builder().runDir(A).device(Device.CPU);
     assertEquals("byte", b.build().tokenizer());
     assertEquals("gpt2", b.dataDir(B).build().tokenizer());
     assertEquals(Precision.F32, b.build().precision());
 
-    assertRefused(() -> Pretrain.Options.builder().device(Device.CPU).build(), "pretrain: runDir must be given");
-    assertRefused(() -> Pretrain.Options.builder().runDir(A).device(Device.CPU).batch(0).build(),
+    assertRefused(() -> PretrainOptions.builder().device(Device.CPU).build(), "pretrain: runDir must be given");
+    assertRefused(() -> PretrainOptions.builder().runDir(A).device(Device.CPU).batch(0).build(),
         "pretrain: batch must be >= 1, got 0");
-    assertRefused(() -> Pretrain.Options.builder().runDir(A).device(Device.CPU).seqLen(-2).build(),
+    assertRefused(() -> PretrainOptions.builder().runDir(A).device(Device.CPU).seqLen(-2).build(),
         "pretrain: seqLen must be >= 1, got -2");
-    assertRefused(() -> Pretrain.Options.builder().runDir(A).device(Device.CPU).totalBatchTokens(-1).build(),
+    assertRefused(() -> PretrainOptions.builder().runDir(A).device(Device.CPU).totalBatchTokens(-1).build(),
         "pretrain: totalBatchTokens must be >= 0");
-    assertRefused(() -> Pretrain.Options.builder().runDir(A).device(Device.CPU).evalBatches(0).build(),
+    assertRefused(() -> PretrainOptions.builder().runDir(A).device(Device.CPU).evalBatches(0).build(),
         "pretrain: evalBatches must be >= 1, got 0");
-    assertRefused(() -> Pretrain.Options.builder().runDir(A).device(Device.CPU).train(null).build(),
+    assertRefused(() -> PretrainOptions.builder().runDir(A).device(Device.CPU).train(null).build(),
         "pretrain: train must be given");
   }
 
   @Test
   void sftOptions() {
     TrainConfig t = distinctTrain();
-    Sft.Options o = Sft.Options.builder().runDir(A).baseRun(B).dataFile(C).device(Device.CPU).batch(3).seqLen(5)
+    SftOptions o = SftOptions.builder().runDir(A).baseRun(B).dataFile(C).device(Device.CPU).batch(3).seqLen(5)
         .pack(false).train(t).evalPerFamily(7).resume(true).checkOnly(true).precision(Precision.BF16).build();
     assertEquals(A, o.runDir());
     assertEquals(B, o.baseRun());
@@ -131,19 +131,19 @@ class OptionsBuildersTest {
     assertTrue(o.checkOnly());
     assertEquals(Precision.BF16, o.precision());
     assertEquals(o, o.toBuilder().build());
-    assertEveryComponentHasASetter(Sft.Options.class, Sft.Options.Builder.class);
+    assertEveryComponentHasASetter(SftOptions.class, SftOptions.Builder.class);
 
-    assertRefused(() -> Sft.Options.builder().runDir(A).device(Device.CPU).build(), "sft: baseRun must be given");
-    assertRefused(() -> Sft.Options.builder().runDir(A).baseRun(B).device(Device.CPU).seqLen(1).build(),
+    assertRefused(() -> SftOptions.builder().runDir(A).device(Device.CPU).build(), "sft: baseRun must be given");
+    assertRefused(() -> SftOptions.builder().runDir(A).baseRun(B).device(Device.CPU).seqLen(1).build(),
         "sft: seqLen must be >= 2, got 1");
-    assertRefused(() -> Sft.Options.builder().runDir(A).baseRun(B).device(Device.CPU).evalPerFamily(-1).build(),
+    assertRefused(() -> SftOptions.builder().runDir(A).baseRun(B).device(Device.CPU).evalPerFamily(-1).build(),
         "sft: evalPerFamily must be >= 0");
   }
 
   @Test
   void rewardOptions() {
     TrainConfig t = distinctTrain();
-    RewardTraining.Options o = RewardTraining.Options.builder().runDir(A).baseRun(B).dataFile(C).device(Device.CPU)
+    RewardTrainingOptions o = RewardTrainingOptions.builder().runDir(A).baseRun(B).dataFile(C).device(Device.CPU)
         .batch(3).seqLen(5).margin(0.25f).train(t).resume(true).precision(Precision.BF16).build();
     assertEquals(A, o.runDir());
     assertEquals(B, o.baseRun());
@@ -156,11 +156,11 @@ class OptionsBuildersTest {
     assertTrue(o.resume());
     assertEquals(Precision.BF16, o.precision());
     assertEquals(o, o.toBuilder().build());
-    assertEveryComponentHasASetter(RewardTraining.Options.class, RewardTraining.Options.Builder.class);
+    assertEveryComponentHasASetter(RewardTrainingOptions.class, RewardTrainingOptions.Builder.class);
 
-    assertRefused(() -> RewardTraining.Options.builder().runDir(A).baseRun(B).device(Device.CPU).margin(Float.NaN)
+    assertRefused(() -> RewardTrainingOptions.builder().runDir(A).baseRun(B).device(Device.CPU).margin(Float.NaN)
         .build(), "reward: margin must be a finite number, got NaN");
-    assertRefused(() -> RewardTraining.Options.builder().runDir(A).baseRun(B).device(Device.CPU).batch(-3).build(),
+    assertRefused(() -> RewardTrainingOptions.builder().runDir(A).baseRun(B).device(Device.CPU).batch(-3).build(),
         "reward: batch must be >= 1, got -3");
   }
 
@@ -169,7 +169,7 @@ class OptionsBuildersTest {
     TrainConfig t = distinctTrain();
     List<Triple> train = List.of(new Triple(new int[] {1}, new int[] {2}, new int[] {3}));
     List<Triple> heldOut = List.of(new Triple(new int[] {4}, new int[] {5}, new int[] {6}));
-    Dpo.Options o = Dpo.Options.builder().runDir(A).baseRun(B).device(Device.CPU).batch(3).beta(0.25f).train(t)
+    DpoOptions o = DpoOptions.builder().runDir(A).baseRun(B).device(Device.CPU).batch(3).beta(0.25f).train(t)
         .resume(true).trainPairs(train).heldOutPairs(heldOut).data("some pairs").evalPrompts(7)
         .precision(Precision.BF16).build();
     assertEquals(A, o.runDir());
@@ -185,20 +185,20 @@ class OptionsBuildersTest {
     assertEquals(7, o.evalPrompts());
     assertEquals(Precision.BF16, o.precision());
     assertEquals(o, o.toBuilder().build());
-    assertEveryComponentHasASetter(Dpo.Options.class, Dpo.Options.Builder.class);
+    assertEveryComponentHasASetter(DpoOptions.class, DpoOptions.Builder.class);
 
-    assertRefused(() -> Dpo.Options.builder().runDir(A).baseRun(B).device(Device.CPU).build(),
+    assertRefused(() -> DpoOptions.builder().runDir(A).baseRun(B).device(Device.CPU).build(),
         "dpo: trainPairs must be given");
-    assertRefused(() -> Dpo.Options.builder().runDir(A).baseRun(B).device(Device.CPU).trainPairs(train).beta(0f)
+    assertRefused(() -> DpoOptions.builder().runDir(A).baseRun(B).device(Device.CPU).trainPairs(train).beta(0f)
         .build(), "dpo: beta must be a finite number > 0, got 0.0");
-    assertRefused(() -> Dpo.Options.builder().runDir(A).baseRun(B).device(Device.CPU).trainPairs(train)
+    assertRefused(() -> DpoOptions.builder().runDir(A).baseRun(B).device(Device.CPU).trainPairs(train)
         .evalPrompts(-1).build(), "dpo: evalPrompts must be >= 0, got -1");
   }
 
   @Test
   void grpoOptions() {
     TrainConfig t = distinctTrain();
-    Grpo.Options o = Grpo.Options.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).prompts(3)
+    GrpoOptions o = GrpoOptions.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).prompts(3)
         .group(5).maxNewTokens(7).beta(0.25f).clipEps(0.125f).evalPrompts(9).train(t).resume(true)
         .precision(Precision.BF16).build();
     assertEquals(A, o.runDir());
@@ -215,11 +215,11 @@ class OptionsBuildersTest {
     assertTrue(o.resume());
     assertEquals(Precision.BF16, o.precision());
     assertEquals(o, o.toBuilder().build());
-    assertEveryComponentHasASetter(Grpo.Options.class, Grpo.Options.Builder.class);
+    assertEveryComponentHasASetter(GrpoOptions.class, GrpoOptions.Builder.class);
 
-    Supplier<Grpo.Options.Builder> ok = () -> Grpo.Options.builder().runDir(A).policyRun(B).rewardRun(C)
+    Supplier<GrpoOptions.Builder> ok = () -> GrpoOptions.builder().runDir(A).policyRun(B).rewardRun(C)
         .device(Device.CPU);
-    assertRefused(() -> Grpo.Options.builder().runDir(A).policyRun(B).device(Device.CPU).build(),
+    assertRefused(() -> GrpoOptions.builder().runDir(A).policyRun(B).device(Device.CPU).build(),
         "grpo: rewardRun must be given");
     assertRefused(() -> ok.get().group(1).build(), "grpo: group must be >= 2");
     assertRefused(() -> ok.get().clipEps(1f).build(), "grpo: clipEps must be in (0, 1), got 1.0");
@@ -229,7 +229,7 @@ class OptionsBuildersTest {
 
   @Test
   void ppoOptions() {
-    Ppo.Options o = Ppo.Options.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).steps(3).batch(11)
+    PpoOptions o = PpoOptions.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).steps(3).batch(11)
         .miniBatch(5).epochs(7).lr(1e-3f).beta(0.125f).targetKl(3.5f).adaptiveKl(false).klHorizon(777)
         .clipEps(0.15f).valueClipEps(0.35f).vfCoef(0.45f).entCoef(0.055f).gamma(0.99).lambda(0.9).maxNewTokens(13)
         .gradClip(2.5f).evalPrompts(17).seed(29).resume(true).checkpointEvery(19).keepCheckpoints(23)
@@ -266,10 +266,10 @@ class OptionsBuildersTest {
     assertEquals(1e-6f, o.eps());
     assertEquals(DataOrder.SEQUENTIAL, o.dataOrder());
     assertEquals(o, o.toBuilder().build());
-    assertEveryComponentHasASetter(Ppo.Options.class, Ppo.Options.Builder.class);
+    assertEveryComponentHasASetter(PpoOptions.class, PpoOptions.Builder.class);
 
     // the settings PPO shares with the other phases default as theirs
-    Ppo.Options d = Ppo.Options.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).build();
+    PpoOptions d = PpoOptions.builder().runDir(A).policyRun(B).rewardRun(C).device(Device.CPU).build();
     TrainConfig shared = TrainConfig.builder().build();
     assertEquals(shared.seed(), d.seed());
     assertEquals(shared.beta1(), d.beta1());
@@ -277,7 +277,7 @@ class OptionsBuildersTest {
     assertEquals(shared.eps(), d.eps());
     assertEquals(shared.dataOrder(), d.dataOrder());
 
-    Supplier<Ppo.Options.Builder> ok = () -> Ppo.Options.builder().runDir(A).policyRun(B).rewardRun(C)
+    Supplier<PpoOptions.Builder> ok = () -> PpoOptions.builder().runDir(A).policyRun(B).rewardRun(C)
         .device(Device.CPU);
     assertRefused(() -> ok.get().batch(4).miniBatch(5).build(), "ppo: miniBatch must be in [1, batch = 4], got 5");
     assertRefused(() -> ok.get().gamma(0).build(), "ppo: gamma must be in (0, 1], got 0.0");

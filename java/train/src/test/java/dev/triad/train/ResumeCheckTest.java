@@ -8,6 +8,7 @@ import dev.triad.tensor.Device;
 import dev.triad.train.pretrain.Pretrain;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.triad.train.pretrain.PretrainOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,10 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ResumeCheckTest {
   @TempDir Path tmp;
 
-  private static Pretrain.Options options(Path run, int steps, int warmup, float beta2, boolean resume) {
+  private static PretrainOptions options(Path run, int steps, int warmup, float beta2, boolean resume) {
     TrainConfig t = TrainConfig.builder().steps(steps).warmupSteps(warmup).beta2(beta2).evalEvery(0).sampleEvery(0)
         .checkpointEvery(1).keepCheckpoints(5).seed(3).build();
-    return Pretrain.Options.builder().runDir(run).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
+    return PretrainOptions.builder().runDir(run).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
         .seqLen(16).totalBatchTokens(0).train(t).evalBatches(1).resume(resume).build();
   }
 

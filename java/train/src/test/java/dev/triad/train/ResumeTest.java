@@ -11,6 +11,7 @@ import dev.triad.io.Safetensors;
 import dev.triad.io.SafetensorsFile;
 import dev.triad.tensor.Device;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,11 +42,11 @@ class ResumeTest {
 
   @TempDir Path tmp;
 
-  private static Pretrain.Options options(Path runDir, int steps, int gradAccum, boolean resume) {
+  private static PretrainOptions options(Path runDir, int steps, int gradAccum, boolean resume) {
     // gradient clipping at 0.5 so the clip factor (folded into AdamW) is exercised at init
     TrainConfig train = TrainConfig.builder().steps(steps).lr(3e-3f).warmupSteps(N).gradClip(0.5f).evalEvery(N)
         .sampleEvery(N).checkpointEvery(N).keepCheckpoints(10).seed(4242).build();
-    return Pretrain.Options.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(BATCH)
+    return PretrainOptions.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(BATCH)
         .seqLen(SEQ).totalBatchTokens((long) gradAccum * BATCH * SEQ).train(train).evalBatches(2).resume(resume)
         .build();
   }

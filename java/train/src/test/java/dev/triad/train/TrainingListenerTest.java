@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.triad.tensor.Device;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,11 +31,11 @@ class TrainingListenerTest {
   @TempDir Path tmp;
 
   /** A tiny pretraining run on the CPU: 2 micro-batches per step, eval and checkpoint every 2 steps. */
-  private static Pretrain.Options options(Path runDir, int steps, boolean resume) {
+  private static PretrainOptions options(Path runDir, int steps, boolean resume) {
     TrainConfig train = TrainConfig.builder().steps(steps).gradAccum(1).lr(3e-3f).minLrRatio(0.1f).warmupSteps(2)
         .schedule(TrainConfig.Schedule.COSINE).decayFraction(0.2f).weightDecay(0.1f).beta1(0.9f).beta2(0.95f)
         .gradClip(1.0f).evalEvery(2).sampleEvery(0).checkpointEvery(2).keepCheckpoints(10).seed(4242).build();
-    return Pretrain.Options.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
+    return PretrainOptions.builder().runDir(runDir).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
         .seqLen(16).totalBatchTokens(2 * 2 * 16).train(train).evalBatches(1).resume(resume).build();
   }
 

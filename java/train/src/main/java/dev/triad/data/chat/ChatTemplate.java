@@ -81,6 +81,13 @@ public final class ChatTemplate {
   public static final String REPLY_PREFIX = " ";
 
   /**
+   * The version of this template, recorded in a tuned run's config.json ({@code chat_template}):
+   * raise it whenever the tokens of a conversation change, so a run tuned in another version is refused
+   * rather than prompted in tokens it never saw.
+   */
+  public static final String VERSION = "triad-chat-v2";
+
+  /**
    * For each special token in id order, the base ids of its {@link #SEED_TEXTS} (empty for none):
    * a tuned model's new embeddings start there ({@code Gpt.withVocabulary}), so a pretrained model
    * reads a chat prompt much as it reads a quiz question from its first tuning step.

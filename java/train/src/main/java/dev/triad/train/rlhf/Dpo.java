@@ -1,7 +1,5 @@
 package dev.triad.train.rlhf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.EvenlySpaced;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
@@ -9,23 +7,16 @@ import dev.triad.data.instruct.Example;
 import dev.triad.data.pref.PreferenceData;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
-import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
-import dev.triad.nn.Precision;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
-import dev.triad.train.Checkpoints;
-import dev.triad.train.PhaseBuilder;
+import dev.triad.train.ChatRuns;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
-import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
-import dev.triad.train.sft.Sft;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,159 +31,6 @@ import java.util.function.Supplier;
  */
 public final class Dpo {
   private Dpo() {}
-
-  /**
-   * Everything a DPO run needs; make one with {@link #builder()}: {@code
-   * Dpo.Options.builder().runDir(dir).baseRun(sft).trainPairs(pairs).build()}.
-   *
-   * @param baseRun an SFT run (its vocabulary includes the chat template)
-   * @param batch pairs per micro-batch (2 x batch sequences per forward pass)
-   * @param trainPairs tokenized pairs ({@link Triple}) to train on
-   * @param heldOutPairs pairs for the held-out DPO loss and dpo_eval.json; may be empty
-   * @param data what the pairs are, for config.json
-   * @param evalPrompts held-out RL prompts of the embedded data whose sampled replies are scored
-   *     before and after ({@link PolicyEval}); 0 skips that evaluation
-   */
-  public record Options(Path runDir, Path baseRun, Device device, int batch, float beta, TrainConfig train,
-      boolean resume, List<Triple> trainPairs, List<Triple> heldOutPairs, String data, int evalPrompts,
-      Precision precision) {
-    public Options {
-      require(runDir != null, "runDir must be given");
-      require(baseRun != null, "baseRun must be given");
-      require(device != null, "device must be given");
-      require(batch >= 1, "batch must be >= 1, got " + batch);
-      require(beta > 0 && Float.isFinite(beta), "beta must be a finite number > 0, got " + beta);
-      require(train != null, "train must be given");
-      require(trainPairs != null, "trainPairs must be given");
-      require(evalPrompts >= 0, "evalPrompts must be >= 0, got " + evalPrompts);
-      require(precision != null, "precision must be given");
-      trainPairs = List.copyOf(trainPairs);
-      heldOutPairs = heldOutPairs == null ? List.of() : List.copyOf(heldOutPairs);
-    }
-
-    /**
-     * lr 2e-5 and beta 0.2: on the embedded data a small model at lr 5e-5, beta 0.1 ranks the pairs as
-     * well but drifts into degenerate text (KL ~1 per token). 200 steps, no weight decay or text
-     * samples; the rest as TrainConfig.builder().
-     */
-    private static final TrainConfig DEFAULT_TRAIN = TrainConfig.builder().steps(200).lr(2e-5f).warmupSteps(10)
-        .weightDecay(0f).evalEvery(50).sampleEvery(0).checkpointEvery(100).build();
-
-    /** A builder at {@code triad dpo}'s defaults; runDir, baseRun and trainPairs must be set. */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** A builder holding these options. */
-    public Builder toBuilder() {
-      return new Builder().runDir(runDir).baseRun(baseRun).device(device).batch(batch).beta(beta).train(train)
-          .resume(resume).trainPairs(trainPairs).heldOutPairs(heldOutPairs).data(data).evalPrompts(evalPrompts)
-          .precision(precision);
-    }
-
-    /**
-     * Named options at their defaults (the one place they live: the CLI's options read them from the
-     * getters).
-     */
-    public static final class Builder extends PhaseBuilder<Builder> {
-      private Path baseRun;
-      private int batch = 8;
-      private float beta = 0.2f;
-      private TrainConfig train = DEFAULT_TRAIN;
-      private List<Triple> trainPairs;
-      private List<Triple> heldOutPairs = List.of();
-      private String data = "pairs given in code";
-      private int evalPrompts = 96;
-
-      private Builder() {}
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-
-      /** The SFT run to start from (and the frozen reference); required. */
-      public Builder baseRun(Path baseRun) {
-        this.baseRun = baseRun;
-        return this;
-      }
-
-      /** Pairs per micro-batch. */
-      public Builder batch(int batch) {
-        this.batch = batch;
-        return this;
-      }
-
-      /** DPO temperature: strength of the pull towards the reference (> 0). */
-      public Builder beta(float beta) {
-        this.beta = beta;
-        return this;
-      }
-
-      /** The optimisation settings. */
-      public Builder train(TrainConfig train) {
-        this.train = train;
-        return this;
-      }
-
-      /** Tokenized pairs to train on; required. */
-      public Builder trainPairs(List<Triple> trainPairs) {
-        this.trainPairs = trainPairs;
-        return this;
-      }
-
-      /** Pairs for the held-out DPO loss and dpo_eval.json; none by default. */
-      public Builder heldOutPairs(List<Triple> heldOutPairs) {
-        this.heldOutPairs = heldOutPairs;
-        return this;
-      }
-
-      /** What the pairs are, for config.json. */
-      public Builder data(String data) {
-        this.data = data;
-        return this;
-      }
-
-      /** Held-out RL prompts whose sampled replies are scored before and after; 0 skips it. */
-      public Builder evalPrompts(int evalPrompts) {
-        this.evalPrompts = evalPrompts;
-        return this;
-      }
-
-      public int batch() {
-        return batch;
-      }
-
-      public float beta() {
-        return beta;
-      }
-
-      public TrainConfig train() {
-        return train;
-      }
-
-      public int evalPrompts() {
-        return evalPrompts;
-      }
-
-      /**
-       * The options, the defaults that depend on others resolved.
-       *
-       * @throws IllegalArgumentException naming the first option out of range and its value
-       */
-      public Options build() {
-        Device d = resolvedDevice();
-        return new Options(runDir, baseRun, d, batch, beta, train, resume, trainPairs, heldOutPairs, data, evalPrompts,
-            resolvedPrecision(d));
-      }
-    }
-  }
-
-  private static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new IllegalArgumentException("dpo: " + message);
-    }
-  }
 
   /** What a run measured: training figures and held-out DPO statistics before (null on resume) and after. */
   public record Result(Trainer.Result training, DpoLoss.Stats before, DpoLoss.Stats after,
@@ -216,23 +54,21 @@ public final class Dpo {
     return EvenlySpaced.pick(fit, n);
   }
 
-  public static Result run(Options o) {
+  public static Result run(DpoOptions o) {
     return run(o, TrainingListener.NONE);
   }
 
-  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
-  public static Result run(Options o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+  /** As {@link #run(DpoOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Result run(DpoOptions o, TrainingListener listener) {
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
-  private static Result runLocked(Options o, TrainingListener listener) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
+  private static Result runLocked(DpoOptions o, TrainingListener listener) {
+    RunDirectory run = RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Sft.requireChatRun("dpo", o.baseRun(), base);
+    ChatRuns.requireChatRun("dpo", o.baseRun(), base);
     int context = base.blockSize();
     PlanCheck.require(new MemoryPlan.Spec(base.modelConfig(), o.device() == Device.CUDA, o.batch(), context, o.precision(),
         MemoryPlan.Phase.DPO, o.device(), o.train().gradAccum(), 0));
@@ -245,9 +81,7 @@ public final class Dpo {
     checkIds(train, template.vocabSize(), "training");
     checkIds(heldOut, template.vocabSize(), "held-out");
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", Sft.TEMPLATE);
-    settings.put("base_run", o.baseRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.baseRun());
     settings.put("data", o.data());
     settings.put("train_pairs", train.size());
     settings.put("held_out_pairs", heldOut.size());
@@ -266,7 +100,7 @@ public final class Dpo {
               + " reference log-probs cached in %.1f s; run directory %s%n", model.config.name(), o.baseRun(),
           model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
           o.runDir().toAbsolutePath());
-      RunInfo.of("dpo", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+      run.writeInfo("dpo", model.config, tokenizer.name(), o.precision(), settings);
       List<Example> evalSet = evalPrompts(template, o.train().seed(), o.evalPrompts(), context);
       PolicyEval.Result policyBefore = o.resume() || evalSet.isEmpty() ? null
           : PolicyEval.evaluate(model, null, null, template, evalSet, EVAL_MAX_NEW_TOKENS, o.train().seed() + 1)
@@ -320,7 +154,7 @@ public final class Dpo {
             policyBefore == null ? "-" : String.format("%.1f%%", 100 * policyBefore.harmfulShare()),
             100 * policyAfter.harmfulShare(), policyAfter.kl());
       }
-      writeReport(o, heldOut.size(), before, after, policyBefore, policyAfter);
+      run.writeReport("dpo_eval.json", report(o, heldOut.size(), before, after, policyBefore, policyAfter));
       return new Result(r, before, after, policyBefore, policyAfter);
     }
   }
@@ -367,7 +201,7 @@ public final class Dpo {
   }
 
   /** {@code <run>/dpo_eval.json}: held-out DPO statistics before (fresh runs) and after training. */
-  private static void writeReport(Options o, int heldOutPairs, DpoLoss.Stats before, DpoLoss.Stats after,
+  private static Map<String, Object> report(DpoOptions o, int heldOutPairs, DpoLoss.Stats before, DpoLoss.Stats after,
       PolicyEval.Result policyBefore, PolicyEval.Result policyAfter) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("base_run", o.baseRun().toString());
@@ -381,12 +215,6 @@ public final class Dpo {
     report.put("rule_score_after", policyAfter == null ? null : policyAfter.ruleScore());
     report.put("policy_before", policyBefore == null ? null : policyBefore.toMap());
     report.put("policy_after", policyAfter == null ? null : policyAfter.toMap());
-    Path file = o.runDir().resolve("dpo_eval.json");
-    try {
-      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(report));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    return report;
   }
 }

@@ -1,31 +1,23 @@
 package dev.triad.train.rlhf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.data.EvenlySpaced;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.pref.PreferenceData;
 import dev.triad.data.pref.RuleScorer;
-import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
-import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
-import dev.triad.train.Checkpoints;
-import dev.triad.train.PhaseBuilder;
+import dev.triad.train.ChatRuns;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
-import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
-import dev.triad.train.sft.Sft;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,194 +40,24 @@ public final class Grpo {
   public static final String PHASE = "grpo";
   public static final String REPORT = "grpo_eval.json";
 
-  /**
-   * Everything a GRPO run needs; make one with {@link #builder()}: {@code
-   * Grpo.Options.builder().runDir(dir).policyRun(sft).rewardRun(reward).build()}.
-   *
-   * @param prompts prompts per step (P)
-   * @param group replies sampled per prompt (G >= 2)
-   * @param maxNewTokens reply budget (capped by the context)
-   * @param beta KL weight to the reference (0: no reference is loaded during training)
-   * @param clipEps PPO clip range of the ratio
-   * @param evalPrompts held-out prompts evaluated before/after (at most)
-   */
-  public record Options(Path runDir, Path policyRun, Path rewardRun, Device device, int prompts, int group,
-      int maxNewTokens, float beta, float clipEps, int evalPrompts, TrainConfig train, boolean resume,
-      Precision precision) {
-    public Options {
-      require(runDir != null, "runDir must be given");
-      require(policyRun != null, "policyRun must be given");
-      require(rewardRun != null, "rewardRun must be given");
-      require(device != null, "device must be given");
-      require(prompts >= 1, "prompts must be >= 1, got " + prompts);
-      require(group >= 2, "group must be >= 2 (advantages are normalised within a group), got " + group);
-      require(maxNewTokens >= 1, "maxNewTokens must be >= 1, got " + maxNewTokens);
-      require(beta >= 0 && Float.isFinite(beta), "beta must be a finite number >= 0, got " + beta);
-      require(clipEps > 0 && clipEps < 1, "clipEps must be in (0, 1), got " + clipEps);
-      require(evalPrompts >= 1, "evalPrompts must be >= 1, got " + evalPrompts);
-      require(train != null, "train must be given");
-      require(precision != null, "precision must be given");
-    }
-
-    /** 100 steps at lr 1e-5, no periodic validation, no weight decay; the rest as TrainConfig.builder(). */
-    private static final TrainConfig DEFAULT_TRAIN = TrainConfig.builder().steps(100).lr(1e-5f).warmupSteps(5)
-        .weightDecay(0f).evalEvery(0).sampleEvery(0).checkpointEvery(50).build();
-
-    /** A builder at {@code triad grpo}'s defaults; runDir, policyRun and rewardRun must be set. */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** A builder holding these options. */
-    public Builder toBuilder() {
-      return new Builder().runDir(runDir).policyRun(policyRun).rewardRun(rewardRun).device(device)
-          .prompts(prompts).group(group).maxNewTokens(maxNewTokens).beta(beta).clipEps(clipEps)
-          .evalPrompts(evalPrompts).train(train).resume(resume).precision(precision);
-    }
-
-    /**
-     * Named options at their defaults (the one place they live: the CLI's options read them from the
-     * getters).
-     */
-    public static final class Builder extends PhaseBuilder<Builder> {
-      private Path policyRun;
-      private Path rewardRun;
-      private int prompts = 8;
-      private int group = 4;
-      private int maxNewTokens = 32;
-      private float beta = 0.04f;
-      private float clipEps = 0.2f;
-      private int evalPrompts = 96;
-      private TrainConfig train = DEFAULT_TRAIN;
-
-      private Builder() {}
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-
-      /** The SFT run to start from (and the KL reference); required. */
-      public Builder policyRun(Path policyRun) {
-        this.policyRun = policyRun;
-        return this;
-      }
-
-      /** The reward model run that scores replies; required. */
-      public Builder rewardRun(Path rewardRun) {
-        this.rewardRun = rewardRun;
-        return this;
-      }
-
-      /** Prompts per step (P >= 1). */
-      public Builder prompts(int prompts) {
-        this.prompts = prompts;
-        return this;
-      }
-
-      /** Replies sampled per prompt (G >= 2). */
-      public Builder group(int group) {
-        this.group = group;
-        return this;
-      }
-
-      /** Reply budget (capped by the context). */
-      public Builder maxNewTokens(int maxNewTokens) {
-        this.maxNewTokens = maxNewTokens;
-        return this;
-      }
-
-      /** KL weight to the reference (>= 0; 0: no reference is loaded during training). */
-      public Builder beta(float beta) {
-        this.beta = beta;
-        return this;
-      }
-
-      /** PPO clip range of the ratio, in (0, 1). */
-      public Builder clipEps(float clipEps) {
-        this.clipEps = clipEps;
-        return this;
-      }
-
-      /** Held-out prompts evaluated before/after (at most; >= 1). */
-      public Builder evalPrompts(int evalPrompts) {
-        this.evalPrompts = evalPrompts;
-        return this;
-      }
-
-      /** The optimisation settings. */
-      public Builder train(TrainConfig train) {
-        this.train = train;
-        return this;
-      }
-
-      public int prompts() {
-        return prompts;
-      }
-
-      public int group() {
-        return group;
-      }
-
-      public int maxNewTokens() {
-        return maxNewTokens;
-      }
-
-      public float beta() {
-        return beta;
-      }
-
-      public float clipEps() {
-        return clipEps;
-      }
-
-      public int evalPrompts() {
-        return evalPrompts;
-      }
-
-      public TrainConfig train() {
-        return train;
-      }
-
-      /**
-       * The options, the defaults that depend on others resolved.
-       *
-       * @throws IllegalArgumentException naming the first option out of range and its value
-       */
-      public Options build() {
-        Device d = resolvedDevice();
-        return new Options(runDir, policyRun, rewardRun, d, prompts, group, maxNewTokens, beta, clipEps, evalPrompts, train,
-            resume, resolvedPrecision(d));
-      }
-    }
-  }
-
-  private static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new IllegalArgumentException("grpo: " + message);
-    }
-  }
-
   /** The training figures and the {@link PolicyEval} before (null on resume) and after. */
   public record Result(Trainer.Result training, PolicyEval.Result before, PolicyEval.Result after) {}
 
-  public static Result run(Options o) {
+  public static Result run(GrpoOptions o) {
     return run(o, TrainingListener.NONE);
   }
 
-  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
-  public static Result run(Options o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+  /** As {@link #run(GrpoOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Result run(GrpoOptions o, TrainingListener listener) {
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
-  private static Result runLocked(Options o, TrainingListener listener) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
+  private static Result runLocked(GrpoOptions o, TrainingListener listener) {
+    RunDirectory run = RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Sft.requireChatRun("grpo", o.policyRun(), base);
+    ChatRuns.requireChatRun("grpo", o.policyRun(), base);
     RunInfo rmInfo = RunInfo.read(o.rewardRun());
     if (!RewardTraining.PHASE.equals(rmInfo.phase())) {
       throw new IllegalArgumentException("grpo: " + o.rewardRun() + " is a '" + rmInfo.phase()
@@ -278,9 +100,7 @@ public final class Grpo {
         Math.min(context, longest + o.maxNewTokens() + 1), o.precision(), MemoryPlan.Phase.GRPO, o.device(),
         o.train().gradAccum(), o.group()));
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", Sft.TEMPLATE);
-    settings.put("base_run", o.policyRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.policyRun());
     settings.put("reward_run", o.rewardRun().toString());
     settings.put("data", "RL prompts of the embedded preference data (seed " + o.train().seed() + ")");
     settings.put("train_prompts", trainPrompts.size());
@@ -304,7 +124,7 @@ public final class Grpo {
               + " prompts%s; run directory %s%n", policy.config.name(), o.policyRun(), policy.parameterCount(),
           o.rewardRun(), o.device(), trainPrompts.size(), evalSet.size(),
           tooLong > 0 ? " (" + tooLong + " too long for the context left out)" : "", o.runDir().toAbsolutePath());
-      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+      run.writeInfo(PHASE, policy.config, tokenizer.name(), o.precision(), settings);
 
       int pad = template.bosToken();
       PolicyEval.Result before = null;
@@ -334,7 +154,7 @@ public final class Grpo {
       System.out.printf("grpo: held-out reward %s -> %.4f, rule score %s -> %.4f, KL to the reference %.4f%n",
           before == null ? "-" : String.format("%.4f", before.reward()), after.reward(),
           before == null ? "-" : String.format("%.4f", before.ruleScore()), after.ruleScore(), after.kl());
-      writeReport(o, before, after);
+      run.writeReport(REPORT, report(o, before, after));
       System.out.printf("grpo: done; checkpoints in %s%n", o.runDir().resolve("checkpoints").toAbsolutePath());
       return new Result(r, before, after);
     } finally {
@@ -348,31 +168,21 @@ public final class Grpo {
     }
   }
 
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
-  }
-
   /** {@code <run>/grpo_eval.json}. */
-  private static void writeReport(Options o, PolicyEval.Result before, PolicyEval.Result after) {
+  private static Map<String, Object> report(GrpoOptions o, PolicyEval.Result before, PolicyEval.Result after) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("policy_run", o.policyRun().toString());
     out.put("reward_run", o.rewardRun().toString());
     out.put("steps", o.train().steps());
     out.put("eval_prompts", after.prompts());
     out.put("decoding", PolicyEval.SAMPLES + " samples per prompt at temperature " + PolicyEval.TEMPERATURE);
-    out.put("reward_before", before == null ? null : finite(before.reward()));
-    out.put("reward_after", finite(after.reward()));
-    out.put("kl_final", finite(after.kl()));
-    out.put("rule_score_before", before == null ? null : finite(before.ruleScore()));
-    out.put("rule_score_after", finite(after.ruleScore()));
+    out.put("reward_before", before == null ? null : Json.finite(before.reward()));
+    out.put("reward_after", Json.finite(after.reward()));
+    out.put("kl_final", Json.finite(after.kl()));
+    out.put("rule_score_before", before == null ? null : Json.finite(before.ruleScore()));
+    out.put("rule_score_after", Json.finite(after.ruleScore()));
     out.put("before", before == null ? null : before.toMap());
     out.put("after", after.toMap());
-    Path file = o.runDir().resolve(REPORT);
-    try {
-      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(out));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    return out;
   }
 }

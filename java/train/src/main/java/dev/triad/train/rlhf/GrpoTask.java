@@ -1,15 +1,10 @@
 package dev.triad.train.rlhf;
 
-import dev.triad.autograd.Autograd;
-import dev.triad.generate.Generator;
-import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.Profiler;
-import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.train.Trainer;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,24 +117,23 @@ public final class GrpoTask implements Trainer.Task {
     // room for the reply and the <|end|> the reward model reads
     int budget = Math.min(maxNewTokens, policy.config.blockSize() - longest - 1);
     long t0 = System.nanoTime();
-    int[][] replies;
+    Rollout ro;
     try (Profiler.Phase ph = Profiler.phase("generation")) {
-      replies = Generator.generate(policy, rows,
-          new SamplingConfig(budget, 1f, 0, 1f, new int[] {endToken}, rs & Long.MAX_VALUE));
+      ro = Rollout.sample(policy, rows, budget, 1f, endToken, rs & Long.MAX_VALUE);
     }
     genSeconds += (System.nanoTime() - t0) / 1e9;
+    int[][] replies = ro.replies();
 
-    Rollout ro = Rollout.of(rows, replies, budget, endToken);
     double[] rewards;
     try (Profiler.Phase ph = Profiler.phase("reward scoring")) {
-      rewards = scores(rewardModel, ro.scored(), padToken);
+      rewards = RewardScores.noGrad(rewardModel, ro.scored(), padToken);
     }
     double[] adv = GrpoAdvantages.compute(rewards, group);
-    SequenceLogProbs.Padded p = SequenceLogProbs.pad(ro.sequences(), ro.masks(), padToken);
-    boolean[] mask = tokenMask(p);
-    Tensor logp = tokenLogProbs(policy, p);
+    SequenceLogProbs.Padded p = ro.padded(padToken);
+    boolean[] mask = TokenLogProbs.mask(p);
+    Tensor logp = TokenLogProbs.of(policy, p);
     float[] old = logp.toFloatArray();
-    float[] ref = reference == null ? null : noGradTokenLogProbs(reference, p);
+    float[] ref = reference == null ? null : TokenLogProbs.noGrad(reference, p);
     GrpoLoss.Result r = GrpoLoss.compute(logp, old, ref, mask, adv, clipEps, beta);
 
     for (int i = 0; i < rewards.length; i++) {
@@ -153,83 +147,6 @@ public final class GrpoTask implements Trainer.Task {
     clipSum += r.stats().clipFraction();
     batches++;
     return new Trainer.MicroBatch(r.loss(), (long) p.batch() * p.length());
-  }
-
-  /** Sampled responses laid out for the policy (sequences, masks) and for the reward model (scored). */
-  record Rollout(int[][] sequences, boolean[][] masks, int[][] scored) {
-    static Rollout of(int[][] prompts, int[][] replies, int budget, int endToken) {
-      int n = prompts.length;
-      int[][] seq = new int[n][];
-      boolean[][] mask = new boolean[n][];
-      int[][] scored = new int[n][];
-      for (int i = 0; i < n; i++) {
-        int[] pr = prompts[i], re = replies[i];
-        boolean stopped = re.length < budget;
-        int len = pr.length + re.length + (stopped ? 1 : 0);
-        seq[i] = Arrays.copyOf(pr, len);
-        System.arraycopy(re, 0, seq[i], pr.length, re.length);
-        if (stopped) {
-          seq[i][len - 1] = endToken;
-        }
-        mask[i] = new boolean[len];
-        Arrays.fill(mask[i], pr.length, len, true);
-        scored[i] = Arrays.copyOf(pr, pr.length + re.length + 1);
-        System.arraycopy(re, 0, scored[i], pr.length, re.length);
-        scored[i][scored[i].length - 1] = endToken;
-      }
-      return new Rollout(seq, mask, scored);
-    }
-  }
-
-  /** Which of the B*T positions of a padded batch predict a response token. */
-  static boolean[] tokenMask(SequenceLogProbs.Padded p) {
-    int[] tg = p.targets();
-    boolean[] m = new boolean[tg.length];
-    for (int i = 0; i < tg.length; i++) {
-      m[i] = tg[i] != Gpt.IGNORE;
-    }
-    return m;
-  }
-
-  /** Per-position log-probs [B,T] of each position's target (0 where ignored); differentiable. */
-  static Tensor tokenLogProbs(Gpt model, SequenceLogProbs.Padded p) {
-    if (p.length() > model.config.blockSize()) {
-      throw new IllegalArgumentException("grpo: a sequence of " + p.length() + " tokens exceeds the context of "
-          + model.config.blockSize());
-    }
-    Tensor tok = Tensor.ofInts(p.tokens(), model.device, p.batch(), p.length());
-    Tensor tgt = Tensor.ofInts(p.targets(), model.device, p.batch(), p.length());
-    return model.tokenLoss(model.logits(tok), tgt, null).logprob;
-  }
-
-  /** The same as host values, without a graph. */
-  static float[] noGradTokenLogProbs(Gpt model, SequenceLogProbs.Padded p) {
-    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
-      return tokenLogProbs(model, p).toFloatArray();
-    }
-  }
-
-  /** Reward-model scores at the last token of each sequence (right-padded with padToken), no graph. */
-  static double[] scores(RewardModel rm, int[][] seqs, int padToken) {
-    int n = seqs.length, t = 0;
-    for (int[] s : seqs) {
-      t = Math.max(t, s.length);
-    }
-    int[] tokens = new int[n * t];
-    Arrays.fill(tokens, padToken);
-    int[] last = new int[n];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(seqs[i], 0, tokens, i * t, seqs[i].length);
-      last[i] = seqs[i].length - 1;
-    }
-    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
-      float[] v = rm.rewards(Tensor.ofInts(tokens, rm.device(), n, t), null, last).toFloatArray();
-      double[] out = new double[n];
-      for (int i = 0; i < n; i++) {
-        out[i] = v[i];
-      }
-      return out;
-    }
   }
 
   /** GRPO is evaluated by {@link Grpo} through {@link PolicyEval} (sampled replies), not by a held-out loss. */

@@ -5,8 +5,6 @@ import dev.triad.data.chat.Message;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.instruct.InstructionData;
 import dev.triad.data.pref.RuleScorer;
-import dev.triad.generate.Generator;
-import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.Progress;
@@ -105,10 +103,9 @@ public final class PolicyEval {
               + policy.config.blockSize());
         }
         // row j of this chunk draws from stream (seed, i + j): the same replies for the same policy
-        int[][] out = Generator.generate(policy, in,
-            new SamplingConfig(budget, TEMPERATURE, 0, 1f, new int[] {template.endToken()}, seed + i));
-        GrpoTask.Rollout ro = GrpoTask.Rollout.of(in, out, budget, template.endToken());
-        double[] scores = rm == null ? null : GrpoTask.scores(rm, ro.scored(), pad);
+        Rollout ro = Rollout.sample(policy, in, budget, TEMPERATURE, template.endToken(), seed + i);
+        int[][] out = ro.replies();
+        double[] scores = rm == null ? null : RewardScores.noGrad(rm, ro.scored(), pad);
         for (int j = 0; j < in.length; j++) {
           Example e = part.get(j);
           String reply = template.decodeText(out[j]);
@@ -122,10 +119,10 @@ public final class PolicyEval {
           length += reply.strip().length();
         }
         if (reference != null) {
-          SequenceLogProbs.Padded p = SequenceLogProbs.pad(ro.sequences(), ro.masks(), pad);
-          float[] lp = GrpoTask.noGradTokenLogProbs(policy, p);
-          float[] ref = GrpoTask.noGradTokenLogProbs(reference, p);
-          GrpoLoss.Stats st = GrpoLoss.stats(lp, lp, ref, GrpoTask.tokenMask(p), new double[p.batch()], p.length(),
+          SequenceLogProbs.Padded p = ro.padded(pad);
+          float[] lp = TokenLogProbs.noGrad(policy, p);
+          float[] ref = TokenLogProbs.noGrad(reference, p);
+          GrpoLoss.Stats st = GrpoLoss.stats(lp, lp, ref, TokenLogProbs.mask(p), new double[p.batch()], p.length(),
               0.2, 0.0);
           if (!Double.isNaN(st.kl())) {
             kl += st.kl() * in.length;            // stats averages over this chunk's replies

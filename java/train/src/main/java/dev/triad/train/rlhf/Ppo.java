@@ -1,42 +1,28 @@
 package dev.triad.train.rlhf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.triad.autograd.Autograd;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
-import dev.triad.data.chat.Message;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.pref.PreferenceData;
-import dev.triad.generate.Generator;
-import dev.triad.generate.SamplingConfig;
-import dev.triad.io.AtomicFiles;
-import dev.triad.io.Safetensors;
-import dev.triad.io.SafetensorsFile;
+import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
-import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.optim.AdamW;
-import dev.triad.optim.GradClip;
 import dev.triad.profile.Profiler;
 import dev.triad.tensor.Device;
-import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.ChatRuns;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.Metrics;
-import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
-import dev.triad.train.TrainConfig;
 import dev.triad.train.TrainingListener;
 import dev.triad.train.StepProfile;
-import dev.triad.train.sft.Sft;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -82,394 +68,6 @@ public final class Ppo {
   public static final String PHASE = "ppo";
   public static final String REPORT = "ppo_eval.json";
 
-  /**
-   * Everything a PPO run needs; make one with {@link #builder()}: {@code
-   * Ppo.Options.builder().runDir(dir).policyRun(sft).rewardRun(reward).build()}.
-   *
-   * @param batch prompts rolled out per step
-   * @param miniBatch rollouts per optimisation minibatch (at most batch)
-   * @param epochs passes over each rollout
-   * @param beta KL penalty coefficient (its initial value when adaptive)
-   * @param targetKl target KL of a reply (nats): the adaptive controller's target and the guardrails' unit
-   * @param adaptiveKl whether beta follows the proportional controller toward targetKl
-   * @param klHorizon the controller's horizon (in rollouts)
-   * @param evalPrompts held-out RL prompts for the before/after evaluation (never trained on)
-   */
-  public record Options(Path runDir, Path policyRun, Path rewardRun, Device device, int steps, int batch,
-      int miniBatch, int epochs, float lr, float beta, float targetKl, boolean adaptiveKl, double klHorizon,
-      float clipEps, float valueClipEps, float vfCoef, float entCoef, double gamma, double lambda,
-      int maxNewTokens, float gradClip, int evalPrompts, long seed, boolean resume, int checkpointEvery,
-      int keepCheckpoints, Precision precision, float beta1, float beta2, float eps, TrainConfig.DataOrder dataOrder) {
-    public Options {
-      check(runDir != null, "runDir must be given");
-      check(policyRun != null, "policyRun must be given");
-      check(rewardRun != null, "rewardRun must be given");
-      check(device != null, "device must be given");
-      check(steps >= 1, "steps must be >= 1, got " + steps);
-      check(batch >= 1, "batch must be >= 1, got " + batch);
-      check(miniBatch >= 1 && miniBatch <= batch, "miniBatch must be in [1, batch = " + batch + "], got " + miniBatch);
-      check(epochs >= 1, "epochs must be >= 1, got " + epochs);
-      check(lr > 0 && Float.isFinite(lr), "lr must be > 0, got " + lr);
-      check(beta >= 0 && Float.isFinite(beta), "beta must be >= 0, got " + beta);
-      check(targetKl > 0 && Float.isFinite(targetKl), "targetKl must be > 0, got " + targetKl);
-      check(klHorizon > 0, "klHorizon must be > 0, got " + klHorizon);
-      check(clipEps > 0, "clipEps must be > 0, got " + clipEps);
-      check(valueClipEps > 0, "valueClipEps must be > 0, got " + valueClipEps);
-      check(vfCoef >= 0, "vfCoef must be >= 0, got " + vfCoef);
-      check(entCoef >= 0, "entCoef must be >= 0, got " + entCoef);
-      check(gamma > 0 && gamma <= 1, "gamma must be in (0, 1], got " + gamma);
-      check(lambda >= 0 && lambda <= 1, "lambda must be in [0, 1], got " + lambda);
-      check(maxNewTokens >= 1, "maxNewTokens must be >= 1, got " + maxNewTokens);
-      check(gradClip > 0, "gradClip must be > 0, got " + gradClip);
-      check(evalPrompts >= 1, "evalPrompts must be >= 1, got " + evalPrompts);
-      check(checkpointEvery >= 1, "checkpointEvery must be >= 1, got " + checkpointEvery);
-      check(keepCheckpoints >= 1, "keepCheckpoints must be >= 1, got " + keepCheckpoints);
-      check(precision != null, "precision must be given");
-      check(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1), got " + beta1);
-      check(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1), got " + beta2);
-      check(eps > 0 && Float.isFinite(eps), "eps must be > 0, got " + eps);
-      check(dataOrder != null, "dataOrder must be given");
-    }
-
-    /** Seed, AdamW's betas and eps, and data order default as every phase's (TrainConfig.builder()). */
-    private static final TrainConfig SHARED = TrainConfig.builder().build();
-
-    /** A builder at {@code triad ppo}'s defaults; runDir, policyRun and rewardRun must be set. */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** A builder holding these options. */
-    public Builder toBuilder() {
-      return new Builder().runDir(runDir).policyRun(policyRun).rewardRun(rewardRun).device(device).steps(steps)
-          .batch(batch).miniBatch(miniBatch).epochs(epochs).lr(lr).beta(beta).targetKl(targetKl)
-          .adaptiveKl(adaptiveKl).klHorizon(klHorizon).clipEps(clipEps).valueClipEps(valueClipEps)
-          .vfCoef(vfCoef).entCoef(entCoef).gamma(gamma).lambda(lambda).maxNewTokens(maxNewTokens)
-          .gradClip(gradClip).evalPrompts(evalPrompts).seed(seed).resume(resume)
-          .checkpointEvery(checkpointEvery).keepCheckpoints(keepCheckpoints).precision(precision).beta1(beta1)
-          .beta2(beta2).eps(eps).dataOrder(dataOrder);
-    }
-
-    /**
-     * Named options at their defaults (the one place they live: the CLI's options read them from the
-     * getters).
-     */
-    public static final class Builder extends PhaseBuilder<Builder> {
-      private Path policyRun;
-      private Path rewardRun;
-      private int steps = 100;
-      private int batch = 16;
-      private int miniBatch = 8;
-      private int epochs = 4;
-      private float lr = 1e-5f;
-      private float beta = 0.05f;
-      private float targetKl = 6f;
-      private boolean adaptiveKl = true;
-      private double klHorizon = 10000;
-      private float clipEps = 0.2f;
-      private float valueClipEps = 0.2f;
-      private float vfCoef = 0.1f;
-      private float entCoef = 0f;
-      private double gamma = 1.0;
-      private double lambda = 0.95;
-      private int maxNewTokens = 32;
-      private float gradClip = 1.0f;
-      private int evalPrompts = 64;
-      private long seed = SHARED.seed();
-      private int checkpointEvery = 50;
-      private int keepCheckpoints = 2;
-      private float beta1 = SHARED.beta1();
-      private float beta2 = SHARED.beta2();
-      private float eps = SHARED.eps();
-      private TrainConfig.DataOrder dataOrder = SHARED.dataOrder();
-
-      private Builder() {}
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-
-      /** The SFT run to start from (and the KL reference); required. */
-      public Builder policyRun(Path policyRun) {
-        this.policyRun = policyRun;
-        return this;
-      }
-
-      /** The reward model run that scores rollouts; required. */
-      public Builder rewardRun(Path rewardRun) {
-        this.rewardRun = rewardRun;
-        return this;
-      }
-
-      /** PPO steps (rollout + update) to train to. */
-      public Builder steps(int steps) {
-        this.steps = steps;
-        return this;
-      }
-
-      /** Prompts rolled out per step. */
-      public Builder batch(int batch) {
-        this.batch = batch;
-        return this;
-      }
-
-      /** Rollouts per optimisation minibatch, in [1, batch]. */
-      public Builder miniBatch(int miniBatch) {
-        this.miniBatch = miniBatch;
-        return this;
-      }
-
-      /** Passes over each rollout. */
-      public Builder epochs(int epochs) {
-        this.epochs = epochs;
-        return this;
-      }
-
-      /** Learning rate of policy and critic. */
-      public Builder lr(float lr) {
-        this.lr = lr;
-        return this;
-      }
-
-      /** KL penalty coefficient (its initial value when adaptive). */
-      public Builder beta(float beta) {
-        this.beta = beta;
-        return this;
-      }
-
-      /** Target KL of a reply (nats): the adaptive controller's target and the guardrails' unit. */
-      public Builder targetKl(float targetKl) {
-        this.targetKl = targetKl;
-        return this;
-      }
-
-      /** Whether beta follows the proportional controller toward targetKl. */
-      public Builder adaptiveKl(boolean adaptiveKl) {
-        this.adaptiveKl = adaptiveKl;
-        return this;
-      }
-
-      /** The KL controller's horizon (in rollouts). */
-      public Builder klHorizon(double klHorizon) {
-        this.klHorizon = klHorizon;
-        return this;
-      }
-
-      /** Clip range of the policy ratio. */
-      public Builder clipEps(float clipEps) {
-        this.clipEps = clipEps;
-        return this;
-      }
-
-      /** Clip range of the critic's values. */
-      public Builder valueClipEps(float valueClipEps) {
-        this.valueClipEps = valueClipEps;
-        return this;
-      }
-
-      /** Weight of the value loss. */
-      public Builder vfCoef(float vfCoef) {
-        this.vfCoef = vfCoef;
-        return this;
-      }
-
-      /** Weight of the entropy bonus. */
-      public Builder entCoef(float entCoef) {
-        this.entCoef = entCoef;
-        return this;
-      }
-
-      /** Discount, in (0, 1]. */
-      public Builder gamma(double gamma) {
-        this.gamma = gamma;
-        return this;
-      }
-
-      /** GAE lambda, in [0, 1]. */
-      public Builder lambda(double lambda) {
-        this.lambda = lambda;
-        return this;
-      }
-
-      /** Reply budget. */
-      public Builder maxNewTokens(int maxNewTokens) {
-        this.maxNewTokens = maxNewTokens;
-        return this;
-      }
-
-      /** Global gradient-norm clip (> 0). */
-      public Builder gradClip(float gradClip) {
-        this.gradClip = gradClip;
-        return this;
-      }
-
-      /** Held-out RL prompts for the before/after evaluation (never trained on). */
-      public Builder evalPrompts(int evalPrompts) {
-        this.evalPrompts = evalPrompts;
-        return this;
-      }
-
-      /** Seed of prompts, sampling and initialisation of the critic head. */
-      public Builder seed(long seed) {
-        this.seed = seed;
-        return this;
-      }
-
-      /** A checkpoint every N steps (and after the last). */
-      public Builder checkpointEvery(int checkpointEvery) {
-        this.checkpointEvery = checkpointEvery;
-        return this;
-      }
-
-      /** Checkpoints kept. */
-      public Builder keepCheckpoints(int keepCheckpoints) {
-        this.keepCheckpoints = keepCheckpoints;
-        return this;
-      }
-
-      /** AdamW's first-moment decay (both models), in [0, 1). */
-      public Builder beta1(float beta1) {
-        this.beta1 = beta1;
-        return this;
-      }
-
-      /** AdamW's second-moment decay (both models), in [0, 1). */
-      public Builder beta2(float beta2) {
-        this.beta2 = beta2;
-        return this;
-      }
-
-      /** AdamW's epsilon (both models). */
-      public Builder eps(float eps) {
-        this.eps = eps;
-        return this;
-      }
-
-      /**
-       * Prompts drawn by the seed, or in order (sequential: step s rolls out prompts (s-1) B .. s B - 1,
-       * wrapping, and minibatches keep the rollout's order).
-       */
-      public Builder dataOrder(TrainConfig.DataOrder dataOrder) {
-        this.dataOrder = dataOrder;
-        return this;
-      }
-
-      public int steps() {
-        return steps;
-      }
-
-      public int batch() {
-        return batch;
-      }
-
-      public int miniBatch() {
-        return miniBatch;
-      }
-
-      public int epochs() {
-        return epochs;
-      }
-
-      public float lr() {
-        return lr;
-      }
-
-      public float beta() {
-        return beta;
-      }
-
-      public float targetKl() {
-        return targetKl;
-      }
-
-      public boolean adaptiveKl() {
-        return adaptiveKl;
-      }
-
-      public double klHorizon() {
-        return klHorizon;
-      }
-
-      public float clipEps() {
-        return clipEps;
-      }
-
-      public float valueClipEps() {
-        return valueClipEps;
-      }
-
-      public float vfCoef() {
-        return vfCoef;
-      }
-
-      public float entCoef() {
-        return entCoef;
-      }
-
-      public double gamma() {
-        return gamma;
-      }
-
-      public double lambda() {
-        return lambda;
-      }
-
-      public int maxNewTokens() {
-        return maxNewTokens;
-      }
-
-      public float gradClip() {
-        return gradClip;
-      }
-
-      public int evalPrompts() {
-        return evalPrompts;
-      }
-
-      public long seed() {
-        return seed;
-      }
-
-      public int checkpointEvery() {
-        return checkpointEvery;
-      }
-
-      public int keepCheckpoints() {
-        return keepCheckpoints;
-      }
-
-      public float beta1() {
-        return beta1;
-      }
-
-      public float beta2() {
-        return beta2;
-      }
-
-      public float eps() {
-        return eps;
-      }
-
-      public TrainConfig.DataOrder dataOrder() {
-        return dataOrder;
-      }
-
-      /**
-       * The options, the defaults that depend on others resolved.
-       *
-       * @throws IllegalArgumentException naming the first option out of range and its value
-       */
-      public Options build() {
-        Device d = resolvedDevice();
-        return new Options(runDir, policyRun, rewardRun, d, steps, batch, miniBatch, epochs, lr, beta, targetKl, adaptiveKl,
-            klHorizon, clipEps, valueClipEps, vfCoef, entCoef, gamma, lambda, maxNewTokens, gradClip, evalPrompts, seed,
-            resume, checkpointEvery, keepCheckpoints, resolvedPrecision(d), beta1, beta2,
-            eps, dataOrder);
-      }
-    }
-  }
-
   private static void check(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException("ppo: " + message);
@@ -498,24 +96,23 @@ public final class Ppo {
 
   private record Prompt(Example example, int[] tokens) {}
 
-  public static Result run(Options o) {
+  public static Result run(PpoOptions o) {
     return run(o, TrainingListener.NONE);
   }
 
   /**
-   * As {@link #run(Options)}, reporting each step and checkpoint to {@code listener} (PPO has no
+   * As {@link #run(PpoOptions)}, reporting each step and checkpoint to {@code listener} (PPO has no
    * held-out loss: no {@code onEval}). Its {@link dev.triad.train.StepMetrics} has no single loss or
    * gradient norm (NaN); the step's metrics.jsonl figures are in {@code phase}.
    */
-  public static Result run(Options o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+  public static Result run(PpoOptions o, TrainingListener listener) {
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
-  private static Result runLocked(Options o, TrainingListener listener) {
+  private static Result runLocked(PpoOptions o, TrainingListener listener) {
+    RunDirectory run;
     try {
-      Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.steps());
+      run = RunDirectory.open(o.runDir(), o.resume(), o.steps());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("ppo: " + e.getMessage(), e);
     }
@@ -523,7 +120,7 @@ public final class Ppo {
     RunInfo base = RunInfo.read(o.policyRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    Sft.requireChatRun("ppo", o.policyRun(), base);
+    ChatRuns.requireChatRun("ppo", o.policyRun(), base);
     int context = base.blockSize();
     int maxNew = Math.min(o.maxNewTokens(), context - 2);
     check(maxNew >= 1, "the model's context of " + context + " tokens leaves no room to generate");
@@ -532,7 +129,7 @@ public final class Ppo {
     PreferenceData.Split split = PreferenceData.defaultSplit(o.seed());
     List<Prompt> all = new ArrayList<>();
     for (Example e : split.rlPrompts()) {
-      int[] p = template.renderPrompt(List.of(Message.user(e.prompt())));
+      int[] p = PolicyEval.render(template, e);
       if (p.length + maxNew + 1 <= context) {
         all.add(new Prompt(e, p));
       }
@@ -550,12 +147,10 @@ public final class Ppo {
     PlanCheck.require(new MemoryPlan.Spec(base.modelConfig(), o.device() == Device.CUDA, o.batch(),
         Math.min(context, longest + maxNew + 1), o.precision(), MemoryPlan.Phase.PPO, o.device(), 1, 0));
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", Sft.TEMPLATE);
-    settings.put("base_run", o.policyRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.policyRun());
     settings.put("reward_run", o.rewardRun().toString());
     settings.put("critic", "reward model of the reward run (backbone + scalar head at every position)");
-    settings.put("options", o.toString());
+    settings.put("options", o.recorded());
     settings.put("rl_prompts", trainSet.size());
     settings.put("eval_prompts", evalSet.size());
 
@@ -568,7 +163,7 @@ public final class Ppo {
         throw new IllegalArgumentException("ppo: the reward run " + o.rewardRun() + " has a vocabulary of "
             + rm.backbone.config.vocabSize() + " tokens, the policy " + policy.config.vocabSize());
       }
-      RunInfo.of(PHASE, policy.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), resumeFrom.isPresent());
+      run.writeInfo(PHASE, policy.config, tokenizer.name(), o.precision(), settings);
       System.out.printf("ppo: policy %s from %s (%,d parameters), critic and reward model from %s, on %s; %d RL"
               + " prompts, %d held out; run directory %s%n", policy.config.name(), o.policyRun(),
           policy.parameterCount(), o.rewardRun(), o.device(), trainSet.size(), evalSet.size(),
@@ -595,7 +190,7 @@ public final class Ppo {
            AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f)) {
         if (resumeFrom.isPresent()) {
           Checkpoints.removeStaleTemporaries(o.runDir());
-          Map<String, String> meta = loadCheckpoint(resumeFrom.get(), policy, policyOpt, critic, criticOpt);
+          Map<String, String> meta = loadCheckpoint(resumeFrom.get(), checkpointGroups(policy, policyOpt, critic, criticOpt));
           beta = Double.parseDouble(meta.get("beta"));
           tooFar = Integer.parseInt(meta.getOrDefault("too_far", "0"));
           klLast = Double.parseDouble(meta.getOrDefault("kl_last", "NaN"));
@@ -645,7 +240,8 @@ public final class Ppo {
             Path saved = null;
             if (step % o.checkpointEvery() == 0 || step == o.steps()) {
               try (Profiler.Phase ph = Profiler.phase("checkpoint")) {
-                saved = saveCheckpoint(o, step, policy, policyOpt, critic, criticOpt, beta, tooFar, klLast);
+                saved = saveCheckpoint(o, step, checkpointGroups(policy, policyOpt, critic, criticOpt), beta, tooFar,
+                    klLast);
               }
             }
             // last, as Trainer does: the step's metrics line and checkpoint are written
@@ -675,97 +271,46 @@ public final class Ppo {
           before == null ? "-" : String.format("%.4f", before.reward()), after.reward(),
           before == null ? "-" : String.format("%.4f", before.ruleScore()), after.ruleScore(), klFinal,
           after.sample());
-      writeReport(o, before, after, klFinal, evalSet.size());
+      run.writeReport(REPORT, report(o, before, after, klFinal, evalSet.size()));
       return new Result(before, after, klFinal, history);
     }
   }
 
-  /**
-   * Writes {@code checkpoints/step_N.safetensors}: the policy and its moments as {@link Checkpoints}
-   * names them, the critic and its moments under {@link #CRITIC}, and the trainer state; prunes to
-   * the newest {@code keepCheckpoints}.
-   */
-  private static Path saveCheckpoint(Options o, int step, Gpt policy, AdamW policyOpt, RewardModel critic,
-      AdamW criticOpt, double beta, int tooFar, double klLast) {
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    putModel(tensors, "", policy.namedParameters(), policyOpt);
-    putModel(tensors, CRITIC, critic.namedParameters(), criticOpt);
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("format", Checkpoints.FORMAT);
-    meta.put("phase", PHASE);
-    meta.put("step", Long.toString(step));
-    meta.put("optimizer_step", Long.toString(policyOpt.stepCount()));
-    meta.put("critic_optimizer_step", Long.toString(criticOpt.stepCount()));
-    meta.put("beta", Double.toString(beta));
-    meta.put("too_far", Integer.toString(tooFar));
-    meta.put("kl_last", Double.toString(klLast));
-    meta.put("seed", Long.toString(o.seed()));
-    Checkpoints checkpoints = new Checkpoints(o.runDir(), o.keepCheckpoints());
-    Path file = checkpoints.directory().resolve(String.format("step_%08d.safetensors", step));
-    try {
-      Files.createDirectories(checkpoints.directory());
-      Safetensors.write(file, tensors, meta);
-      List<Path> all = checkpoints.list();
-      for (int i = 0; i < all.size() - o.keepCheckpoints(); i++) {
-        Files.deleteIfExists(all.get(i));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
-    }
-    return file;
+  /** What a PPO checkpoint holds: the policy as the run's model (so it loads as one), the critic under {@link #CRITIC}. */
+  private static List<Checkpoints.Group> checkpointGroups(Gpt policy, AdamW policyOpt, RewardModel critic,
+      AdamW criticOpt) {
+    return List.of(Checkpoints.Group.main(policy, policyOpt), new Checkpoints.Group(CRITIC, critic, criticOpt));
   }
 
-  private static void putModel(Map<String, Tensor> out, String prefix, Map<String, Tensor> params, AdamW opt) {
-    List<String> names = new ArrayList<>(params.keySet());
-    for (int i = 0; i < names.size(); i++) {
-      out.put(prefix + "model." + names.get(i), opt.master(i)); // f32 masters: precision-independent
-    }
-    for (int i = 0; i < names.size(); i++) {
-      out.put(prefix + "adam_m." + names.get(i), opt.firstMoment(i));
-      out.put(prefix + "adam_v." + names.get(i), opt.secondMoment(i));
-    }
+  /**
+   * Writes {@code checkpoints/step_N.safetensors} with both models, their optimizers and the loop's
+   * state (KL controller, guardrail, seed); prunes to the newest {@code keepCheckpoints}.
+   */
+  private static Path saveCheckpoint(PpoOptions o, int step, List<Checkpoints.Group> groups, double beta, int tooFar,
+      double klLast) {
+    Map<String, String> state = new LinkedHashMap<>();
+    state.put("phase", PHASE);
+    state.put("beta", Double.toString(beta));
+    state.put("too_far", Integer.toString(tooFar));
+    state.put("kl_last", Double.toString(klLast));
+    state.put("seed", Long.toString(o.seed()));
+    return new Checkpoints(o.runDir(), o.keepCheckpoints()).save(step, groups, state);
   }
 
   /** Restores policy, critic and both optimizers from a PPO checkpoint; returns its metadata. */
-  private static Map<String, String> loadCheckpoint(Path file, Gpt policy, AdamW policyOpt, RewardModel critic,
-      AdamW criticOpt) {
-    Map<String, String> meta = Checkpoints.load(file, policy, policyOpt);
+  private static Map<String, String> loadCheckpoint(Path file, List<Checkpoints.Group> groups) {
+    Map<String, String> meta = Checkpoints.metadata(file);
     if (!PHASE.equals(meta.get("phase")) || !meta.containsKey("beta") || !meta.containsKey("critic_optimizer_step")) {
       throw new IllegalArgumentException("ppo: --resume: " + file + " is not a PPO checkpoint (phase '"
           + meta.get("phase") + "', no critic or KL controller state)");
     }
-    try (SafetensorsFile f = Safetensors.open(file)) {
-      List<String> names = new ArrayList<>(critic.namedParameters().keySet());
-      for (int i = 0; i < names.size(); i++) {
-        String n = names.get(i);
-        fill(f, CRITIC + "model." + n, criticOpt.master(i), file);
-        fill(f, CRITIC + "adam_m." + n, criticOpt.firstMoment(i), file);
-        fill(f, CRITIC + "adam_v." + n, criticOpt.secondMoment(i), file);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
-    }
-    criticOpt.syncParametersFromMasters();
-    criticOpt.setStepCount(Long.parseLong(meta.get("critic_optimizer_step")));
-    return meta;
-  }
-
-  private static void fill(SafetensorsFile f, String name, Tensor target, Path file) throws IOException {
-    if (!f.contains(name)) {
-      throw new IllegalArgumentException("ppo: checkpoint " + file + " has no tensor '" + name + "'");
-    }
-    if (!java.util.Arrays.equals(f.info(name).shape(), target.shape())) {
-      throw new IllegalArgumentException("ppo: checkpoint " + file + ": '" + name + "' has shape "
-          + java.util.Arrays.toString(f.info(name).shape()) + ", the critic expects "
-          + java.util.Arrays.toString(target.shape()));
-    }
-    target.write(f.readFloats(name));
+    return Checkpoints.load(file, groups);
   }
 
   /** A step's figures, its metrics.jsonl line and the tokens its update trained on. */
   private record Stepped(StepMetrics metrics, Map<String, Object> line, long trainTokens) {}
 
-  private static Stepped step(Options o, int step, Random rng, double beta, Gpt policy, Gpt reference,
+  private static Stepped step(PpoOptions o, int step, Random rng, double beta, Gpt policy, Gpt reference,
       RewardModel critic, RewardModel rm, AdamW policyOpt, AdamW criticOpt, ChatTemplate template,
       List<Prompt> trainSet, int maxNew, Metrics metrics) {
     int B = o.batch();
@@ -776,162 +321,49 @@ public final class Ppo {
           : (int) (((long) (step - 1) * B + b) % trainSet.size());
       prompts[b] = trainSet.get(i).tokens();
     }
-    // rollout
     long g0 = System.nanoTime();
-    int[][] replies;
+    Rollout ro;
     try (Profiler.Phase ph = Profiler.phase("generation")) {
-      replies = Generator.generate(policy, prompts, new SamplingConfig(maxNew, 1f, 0, 1f,
-          new int[] {template.endToken()}, o.seed() * 7919L + step));
+      ro = Rollout.sample(policy, prompts, maxNew, 1f, template.endToken(), o.seed() * 7919L + step);
     }
     double genSec = (System.nanoTime() - g0) / 1e9;
-    int[][] seqs = new int[B][];
-    boolean[][] masks = new boolean[B][];
-    long genTokens = 0;
+    int[][] replies = ro.replies();
+    int[][] seqs = ro.sequences();
+    long genTokens = ro.trainedReplyTokens();
     double respLen = 0;
-    for (int b = 0; b < B; b++) {
-      boolean stopped = replies[b].length < maxNew;
-      int n = replies[b].length + (stopped ? 1 : 0);
-      int[] s = java.util.Arrays.copyOf(prompts[b], prompts[b].length + n);
-      System.arraycopy(replies[b], 0, s, prompts[b].length, replies[b].length);
-      if (stopped) {
-        s[s.length - 1] = template.endToken();
-      }
-      seqs[b] = s;
-      masks[b] = new boolean[s.length];
-      for (int t = prompts[b].length; t < s.length; t++) {
-        masks[b][t] = true;
-      }
-      genTokens += n;
-      respLen += replies[b].length;
+    for (int[] reply : replies) {
+      respLen += reply.length;
     }
     respLen /= B;
-    SequenceLogProbs.Padded p = SequenceLogProbs.pad(seqs, masks, 0);
+    SequenceLogProbs.Padded p = ro.padded(0);
     int T = p.length();
     float[] lpOld, lpRef, vOld;
     try (Profiler.Phase ph = Profiler.phase("forward")) { // the rollout's log-probs and values, no gradient
-      lpOld = perToken(policy, p);
-      lpRef = perToken(reference, p);
+      lpOld = TokenLogProbs.noGrad(policy, p);
+      lpRef = TokenLogProbs.noGrad(reference, p);
       vOld = values(critic, p);
     }
     double[] scores;
     try (Profiler.Phase ph = Profiler.phase("reward scoring")) {
-      scores = GrpoTask.scores(rm, seqs, 0);
+      // the sequences trained on: <|end|> is read only where the reply stopped by itself
+      scores = RewardScores.noGrad(rm, seqs, 0);
     }
 
-    // per-token rewards, GAE, whitening
-    float[] mask = new float[B * T];
-    double[] adv = new double[B * T];
-    double[] ret = new double[B * T];
-    List<Double> flatAdv = new ArrayList<>();
-    double klSum = 0;
-    for (int b = 0; b < B; b++) {
-      int start = prompts[b].length - 1; // position predicting the first reply token
-      int n = seqs[b].length - prompts[b].length;
-      double[] kl = new double[n];
-      double[] v = new double[n];
-      for (int i = 0; i < n; i++) {
-        int idx = b * T + start + i;
-        kl[i] = lpOld[idx] - lpRef[idx];
-        v[i] = vOld[idx];
-        mask[idx] = 1f;
-        klSum += kl[i];
-      }
-      Gae.Result g = Gae.compute(Gae.rewards(kl, beta, scores[b]), v, o.gamma(), o.lambda());
-      for (int i = 0; i < n; i++) {
-        adv[b * T + start + i] = g.advantages()[i];
-        ret[b * T + start + i] = g.returns()[i];
-        flatAdv.add(g.advantages()[i]);
-      }
-    }
-    double[] w = Gae.whiten(flatAdv.stream().mapToDouble(Double::doubleValue).toArray());
-    for (int i = 0, k = 0; i < mask.length; i++) {
-      if (mask[i] != 0) {
-        adv[i] = w[k++];
-      }
-    }
+    PpoAdvantages.Result a = PpoAdvantages.compute(ro, T, lpOld, lpRef, vOld, scores, beta, o.gamma(), o.lambda());
+    double klSum = a.klSum();
 
-    // K epochs over minibatches
     long t0 = System.nanoTime();
-    double ent = 0, clip = 0, akl = 0, pl = 0, vl = 0;
-    int updates = 0;
-    long trainTokens = 0;
-    for (int epoch = 0; epoch < o.epochs(); epoch++) {
-      List<Integer> order = new ArrayList<>();
-      for (int b = 0; b < B; b++) {
-        order.add(b);
-      }
-      if (o.dataOrder().shuffled()) {
-        Collections.shuffle(order, rng);
-      }
-      for (int s = 0; s < B; s += o.miniBatch()) {
-        List<Integer> rows = order.subList(s, Math.min(B, s + o.miniBatch()));
-        int mb = rows.size();
-        int[] tok = new int[mb * T], tgt = new int[mb * T];
-        float[] mk = new float[mb * T], lo = new float[mb * T], vo = new float[mb * T], ad = new float[mb * T],
-            rt = new float[mb * T];
-        try (Profiler.Phase ph = Profiler.phase("data")) { // the minibatch's rows of the rollout
-          for (int r = 0; r < mb; r++) {
-            int src = rows.get(r) * T;
-            System.arraycopy(p.tokens(), src, tok, r * T, T);
-            System.arraycopy(p.targets(), src, tgt, r * T, T);
-            System.arraycopy(mask, src, mk, r * T, T);
-            System.arraycopy(lpOld, src, lo, r * T, T);
-            System.arraycopy(vOld, src, vo, r * T, T);
-            for (int t = 0; t < T; t++) {
-              ad[r * T + t] = (float) adv[src + t];
-              rt[r * T + t] = (float) ret[src + t];
-            }
-          }
-        }
-        try (Scope scope = Scope.open()) {
-          Device d = policy.device;
-          Tensor tokT, maskT, logits, loss, vLoss, entropy;
-          PpoLosses.Policy pol;
-          try (Profiler.Phase ph = Profiler.phase("forward")) {
-            tokT = Tensor.ofInts(tok, d, mb, T);
-            maskT = Tensor.of(mk, d, mb, T);
-            logits = policy.logits(tokT);
-            Tensor lpNew = policy.tokenLoss(logits, Tensor.ofInts(tgt, d, mb, T), null).logprob;
-            pol = PpoLosses.policy(lpNew, Tensor.of(lo, d, mb, T), Tensor.of(ad, d, mb, T), maskT, o.clipEps());
-            entropy = PpoLosses.entropy(logits, maskT, policy.config.vocabSize());
-            Tensor vNew = critic.values(tokT, null);
-            vLoss = PpoLosses.value(vNew, Tensor.of(vo, d, mb, T), Tensor.of(rt, d, mb, T), maskT,
-                o.valueClipEps());
-            loss = Ops.add(Ops.add(pol.loss(), Ops.mulScalar(vLoss, o.vfCoef())),
-                Ops.mulScalar(entropy, -o.entCoef()));
-          }
-          try (Profiler.Phase ph = Profiler.phase("backward")) {
-            loss.backward();
-          }
-          try (Profiler.Phase ph = Profiler.phase("optimizer")) {
-            // clipped on the device, as Trainer does: no read of either norm
-            try (Tensor pn = GradClip.squaredNorm(policy.parameters());
-                Tensor cn = GradClip.squaredNorm(critic.parameters())) {
-              policyOpt.step(pn, o.gradClip());
-              criticOpt.step(cn, o.gradClip());
-            }
-            policyOpt.zeroGrad();
-            criticOpt.zeroGrad();
-          }
-          float[] read = Tensor.items(pol.loss(), vLoss, entropy);  // one read for the three
-          pl += read[0];
-          vl += read[1];
-          ent += read[2];
-          clip += pol.clipFraction();
-          akl += pol.approxKl();
-          updates++;
-          trainTokens += (long) mb * T;
-        }
-      }
-    }
+    PpoUpdate.Figures u = PpoUpdate.run(o, rng, policy, critic, policyOpt, criticOpt,
+        new PpoUpdate.Rollout(p, a.mask(), lpOld, vOld, a.advantages(), a.returns()));
+    long trainTokens = u.trainTokens();
     double trainSec = (System.nanoTime() - t0) / 1e9;
     Profiler.stepEnd(); // the log line and its sample below are outside the step's timed part
     double meanReward = 0;
     for (double s : scores) {
       meanReward += s;
     }
-    StepMetrics m = new StepMetrics(step, meanReward / B, klSum / B, beta, ent / updates, clip / updates,
-        akl / updates, pl / updates, vl / updates, respLen, genTokens / Math.max(1e-9, genSec),
+    StepMetrics m = new StepMetrics(step, meanReward / B, klSum / B, beta, u.entropy(), u.clipFraction(),
+        u.approxKl(), u.policyLoss(), u.valueLoss(), respLen, genTokens / Math.max(1e-9, genSec),
         trainTokens / Math.max(1e-9, trainSec));
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("step", step);
@@ -964,48 +396,29 @@ public final class Ppo {
     return new Stepped(m, line, trainTokens);
   }
 
-  /** Per-token log-probs [B*T] of the padded batch's targets (0 where ignored), no gradient. */
-  static float[] perToken(Gpt model, SequenceLogProbs.Padded p) {
-    try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
-      Tensor tok = Tensor.ofInts(p.tokens(), model.device, p.batch(), p.length());
-      Tensor tgt = Tensor.ofInts(p.targets(), model.device, p.batch(), p.length());
-      return model.tokenLoss(model.logits(tok), tgt, null).logprob.toFloatArray();
-    }
-  }
-
   private static float[] values(RewardModel critic, SequenceLogProbs.Padded p) {
     try (Autograd.NoGrad ng = Autograd.noGrad(); Scope s = Scope.open()) {
       return critic.values(Tensor.ofInts(p.tokens(), critic.device(), p.batch(), p.length()), null).toFloatArray();
     }
   }
 
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
-  }
-
-  private static void writeReport(Options o, PolicyEval.Result before, PolicyEval.Result after, double klFinal,
+  private static Map<String, Object> report(PpoOptions o, PolicyEval.Result before, PolicyEval.Result after, double klFinal,
       int evalPrompts) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("policy_run", o.policyRun().toString());
     report.put("reward_run", o.rewardRun().toString());
     report.put("steps", o.steps());
     report.put("eval_prompts", evalPrompts);
-    report.put("reward_before", before == null ? null : finite(before.reward()));
-    report.put("reward_after", finite(after.reward()));
-    report.put("kl_final", finite(klFinal));
-    report.put("rule_score_before", before == null ? null : finite(before.ruleScore()));
-    report.put("rule_score_after", finite(after.ruleScore()));
+    report.put("reward_before", before == null ? null : Json.finite(before.reward()));
+    report.put("reward_after", Json.finite(after.reward()));
+    report.put("kl_final", Json.finite(klFinal));
+    report.put("rule_score_before", before == null ? null : Json.finite(before.ruleScore()));
+    report.put("rule_score_after", Json.finite(after.ruleScore()));
     report.put("sample_before", before == null ? null : before.sample());
     report.put("sample_after", after.sample());
     report.put("decoding", PolicyEval.SAMPLES + " samples per prompt at temperature " + PolicyEval.TEMPERATURE);
     report.put("before", before == null ? null : before.toMap());
     report.put("after", after.toMap());
-    Path file = o.runDir().resolve(REPORT);
-    try {
-      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(report));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    return report;
   }
 }

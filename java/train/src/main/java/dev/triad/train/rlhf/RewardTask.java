@@ -81,22 +81,13 @@ public final class RewardTask implements Trainer.Task {
   /** Reads the rewards of {@code pairs} in one forward pass over 2N right-padded rows. */
   public static Rewards rewards(RewardModel model, List<Encoded> pairs, int padToken) {
     int n = pairs.size();
-    int t = 0;
-    for (Encoded p : pairs) {
-      t = Math.max(t, Math.max(p.chosen().length, p.rejected().length));
-    }
-    int[] tokens = new int[2 * n * t];
-    Arrays.fill(tokens, padToken);
-    int[] last = new int[2 * n];
+    int[][] seqs = new int[2 * n][]; // chosen and rejected of each pair side by side
     for (int i = 0; i < n; i++) {
-      int[] c = pairs.get(i).chosen(), r = pairs.get(i).rejected();
-      System.arraycopy(c, 0, tokens, (2 * i) * t, c.length);
-      System.arraycopy(r, 0, tokens, (2 * i + 1) * t, r.length);
-      last[2 * i] = c.length - 1;
-      last[2 * i + 1] = r.length - 1;
+      seqs[2 * i] = pairs.get(i).chosen();
+      seqs[2 * i + 1] = pairs.get(i).rejected();
     }
-    Tensor tok = Tensor.ofInts(tokens, model.device(), 2L * n, t);
-    Tensor pairsView = model.rewards(tok, null, last).reshape(n, 2);   // [2N] -> [N, 2]: (chosen, rejected)
+    int t = RewardScores.paddedLength(seqs);
+    Tensor pairsView = RewardScores.of(model, seqs, padToken).reshape(n, 2); // [2N] -> [N, 2]: (chosen, rejected)
     Tensor zero = Tensor.ofInts(new int[n], model.device(), n);
     int[] ones = new int[n];
     Arrays.fill(ones, 1);

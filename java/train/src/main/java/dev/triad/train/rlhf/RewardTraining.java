@@ -1,28 +1,26 @@
 package dev.triad.train.rlhf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.EveryNth;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.chat.Message;
 import dev.triad.data.pref.PreferenceData;
 import dev.triad.data.pref.PreferenceDataset;
 import dev.triad.data.pref.PreferencePair;
-import dev.triad.io.AtomicFiles;
+import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.Precision;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
+import dev.triad.train.ChatRuns;
 import dev.triad.train.Checkpoints;
-import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
-import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
-import dev.triad.train.sft.Sft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -47,133 +45,6 @@ public final class RewardTraining {
   public static final String PHASE = "reward";
   public static final String REPORT = "reward_eval.json";
 
-  /**
-   * Everything a reward-model run needs; make one with {@link #builder()}: {@code
-   * RewardTraining.Options.builder().runDir(dir).baseRun(sft).build()} trains on the embedded preference data.
-   *
-   * @param batch pairs per micro-batch (2 x batch sequences)
-   * @param seqLen longest sequence (prompt + reply) kept; pairs with a longer one are dropped. At most
-   *     the base run's context (more is refused).
-   * @param margin the Bradley–Terry margin (0: plain)
-   */
-  public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, float margin,
-      TrainConfig train, boolean resume, Precision precision) {
-    public Options {
-      require(runDir != null, "runDir must be given");
-      require(baseRun != null, "baseRun must be given");
-      require(device != null, "device must be given");
-      require(batch >= 1, "batch must be >= 1, got " + batch);
-      require(seqLen >= 2, "seqLen must be >= 2, got " + seqLen);
-      require(Float.isFinite(margin), "margin must be a finite number, got " + margin);
-      require(train != null, "train must be given");
-      require(precision != null, "precision must be given");
-    }
-
-    /** 200 steps at peak lr 1e-4, no weight decay or text samples; the rest as TrainConfig.builder(). */
-    private static final TrainConfig DEFAULT_TRAIN = TrainConfig.builder().steps(200).lr(1e-4f).warmupSteps(10)
-        .weightDecay(0f).evalEvery(50).sampleEvery(0).checkpointEvery(100).build();
-
-    /** A builder at {@code triad reward}'s defaults; runDir and baseRun must be set. */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** A builder holding these options. */
-    public Builder toBuilder() {
-      return new Builder().runDir(runDir).baseRun(baseRun).dataFile(dataFile).device(device).batch(batch)
-          .seqLen(seqLen).margin(margin).train(train).resume(resume).precision(precision);
-    }
-
-    /**
-     * Named options at their defaults (the one place they live: the CLI's options read them from the
-     * getters).
-     */
-    public static final class Builder extends PhaseBuilder<Builder> {
-      private Path baseRun;
-      private Path dataFile;
-      private int batch = 8;
-      private int seqLen = 256;
-      private float margin = 0f;
-      private TrainConfig train = DEFAULT_TRAIN;
-
-      private Builder() {}
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-
-      /** The SFT (or pretrained) run to start from; required. */
-      public Builder baseRun(Path baseRun) {
-        this.baseRun = baseRun;
-        return this;
-      }
-
-      /** JSONL of prompt/chosen/rejected records; null (the default): the embedded preference data. */
-      public Builder dataFile(Path dataFile) {
-        this.dataFile = dataFile;
-        return this;
-      }
-
-      /** Pairs per micro-batch. */
-      public Builder batch(int batch) {
-        this.batch = batch;
-        return this;
-      }
-
-      /** Longest prompt + reply kept, at most the base run's context. */
-      public Builder seqLen(int seqLen) {
-        this.seqLen = seqLen;
-        return this;
-      }
-
-      /** The Bradley–Terry margin (0: plain). */
-      public Builder margin(float margin) {
-        this.margin = margin;
-        return this;
-      }
-
-      /** The optimisation settings. */
-      public Builder train(TrainConfig train) {
-        this.train = train;
-        return this;
-      }
-
-      public int batch() {
-        return batch;
-      }
-
-      public int seqLen() {
-        return seqLen;
-      }
-
-      public float margin() {
-        return margin;
-      }
-
-      public TrainConfig train() {
-        return train;
-      }
-
-      /**
-       * The options, the defaults that depend on others resolved.
-       *
-       * @throws IllegalArgumentException naming the first option out of range and its value
-       */
-      public Options build() {
-        Device d = resolvedDevice();
-        return new Options(runDir, baseRun, dataFile, d, batch, seqLen, margin, train, resume,
-            resolvedPrecision(d));
-      }
-    }
-  }
-
-  private static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new IllegalArgumentException("reward: " + message);
-    }
-  }
-
   /** What a run measured: held-out results before (null when resumed) and after training. */
   public record Result(Trainer.Result training, Report before, Report after) {}
 
@@ -183,28 +54,22 @@ public final class RewardTraining {
 
   private record Data(List<PreferencePair> train, List<PreferencePair> heldOut, String source) {}
 
-  public static Result run(Options o) {
+  public static Result run(RewardTrainingOptions o) {
     return run(o, TrainingListener.NONE);
   }
 
-  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
-  public static Result run(Options o, TrainingListener listener) {
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+  /** As {@link #run(RewardTrainingOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Result run(RewardTrainingOptions o, TrainingListener listener) {
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
-  private static Result runLocked(Options o, TrainingListener listener) {
-    Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
+  private static Result runLocked(RewardTrainingOptions o, TrainingListener listener) {
+    RunDirectory run = RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     RunInfo base = RunInfo.read(o.baseRun());
-    Sft.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
+    ChatRuns.requireCurrentTemplate("reward", o.baseRun(), base);   // a pretrained base or one tuned in this template
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    if (o.seqLen() > base.blockSize()) { // refused, not clamped: the run would not train what was asked
-      throw new IllegalArgumentException("--seq " + o.seqLen() + ": must be <= the base run's context of "
-          + base.blockSize() + " tokens (" + o.baseRun() + ")");
-    }
-    int seq = o.seqLen();
+    int seq = base.requireContext(o.seqLen(), o.baseRun());
     PlanCheck.require(new MemoryPlan.Spec(base.modelConfig().withVocabSize(template.vocabSize()),
         o.device() == Device.CUDA, o.batch(), seq, o.precision(), MemoryPlan.Phase.REWARD, o.device(),
         o.train().gradAccum(), 0));
@@ -229,9 +94,7 @@ public final class RewardTraining {
     System.out.printf("reward: %d training and %d held-out pairs from %s%s%n", train.size(), heldOut.size(),
         data.source(), dropped[0] > 0 ? "; " + dropped[0] + " pairs longer than " + seq + " tokens dropped" : "");
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", Sft.TEMPLATE);
-    settings.put("base_run", o.baseRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.baseRun());
     settings.put("base_phase", base.phase());
     settings.put("data", data.source());
     settings.put("batch_pairs", o.batch());
@@ -244,7 +107,7 @@ public final class RewardTraining {
     RewardModel model = new RewardModel(backbone(o.baseRun(), template, o.device(), o.precision()), o.train().seed(),
         RewardModel.HEAD_STD);
     try (model) {
-      RunInfo.of(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+      run.writeInfo(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings);
       System.out.printf("reward: %s backbone from %s, %,d parameters, on %s; run directory %s%n",
           model.backbone.config.name(), o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
       RewardTask task = new RewardTask(model, train, heldOut, o.batch(), o.margin(), o.train().seed(),
@@ -261,7 +124,7 @@ public final class RewardTraining {
       if (after != null) {
         print(before, after);
       }
-      writeReport(o.runDir(), before, after, o.margin());
+      run.writeReport(REPORT, report(before, after, o.margin()));
       System.out.printf("reward: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n",
           r.firstLoss(), r.lastLoss(), r.firstValLoss(), r.lastValLoss(),
           o.runDir().resolve("checkpoints").toAbsolutePath());
@@ -306,16 +169,8 @@ public final class RewardTraining {
     if (!PHASE.equals(info.phase())) {
       throw new IllegalArgumentException(runDir + " is a '" + info.phase() + "' run, not a reward model run");
     }
-    Path file = checkpoint != null ? checkpoint : new Checkpoints(runDir, 1).latest()
-        .orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + runDir.resolve("checkpoints")));
-    RewardModel model = new RewardModel(new Gpt(info.modelConfig(), device, precision, 0), 0, 0f);
-    try {
-      Checkpoints.load(file, model, null);
-      return model;
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
-    }
+    return Checkpoints.loadWeights(Checkpoints.givenOrLatest(runDir, checkpoint),
+        new RewardModel(new Gpt(info.modelConfig(), device, precision, 0), 0, 0f));
   }
 
   /**
@@ -353,7 +208,7 @@ public final class RewardTraining {
     return out;
   }
 
-  private static Data load(Options o) {
+  private static Data load(RewardTrainingOptions o) {
     if (o.dataFile() == null) {
       PreferenceData.Split s = PreferenceData.defaultSplit(o.train().seed());
       return new Data(s.train(), s.heldOut(), "embedded preference data (seed " + o.train().seed() + ")");
@@ -364,12 +219,8 @@ public final class RewardTraining {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + o.dataFile() + ": " + e.getMessage(), e);
     }
-    // every 10th pair is held out for accuracy (when there are at least 10)
-    List<PreferencePair> train = new ArrayList<>(), heldOut = new ArrayList<>();
-    for (int i = 0; i < all.size(); i++) {
-      (all.size() >= 10 && i % 10 == 9 ? heldOut : train).add(all.get(i));
-    }
-    return new Data(train, heldOut, o.dataFile().toString());
+    EveryNth<PreferencePair> split = EveryNth.split(all, 10); // held out for accuracy
+    return new Data(split.kept(), split.heldOut(), o.dataFile().toString());
   }
 
   private static Report report(RewardTask.Eval e, List<PreferencePair> pairs, boolean embedded) {
@@ -405,35 +256,26 @@ public final class RewardTraining {
   }
 
   /** {@code <run>/reward_eval.json}: held-out accuracy, margin and reward statistics after (and before) training. */
-  private static void writeReport(Path runDir, Report before, Report after, float margin) {
+  private static Map<String, Object> report(Report before, Report after, float margin) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("heldout_pairs", after == null ? 0 : after.pairs());
     out.put("margin", margin);
-    out.put("heldout_accuracy", after == null ? null : finite(after.accuracy()));
-    out.put("heldout_mean_margin", after == null ? null : finite(after.meanMargin()));
-    out.put("heldout_loss", after == null ? null : finite(after.loss()));
-    out.put("reward_mean", after == null ? null : finite(after.rewardMean()));
-    out.put("reward_std", after == null ? null : finite(after.rewardStd()));
+    out.put("heldout_accuracy", after == null ? null : Json.finite(after.accuracy()));
+    out.put("heldout_mean_margin", after == null ? null : Json.finite(after.meanMargin()));
+    out.put("heldout_loss", after == null ? null : Json.finite(after.loss()));
+    out.put("reward_mean", after == null ? null : Json.finite(after.rewardMean()));
+    out.put("reward_std", after == null ? null : Json.finite(after.rewardStd()));
     out.put("heldout_accuracy_by_rule", after == null ? Map.of() : after.accuracyByRule());
     if (before != null) {
       Map<String, Object> b = new LinkedHashMap<>();
-      b.put("heldout_accuracy", finite(before.accuracy()));
-      b.put("heldout_mean_margin", finite(before.meanMargin()));
-      b.put("heldout_loss", finite(before.loss()));
-      b.put("reward_mean", finite(before.rewardMean()));
-      b.put("reward_std", finite(before.rewardStd()));
+      b.put("heldout_accuracy", Json.finite(before.accuracy()));
+      b.put("heldout_mean_margin", Json.finite(before.meanMargin()));
+      b.put("heldout_loss", Json.finite(before.loss()));
+      b.put("reward_mean", Json.finite(before.rewardMean()));
+      b.put("reward_std", Json.finite(before.rewardStd()));
       b.put("heldout_accuracy_by_rule", before.accuracyByRule());
       out.put("before", b);
     }
-    try {
-      AtomicFiles.writeString(runDir.resolve(REPORT),
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + runDir.resolve(REPORT), e);
-    }
-  }
-
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
+    return out;
   }
 }

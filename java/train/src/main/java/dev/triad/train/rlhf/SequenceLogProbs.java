@@ -75,15 +75,7 @@ public final class SequenceLogProbs {
 
   /** The same from an already padded batch. */
   public static Tensor of(Gpt model, Padded p) {
-    if (p.length() > model.config.blockSize()) {
-      throw new IllegalArgumentException("sequence log-probs: a sequence of " + p.length()
-          + " tokens exceeds the model's context of " + model.config.blockSize());
-    }
-    Tensor tok = Tensor.ofInts(p.tokens(), model.device, p.batch(), p.length());
-    Tensor tgt = Tensor.ofInts(p.targets(), model.device, p.batch(), p.length());
-    Tensor logits = model.logits(tok);
-    Tensor logprob = model.tokenLoss(logits, tgt, null).logprob; // [B,T], 0 where ignored
-    return Ops.sum(logprob, 1);
+    return Ops.sum(TokenLogProbs.of(model, p), 1); // [B,T] summed; ignored positions are 0
   }
 
   /** The same values without recording a graph, as doubles (e.g. for a frozen reference model). */

@@ -1,7 +1,6 @@
 package dev.triad.train.sft;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.triad.data.EveryNth;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.chat.Conversation;
@@ -11,29 +10,23 @@ import dev.triad.data.chat.SftDataset;
 import dev.triad.data.instruct.Example;
 import dev.triad.data.instruct.InstructionData;
 import dev.triad.data.instruct.ReplyStyles;
-import dev.triad.io.AtomicFiles;
 import dev.triad.nn.Gpt;
-import dev.triad.nn.Precision;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
-import dev.triad.train.Checkpoints;
-import dev.triad.train.PhaseBuilder;
+import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
-import dev.triad.train.TrainConfig;
 import dev.triad.train.Trainer;
 import dev.triad.train.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Phase two, supervised instruction tuning: a pretrained run's model learns to answer in the chat
@@ -42,191 +35,6 @@ import java.util.Optional;
  */
 public final class Sft {
   private Sft() {}
-
-  /** The template version recorded in config.json, so `triad chat` rebuilds the same tokens. */
-  public static final String TEMPLATE = "triad-chat-v2";
-
-  /**
-   * Checks that {@code run} (read from {@code dir}) is instruction-tuned in this Triad's chat template,
-   * before {@code command} builds on it: its vocabulary holds the template's special tokens, and
-   * {@link #requireCurrentTemplate its template version} is this one.
-   *
-   * @throws IllegalArgumentException naming the run, what differs and the command (the CLI prefixes
-   *     "triad COMMAND:" itself)
-   */
-  public static void requireChatRun(String command, Path dir, RunInfo run) {
-    int vocab = new ChatTemplate(Tokenizer.byName(run.tokenizer())).vocabSize();
-    if (run.vocabSize() != vocab) {
-      throw new IllegalArgumentException(dir + " is not an instruction-tuned run: a " + run.phase()
-          + " run" + (templateOf(run) == null ? " without a chat template" : "") + " (vocabulary " + run.vocabSize()
-          + "); " + command + " needs a `triad sft` run, whose vocabulary is " + vocab + " with template " + TEMPLATE);
-    }
-    requireCurrentTemplate(command, dir, run);
-  }
-
-  /**
-   * Checks that the chat template version {@code run} records, if it records one, is {@link #TEMPLATE},
-   * so prompts render as it was tuned; a run without one (a pretrained base) passes.
-   *
-   * @throws IllegalArgumentException naming the run, both versions and the command
-   */
-  public static void requireCurrentTemplate(String command, Path dir, RunInfo run) {
-    Object used = templateOf(run);
-    if (used != null && !TEMPLATE.equals(used)) {
-      throw new IllegalArgumentException(dir + " was tuned with chat template " + used + ", and this Triad renders "
-          + TEMPLATE + " (docs/CHAT_TEMPLATE.md); tune it again with `triad sft` before " + command);
-    }
-  }
-
-  private static Object templateOf(RunInfo run) {
-    return run.settings() == null ? null : run.settings().get("chat_template");
-  }
-
-  /**
-   * Everything an SFT run needs; make one with {@link #builder()}: {@code
-   * Sft.Options.builder().runDir(dir).baseRun(pretrained).build()} tunes on the embedded instruction data.
-   */
-  public record Options(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, boolean pack,
-      TrainConfig train, int evalPerFamily, boolean resume, boolean checkOnly, Precision precision) {
-    public Options {
-      require(runDir != null, "runDir must be given");
-      require(baseRun != null, "baseRun must be given");
-      require(device != null, "device must be given");
-      require(batch >= 1, "batch must be >= 1, got " + batch);
-      require(seqLen >= 2, "seqLen must be >= 2, got " + seqLen);
-      require(train != null, "train must be given");
-      require(evalPerFamily >= 0, "evalPerFamily must be >= 0 (0 skips the report), got " + evalPerFamily);
-      require(precision != null, "precision must be given");
-    }
-
-    /**
-     * 300 steps at peak lr 1e-4, a tenth of pretraining's peak: tuning should teach the chat format
-     * and the trained skills without overwriting what pretraining stored. On the embedded data at 5e-4
-     * the tuned model answered every held-out question from a trained family's answers (docs/SFT.md).
-     * No weight decay, no text samples, a checkpoint every 150 steps; the rest as TrainConfig.builder().
-     */
-    private static final TrainConfig DEFAULT_TRAIN = TrainConfig.builder().steps(300).lr(1e-4f).warmupSteps(20)
-        .weightDecay(0f).sampleEvery(0).checkpointEvery(150).build();
-
-    /** A builder at {@code triad sft}'s defaults; runDir and baseRun must be set. */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** A builder holding these options. */
-    public Builder toBuilder() {
-      return new Builder().runDir(runDir).baseRun(baseRun).dataFile(dataFile).device(device).batch(batch)
-          .seqLen(seqLen).pack(pack).train(train).evalPerFamily(evalPerFamily).resume(resume)
-          .checkOnly(checkOnly).precision(precision);
-    }
-
-    /**
-     * Named options at their defaults (the one place they live: the CLI's options read them from the
-     * getters).
-     */
-    public static final class Builder extends PhaseBuilder<Builder> {
-      private Path baseRun;
-      private Path dataFile;
-      private int batch = 8;
-      private int seqLen = 256;
-      private boolean pack = true;
-      private TrainConfig train = DEFAULT_TRAIN;
-      private int evalPerFamily = 40;
-      private boolean checkOnly = false;
-
-      private Builder() {}
-
-      @Override
-      protected Builder self() {
-        return this;
-      }
-
-      /** The pretrained run to start from; required. */
-      public Builder baseRun(Path baseRun) {
-        this.baseRun = baseRun;
-        return this;
-      }
-
-      /** JSONL of prompt/completion or messages records; null (the default): the embedded instruction data. */
-      public Builder dataFile(Path dataFile) {
-        this.dataFile = dataFile;
-        return this;
-      }
-
-      /** Rows per micro-batch. */
-      public Builder batch(int batch) {
-        this.batch = batch;
-        return this;
-      }
-
-      /** Tokens per packed row, at most the base run's context. */
-      public Builder seqLen(int seqLen) {
-        this.seqLen = seqLen;
-        return this;
-      }
-
-      /** Best-fit packing of examples into rows; false: one example per row, padded. */
-      public Builder pack(boolean pack) {
-        this.pack = pack;
-        return this;
-      }
-
-      /** The optimisation settings. */
-      public Builder train(TrainConfig train) {
-        this.train = train;
-        return this;
-      }
-
-      /** Embedded data: prompts per task family answered for the accuracy report; 0 skips it. */
-      public Builder evalPerFamily(int evalPerFamily) {
-        this.evalPerFamily = evalPerFamily;
-        return this;
-      }
-
-      /** Render one example with its loss tokens marked, check every mask, write nothing. */
-      public Builder checkOnly(boolean checkOnly) {
-        this.checkOnly = checkOnly;
-        return this;
-      }
-
-      public int batch() {
-        return batch;
-      }
-
-      public int seqLen() {
-        return seqLen;
-      }
-
-      public boolean pack() {
-        return pack;
-      }
-
-      public TrainConfig train() {
-        return train;
-      }
-
-      public int evalPerFamily() {
-        return evalPerFamily;
-      }
-
-      /**
-       * The options, the defaults that depend on others resolved.
-       *
-       * @throws IllegalArgumentException naming the first option out of range and its value
-       */
-      public Options build() {
-        Device d = resolvedDevice();
-        return new Options(runDir, baseRun, dataFile, d, batch, seqLen, pack, train, evalPerFamily, resume, checkOnly,
-            resolvedPrecision(d));
-      }
-    }
-  }
-
-  private static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new IllegalArgumentException("sft: " + message);
-    }
-  }
 
   /**
    * A finished run: training figures and task accuracy per family before and after tuning (chat
@@ -239,28 +47,21 @@ public final class Sft {
   /** The data of one SFT run: conversations to train on and to validate with, and evaluation tasks. */
   private record Data(List<Conversation> train, List<Conversation> val, List<Example> eval, List<String> heldOut) {}
 
-  public static Result run(Options o) {
+  public static Result run(SftOptions o) {
     return run(o, TrainingListener.NONE);
   }
 
-  /** As {@link #run(Options)}, reporting each step, evaluation and checkpoint to {@code listener}. */
-  public static Result run(Options o, TrainingListener listener) {
+  /** As {@link #run(SftOptions)}, reporting each step, evaluation and checkpoint to {@code listener}. */
+  public static Result run(SftOptions o, TrainingListener listener) {
     if (o.checkOnly()) {
       return runLocked(o, listener); // --check writes nothing
     }
-    try (RunLock lock = RunLock.acquire(o.runDir())) { // one trainer per run directory, for the run's life
-      return runLocked(o, listener);
-    }
+    return RunLock.whileHeld(o.runDir(), () -> runLocked(o, listener));
   }
 
-  private static Result runLocked(Options o, TrainingListener listener) {
-    Optional<Path> existing = new Checkpoints(o.runDir(), 1).latest();
-    if (o.resume() && existing.isEmpty()) {
-      throw new IllegalArgumentException("--resume: no checkpoint in " + o.runDir().resolve("checkpoints"));
-    }
-    if (!o.checkOnly()) {
-      Checkpoints.checkRunDirectory(o.runDir(), o.resume(), o.train().steps());
-    }
+  private static Result runLocked(SftOptions o, TrainingListener listener) {
+    RunDirectory run = o.checkOnly() ? RunDirectory.inspect(o.runDir(), o.resume())
+        : RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     // the data first: a malformed --data line is reported whether or not the base run exists
     Data data = load(o);
     if (o.checkOnly() && !Files.exists(o.baseRun().resolve("config.json"))) {
@@ -273,11 +74,7 @@ public final class Sft {
     RunInfo base = RunInfo.read(o.baseRun());
     Tokenizer tokenizer = Tokenizer.byName(base.tokenizer());
     ChatTemplate template = new ChatTemplate(tokenizer);
-    if (o.seqLen() > base.blockSize()) { // refused, not clamped: the run would not train what was asked
-      throw new IllegalArgumentException("--seq " + o.seqLen() + ": must be <= the base run's context of "
-          + base.blockSize() + " tokens (" + o.baseRun() + ")");
-    }
-    int seq = o.seqLen();
+    int seq = base.requireContext(o.seqLen(), o.baseRun());
     if (o.checkOnly()) {
       check(o, data, template, seq);
       return null;
@@ -303,9 +100,7 @@ public final class Sft {
         100 * trainRows.usefulShare(), 100 * trainRows.lossShare(),
         trainRows.dropped() > 0 ? "; " + trainRows.dropped() + " examples longer than " + seq + " dropped" : "");
 
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("chat_template", TEMPLATE);
-    settings.put("base_run", o.baseRun().toString());
+    Map<String, Object> settings = RunDirectory.chatSettings(o.baseRun());
     settings.put("data", o.dataFile() == null ? "embedded instruction data" : o.dataFile().toString());
     settings.put("batch", o.batch());
     settings.put("seq_len", seq);
@@ -327,7 +122,7 @@ public final class Sft {
     } finally {
       pretrained.close();
     }
-    RunInfo.of("sft", model.config, tokenizer.name(), o.precision(), settings).write(o.runDir(), o.resume());
+    run.writeInfo("sft", model.config, tokenizer.name(), o.precision(), settings);
     try (model) {
       System.out.printf("sft: %s from %s, %,d parameters, on %s; run directory %s%n", model.config.name(),
           o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
@@ -351,7 +146,7 @@ public final class Sft {
       if (!data.eval().isEmpty()) {
         after = TaskEval.evaluate(model, template, data.eval(), heldOut, 64, 48);
         printTable(quizForm, before, after);
-        writeReport(o.runDir(), quizForm, before, after);
+        run.writeReport("eval.json", report(quizForm, before, after));
       }
       System.out.printf("sft: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n", r.firstLoss(),
           r.lastLoss(), r.firstValLoss(), r.lastValLoss(), o.runDir().resolve("checkpoints").toAbsolutePath());
@@ -363,7 +158,7 @@ public final class Sft {
   public static final String CHECK_TOKENIZER = "byte";
 
   /** {@code --check}: shows the first training example with its loss tokens marked and checks every mask. */
-  private static void check(Options o, Data data, ChatTemplate template, int seq) {
+  private static void check(SftOptions o, Data data, ChatTemplate template, int seq) {
     data = fitting(data, template, seq);
     List<ChatTemplate.Rendered> trainRendered = render(template, data.train(), "training");
     List<ChatTemplate.Rendered> valRendered = render(template, data.val(), "validation");
@@ -373,7 +168,7 @@ public final class Sft {
         trainRendered.size(), valRendered.size());
   }
 
-  private static Data load(Options o) {
+  private static Data load(SftOptions o) {
     if (o.dataFile() == null) {
       InstructionData.Split split = InstructionData.defaultSplit(o.train().seed());
       List<Example> eval = new ArrayList<>();
@@ -389,12 +184,8 @@ public final class Sft {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + o.dataFile() + ": " + e.getMessage(), e);
     }
-    // every 20th conversation is held out for the validation loss
-    List<Conversation> train = new ArrayList<>(), val = new ArrayList<>();
-    for (int i = 0; i < all.size(); i++) {
-      (all.size() >= 20 && i % 20 == 19 ? val : train).add(all.get(i));
-    }
-    return new Data(train, val, List.of(), List.of());
+    EveryNth<Conversation> split = EveryNth.split(all, 20); // held out for the validation loss
+    return new Data(split.kept(), split.heldOut(), List.of(), List.of());
   }
 
   /**
@@ -472,7 +263,7 @@ public final class Sft {
    * {@code <run>/eval.json}: accuracy per family before and after (and in quiz form before, where
    * measured), and which families were held out.
    */
-  private static void writeReport(Path runDir, Map<String, TaskEval.Score> quizForm, Map<String, TaskEval.Score> before,
+  private static Map<String, Object> report(Map<String, TaskEval.Score> quizForm, Map<String, TaskEval.Score> before,
       Map<String, TaskEval.Score> after) {
     Map<String, Object> report = new LinkedHashMap<>();
     Map<String, Object> families = new LinkedHashMap<>();
@@ -492,12 +283,7 @@ public final class Sft {
     report.put("accuracy_seen_after", TaskEval.mean(after, false));
     report.put("accuracy_heldout_before", before.isEmpty() ? null : TaskEval.mean(before, true));
     report.put("accuracy_heldout_after", TaskEval.mean(after, true));
-    try {
-      AtomicFiles.writeString(runDir.resolve("eval.json"),
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + runDir.resolve("eval.json"), e);
-    }
+    return report;
   }
 
   private static Double accuracy(TaskEval.Score s) {

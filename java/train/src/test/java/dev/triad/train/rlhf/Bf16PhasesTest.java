@@ -16,7 +16,9 @@ import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,13 +48,13 @@ class Bf16PhasesTest {
   @BeforeAll
   static void bases() throws IOException {
     pre = tmp.resolve("pretrain");
-    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+    Pretrain.run(PretrainOptions.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
         .seqLen(64).totalBatchTokens(4 * 64).train(train(3, 3e-3f)).evalBatches(1).precision(Precision.BF16).build());
     sft = tmp.resolve("sft");
-    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+    Sft.run(SftOptions.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
         .train(train(2, 1e-3f)).evalPerFamily(0).precision(Precision.BF16).build());
     reward = tmp.resolve("reward");
-    RewardTraining.run(RewardTraining.Options.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
+    RewardTraining.run(RewardTrainingOptions.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
         .seqLen(128).margin(0f).train(train(2, 1e-3f)).precision(Precision.BF16).build());
     for (Path run : List.of(pre, sft, reward)) {
       assertBf16Run(run, "loss");
@@ -87,7 +89,7 @@ class Bf16PhasesTest {
     ChatTemplate template = new ChatTemplate(Tokenizer.byName("byte"));
     DpoData.Pairs pairs = DpoData.embedded(template, 3, 8, 4);
     Path out = tmp.resolve("dpo");
-    Dpo.run(Dpo.Options.builder().runDir(out).baseRun(sft).device(Device.CPU).batch(2).beta(0.1f)
+    Dpo.run(DpoOptions.builder().runDir(out).baseRun(sft).device(Device.CPU).batch(2).beta(0.1f)
         .train(train(1, 1e-4f)).trainPairs(pairs.train()).heldOutPairs(pairs.heldOut()).data("test pairs")
         .evalPrompts(0).precision(Precision.BF16).build());
     assertBf16Run(out, "loss");
@@ -96,7 +98,7 @@ class Bf16PhasesTest {
   @Test
   void grpoTakesABf16Step() throws IOException {
     Path out = tmp.resolve("grpo");
-    Grpo.run(Grpo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).prompts(2)
+    Grpo.run(GrpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).prompts(2)
         .group(2).maxNewTokens(6).beta(0.04f).clipEps(0.2f).evalPrompts(2).train(train(1, 1e-4f))
         .precision(Precision.BF16).build());
     assertBf16Run(out, "loss");
@@ -105,7 +107,7 @@ class Bf16PhasesTest {
   @Test
   void ppoTakesABf16Step() throws IOException {
     Path out = tmp.resolve("ppo");
-    Ppo.run(Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(1).batch(2)
+    Ppo.run(PpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(1).batch(2)
         .miniBatch(2).epochs(1).lr(1e-4f).beta(0.05f).targetKl(6f).adaptiveKl(true).klHorizon(10000).clipEps(0.2f)
         .valueClipEps(0.2f).vfCoef(0.1f).entCoef(0.01f).gamma(1.0).lambda(0.95).maxNewTokens(6).gradClip(1.0f)
         .evalPrompts(2).seed(3).checkpointEvery(1).keepCheckpoints(1).precision(Precision.BF16).build());

@@ -15,7 +15,9 @@ import dev.triad.tensor.Device;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,24 +45,24 @@ class GrpoTest {
     Path pre = tmp.resolve("pretrain");
     TrainConfig pt = TrainConfig.builder().steps(12).lr(3e-3f).warmupSteps(2).weightDecay(0.0f).evalEvery(0)
         .sampleEvery(0).checkpointEvery(12).keepCheckpoints(1).seed(3).build();
-    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+    Pretrain.run(PretrainOptions.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
         .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("sft");
     TrainConfig st = TrainConfig.builder().steps(6).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
         .checkpointEvery(6).keepCheckpoints(1).seed(3).build();
-    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+    Sft.run(SftOptions.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
         .train(st).evalPerFamily(0).build());
     reward = tmp.resolve("reward");
     TrainConfig rt = TrainConfig.builder().steps(4).lr(2e-3f).warmupSteps(1).weightDecay(0.0f).evalEvery(0)
         .sampleEvery(0).checkpointEvery(4).keepCheckpoints(1).seed(3).build();
-    RewardTraining.run(RewardTraining.Options.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
+    RewardTraining.run(RewardTrainingOptions.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
         .seqLen(128).margin(0f).train(rt).build());
   }
 
-  private static Grpo.Options options(Path out, int steps, float beta, boolean resume) {
+  private static GrpoOptions options(Path out, int steps, float beta, boolean resume) {
     TrainConfig t = TrainConfig.builder().steps(steps).warmupSteps(0).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
         .checkpointEvery(1).keepCheckpoints(10).seed(3).build();
-    return Grpo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).prompts(2).group(3)
+    return GrpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).prompts(2).group(3)
         .maxNewTokens(12).beta(beta).clipEps(0.2f).evalPrompts(6).train(t).resume(resume).build();
   }
 

@@ -17,7 +17,9 @@ import dev.triad.train.Checkpoints;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,26 +46,26 @@ class PpoTest {
     Path pre = tmp.resolve("pretrain");
     TrainConfig pt = TrainConfig.builder().steps(8).lr(3e-3f).warmupSteps(2).weightDecay(0.0f).evalEvery(0)
         .sampleEvery(0).checkpointEvery(8).keepCheckpoints(1).seed(1).build();
-    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+    Pretrain.run(PretrainOptions.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
         .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("sft");
     TrainConfig st = TrainConfig.builder().steps(4).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
         .checkpointEvery(4).keepCheckpoints(1).seed(1).build();
-    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+    Sft.run(SftOptions.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
         .train(st).evalPerFamily(0).build());
     reward = tmp.resolve("reward");
     TrainConfig rt = TrainConfig.builder().steps(4).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
         .checkpointEvery(4).keepCheckpoints(1).seed(1).build();
-    RewardTraining.run(RewardTraining.Options.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
+    RewardTraining.run(RewardTrainingOptions.builder().runDir(reward).baseRun(sft).device(Device.CPU).batch(4)
         .seqLen(128).margin(0f).train(rt).build());
   }
 
-  private static Ppo.Options options(Path out, boolean resume) {
+  private static PpoOptions options(Path out, boolean resume) {
     return options(out, 3, resume);
   }
 
-  private static Ppo.Options options(Path out, int steps, boolean resume) {
-    return Ppo.Options.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(steps).batch(4)
+  private static PpoOptions options(Path out, int steps, boolean resume) {
+    return PpoOptions.builder().runDir(out).policyRun(sft).rewardRun(reward).device(Device.CPU).steps(steps).batch(4)
         .miniBatch(2).epochs(2).lr(1e-4f).beta(0.05f).targetKl(6f).adaptiveKl(true).klHorizon(10000).clipEps(0.2f)
         .valueClipEps(0.2f).vfCoef(0.1f).entCoef(0.01f).gamma(1.0).lambda(0.95).maxNewTokens(8).gradClip(1.0f)
         .evalPrompts(4).seed(3).resume(resume).checkpointEvery(1).keepCheckpoints(2).build();

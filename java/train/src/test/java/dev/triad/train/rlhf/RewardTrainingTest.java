@@ -23,7 +23,9 @@ import dev.triad.tensor.Scope;
 import dev.triad.train.RunInfo;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import dev.triad.train.sft.Sft;
+import dev.triad.train.sft.SftOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,12 +56,12 @@ class RewardTrainingTest {
     Path pre = tmp.resolve("pretrain");
     TrainConfig pt = TrainConfig.builder().steps(12).lr(3e-3f).warmupSteps(2).weightDecay(0.0f).evalEvery(0)
         .sampleEvery(0).checkpointEvery(12).keepCheckpoints(1).seed(1).build();
-    Pretrain.run(Pretrain.Options.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
+    Pretrain.run(PretrainOptions.builder().runDir(pre).tokenizer("byte").preset("tiny").device(Device.CPU).batch(4)
         .seqLen(64).totalBatchTokens(4 * 64).train(pt).evalBatches(1).build());
     sft = tmp.resolve("sft");
     TrainConfig st = TrainConfig.builder().steps(6).warmupSteps(1).weightDecay(0.0f).evalEvery(0).sampleEvery(0)
         .checkpointEvery(6).keepCheckpoints(1).seed(1).build();
-    Sft.run(Sft.Options.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
+    Sft.run(SftOptions.builder().runDir(sft).baseRun(pre).device(Device.CPU).batch(4).seqLen(128).pack(true)
         .train(st).evalPerFamily(0).build());
   }
 
@@ -71,7 +73,7 @@ class RewardTrainingTest {
   @Test
   void learnsTheEmbeddedPreferences() throws IOException {
     Path run = tmp.resolve("reward");
-    RewardTraining.Result r = RewardTraining.run(RewardTraining.Options.builder().runDir(run).baseRun(sft)
+    RewardTraining.Result r = RewardTraining.run(RewardTrainingOptions.builder().runDir(run).baseRun(sft)
         .device(Device.CPU).batch(8).seqLen(128).margin(0f).train(train(40, 4, 2e-3f, 0)).build());
     RewardTraining.Report before = r.before(), after = r.after();
     assertNotNull(before);
@@ -109,7 +111,7 @@ class RewardTrainingTest {
     RunInfo info = RunInfo.read(run);
     assertEquals("reward", info.phase());
     assertEquals(sft.toString(), info.settings().get("base_run"));
-    assertEquals(Sft.TEMPLATE, info.settings().get("chat_template"));
+    assertEquals(ChatTemplate.VERSION, info.settings().get("chat_template"));
 
     // the saved model reloads and scores a held-out pair as the run did
     ChatTemplate t = new ChatTemplate(Tokenizer.byName("byte"));
@@ -121,7 +123,7 @@ class RewardTrainingTest {
     assertThrows(IllegalArgumentException.class, () -> RewardTraining.loadModel(sft, null, Device.CPU),
         "an SFT run is not a reward run");
     // a finished run refuses to be overwritten
-    assertThrows(IllegalArgumentException.class, () -> RewardTraining.run(RewardTraining.Options.builder().runDir(run)
+    assertThrows(IllegalArgumentException.class, () -> RewardTraining.run(RewardTrainingOptions.builder().runDir(run)
         .baseRun(sft).device(Device.CPU).batch(8).seqLen(128).margin(0f).train(train(40, 4, 2e-3f, 0)).build()));
   }
 
@@ -151,11 +153,11 @@ class RewardTrainingTest {
     Path data = Files.writeString(tmp.resolve("pairs.jsonl"), sb.toString(), StandardCharsets.UTF_8);
     final int half = 3;
     Path a = tmp.resolve("straight"), b = tmp.resolve("resumed");
-    RewardTraining.run(RewardTraining.Options.builder().runDir(a).baseRun(sft).dataFile(data).device(Device.CPU)
+    RewardTraining.run(RewardTrainingOptions.builder().runDir(a).baseRun(sft).dataFile(data).device(Device.CPU)
         .batch(4).seqLen(128).margin(0.5f).train(train(2 * half, half, 1e-3f, half)).build());
-    RewardTraining.run(RewardTraining.Options.builder().runDir(b).baseRun(sft).dataFile(data).device(Device.CPU)
+    RewardTraining.run(RewardTrainingOptions.builder().runDir(b).baseRun(sft).dataFile(data).device(Device.CPU)
         .batch(4).seqLen(128).margin(0.5f).train(train(half, half, 1e-3f, half)).build());
-    RewardTraining.Result rb = RewardTraining.run(RewardTraining.Options.builder().runDir(b).baseRun(sft)
+    RewardTraining.Result rb = RewardTraining.run(RewardTrainingOptions.builder().runDir(b).baseRun(sft)
         .dataFile(data).device(Device.CPU).batch(4).seqLen(128).margin(0.5f).train(train(2 * half, half, 1e-3f, half))
         .resume(true).build());
     assertNull(rb.before(), "a resumed run has no before-training figures");

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.triad.data.chat.ChatTemplate;
 import dev.triad.nn.GptConfig;
+import dev.triad.train.ChatRuns;
 import dev.triad.train.RunInfo;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,13 +22,13 @@ class RequireChatRunTest {
 
   @Test
   void aRunTunedInTheCurrentTemplatePasses() {
-    assertDoesNotThrow(() -> Sft.requireChatRun("ppo", DIR, run("sft", 261, Map.of("chat_template", Sft.TEMPLATE))));
+    assertDoesNotThrow(() -> ChatRuns.requireChatRun("ppo", DIR, run("sft", 261, Map.of("chat_template", ChatTemplate.VERSION))));
   }
 
   @Test
   void aPretrainingRunIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Sft.requireChatRun("chat", DIR, run("pretrain", 257, Map.of())));
+        () -> ChatRuns.requireChatRun("chat", DIR, run("pretrain", 257, Map.of())));
     assertTrue(e.getMessage().startsWith(DIR + " is not an instruction-tuned run")
         && e.getMessage().contains("pretrain run without a chat template") && e.getMessage().contains("chat needs")
         && e.getMessage().contains("257") && e.getMessage().contains("261"), e.getMessage());
@@ -35,18 +37,18 @@ class RequireChatRunTest {
   @Test
   void aRunTunedInAnEarlierTemplateIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Sft.requireChatRun("dpo", DIR, run("sft", 261, Map.of("chat_template", "triad-chat-v1"))));
-    assertTrue(e.getMessage().contains("triad-chat-v1") && e.getMessage().contains(Sft.TEMPLATE)
+        () -> ChatRuns.requireChatRun("dpo", DIR, run("sft", 261, Map.of("chat_template", "triad-chat-v1"))));
+    assertTrue(e.getMessage().contains("triad-chat-v1") && e.getMessage().contains(ChatTemplate.VERSION)
         && e.getMessage().contains("triad sft") && e.getMessage().endsWith("before dpo"), e.getMessage());
   }
 
   @Test
   void theTemplateVersionAloneAcceptsAPretrainedBase() {
-    assertDoesNotThrow(() -> Sft.requireCurrentTemplate("reward", DIR, run("pretrain", 257, Map.of())));
+    assertDoesNotThrow(() -> ChatRuns.requireCurrentTemplate("reward", DIR, run("pretrain", 257, Map.of())));
     assertDoesNotThrow(
-        () -> Sft.requireCurrentTemplate("reward", DIR, run("sft", 261, Map.of("chat_template", Sft.TEMPLATE))));
+        () -> ChatRuns.requireCurrentTemplate("reward", DIR, run("sft", 261, Map.of("chat_template", ChatTemplate.VERSION))));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Sft.requireCurrentTemplate("reward", DIR, run("sft", 261, Map.of("chat_template", "triad-chat-v1"))));
+        () -> ChatRuns.requireCurrentTemplate("reward", DIR, run("sft", 261, Map.of("chat_template", "triad-chat-v1"))));
     assertTrue(e.getMessage().contains("triad-chat-v1") && e.getMessage().endsWith("before reward"), e.getMessage());
   }
 }

@@ -16,6 +16,7 @@ import dev.triad.io.SafetensorsFile;
 import dev.triad.tensor.Device;
 import dev.triad.train.TrainConfig;
 import dev.triad.train.pretrain.Pretrain;
+import dev.triad.train.pretrain.PretrainOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,15 +55,15 @@ class SftResumeTest {
     base = shared.resolve("base");
     TrainConfig t = TrainConfig.builder().steps(2).warmupSteps(1).evalEvery(0).sampleEvery(0).checkpointEvery(2)
         .keepCheckpoints(1).seed(7).build();
-    Pretrain.run(Pretrain.Options.builder().runDir(base).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
+    Pretrain.run(PretrainOptions.builder().runDir(base).tokenizer("byte").preset("tiny").device(Device.CPU).batch(2)
         .seqLen(32).totalBatchTokens(64).train(t).evalBatches(1).build());
   }
 
-  private static Sft.Options options(Path runDir, Path data, int steps, boolean resume) {
+  private static SftOptions options(Path runDir, Path data, int steps, boolean resume) {
     // clipping at 0.5 so the clip factor is exercised; validation and checkpoints every N steps
     TrainConfig t = TrainConfig.builder().steps(steps).lr(2e-3f).warmupSteps(N).gradClip(0.5f).evalEvery(N)
         .sampleEvery(0).checkpointEvery(N).keepCheckpoints(10).seed(SEED).build();
-    return Sft.Options.builder().runDir(runDir).baseRun(base).dataFile(data).device(Device.CPU).batch(BATCH)
+    return SftOptions.builder().runDir(runDir).baseRun(base).dataFile(data).device(Device.CPU).batch(BATCH)
         .seqLen(SEQ).pack(true).train(t).evalPerFamily(0).resume(resume).build();
   }
 
