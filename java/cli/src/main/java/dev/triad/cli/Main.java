@@ -1,5 +1,6 @@
 package dev.triad.cli;
 
+import dev.triad.train.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -15,6 +16,8 @@ public final class Main implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // the training loops' redrawn progress bar on a terminal (a library run logs plain lines)
+    System.setProperty(Metrics.PROGRESS_BAR, "true");
     System.exit(run(args));
   }
 

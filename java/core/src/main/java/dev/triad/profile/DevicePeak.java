@@ -21,6 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The peak a device reaches on this machine, measured: FLOP/s of a large square GEMM in the data
@@ -42,6 +44,8 @@ import java.util.concurrent.TimeUnit;
  */
 public record DevicePeak(String device, String name, String dtype, double flops, double bytesPerSecond,
     String source, String detail, String date) {
+  private static final Logger LOG = LoggerFactory.getLogger(DevicePeak.class);
+
 
   /** Dense bf16 tensor-core FLOP/s of known GPUs (vendor figures, no sparsity), by name fragment. */
   public static final Map<String, Double> KNOWN_BF16 = knownTable();
@@ -132,7 +136,7 @@ public record DevicePeak(String device, String name, String dtype, double flops,
       try {
         return forMfu(device, precision.dtype()).flops();
       } catch (RuntimeException e) {
-        System.err.println("mfu: no peak FLOP/s for " + device + " (" + e.getMessage() + "); MFU omitted");
+        LOG.warn("mfu: no peak FLOP/s for " + device + " (" + e.getMessage() + "); MFU omitted");
         return 0.0;
       }
     });
@@ -168,7 +172,7 @@ public record DevicePeak(String device, String name, String dtype, double flops,
       Json.PRETTY.writeValue(tmp.toFile(), this);
       Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
-      System.err.println("peak: could not cache " + f + ": " + e.getMessage());
+      LOG.warn("peak: could not cache " + f + ": " + e.getMessage());
     }
   }
 

@@ -1,8 +1,10 @@
 package dev.triad.profile;
 
-import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rate-limited progress lines for work that prints nothing else for a while (evaluations, sampled
@@ -17,6 +19,7 @@ import java.util.function.LongSupplier;
  * between threads.
  */
 public final class Progress implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
   /** The longest silence: ~10 s. */
   public static final long INTERVAL_NANOS = 10_000_000_000L;
 
@@ -25,7 +28,7 @@ public final class Progress implements AutoCloseable {
   private final String what;
   private final String unit;
   private final long total;
-  private final PrintStream out;
+  private final Consumer<String> out;
   private final LongSupplier clock;
   private final long interval;
   private final long started;
@@ -34,12 +37,12 @@ public final class Progress implements AutoCloseable {
   private long lastPrint;
   private int lines;
 
-  /** For tests: a clock in nanoseconds, a sink and an interval; not registered as this thread's current. */
-  public Progress(String what, long total, String unit, PrintStream out, LongSupplier clock, long intervalNanos) {
+  /** For tests: a clock in nanoseconds, a sink for the lines and an interval; not registered as this thread's current. */
+  public Progress(String what, long total, String unit, Consumer<String> out, LongSupplier clock, long intervalNanos) {
     this(what, total, unit, out, clock, intervalNanos, null);
   }
 
-  private Progress(String what, long total, String unit, PrintStream out, LongSupplier clock, long intervalNanos,
+  private Progress(String what, long total, String unit, Consumer<String> out, LongSupplier clock, long intervalNanos,
       Progress enclosing) {
     if (total < 0 || intervalNanos <= 0) {
       throw new IllegalArgumentException("progress: total " + total + " must be >= 0 (0: unknown) and the interval "
@@ -58,11 +61,11 @@ public final class Progress implements AutoCloseable {
 
   /**
    * Opens progress of {@code what} over {@code total} {@code unit}s (0: unknown; then lines show the
-   * time only, or the count when {@link #advance} is called) on standard output, as this thread's
+   * time only, or the count when {@link #advance} is called) to the log (INFO), as this thread's
    * current progress until closed.
    */
   public static Progress start(String what, long total, String unit) {
-    Progress p = new Progress(what, total, unit, System.out, System::nanoTime, INTERVAL_NANOS, CURRENT.get());
+    Progress p = new Progress(what, total, unit, LOG::info, System::nanoTime, INTERVAL_NANOS, CURRENT.get());
     CURRENT.set(p);
     return p;
   }
@@ -109,7 +112,7 @@ public final class Progress implements AutoCloseable {
     if (now - lastPrint >= interval) {
       lastPrint = now;
       lines++;
-      out.println(line());
+      out.accept(line());
     }
   }
 
@@ -117,7 +120,7 @@ public final class Progress implements AutoCloseable {
   @Override
   public void close() {
     if (lines > 0) {
-      out.println(line().replaceFirst(" \\(\\d+%\\)", "") + ", done");
+      out.accept(line().replaceFirst(" \\(\\d+%\\)", "") + ", done");
     }
     if (CURRENT.get() == this) {
       if (enclosing == null) {

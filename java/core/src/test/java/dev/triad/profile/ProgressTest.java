@@ -29,7 +29,7 @@ class ProgressTest {
   @Test
   void printsAtMostOneLinePerIntervalWithCountTimeAndEta() {
     Clock c = new Clock();
-    Progress p = new Progress("task accuracy", 100, "prompts", out, () -> c.now, 10 * S);
+    Progress p = new Progress("task accuracy", 100, "prompts", out::println, () -> c.now, 10 * S);
     c.now += 4 * S;
     p.advance(20);
     assertEquals(List.of(), lines(), "quiet before the interval");
@@ -50,7 +50,7 @@ class ProgressTest {
   @Test
   void shortWorkPrintsNothingAtAll() {
     Clock c = new Clock();
-    Progress p = new Progress("reward-model evaluation", 8, "pairs", out, () -> c.now, 10 * S);
+    Progress p = new Progress("reward-model evaluation", 8, "pairs", out::println, () -> c.now, 10 * S);
     for (int i = 0; i < 8; i++) {
       c.now += S;
       p.advance(1);
@@ -62,7 +62,7 @@ class ProgressTest {
   @Test
   void unknownTotalShowsTheTimeOnly() {
     Clock c = new Clock();
-    Progress p = new Progress("validation loss", 0, null, out, () -> c.now, 10 * S);
+    Progress p = new Progress("validation loss", 0, null, out::println, () -> c.now, 10 * S);
     c.now += 12 * S;
     p.advance(0);
     assertEquals(List.of("  validation loss: 12 s"), lines());
@@ -89,7 +89,7 @@ class ProgressTest {
   @Test
   void badArgumentsAreNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new Progress("x", -1, "rows", out, System::nanoTime, S));
+        () -> new Progress("x", -1, "rows", out::println, System::nanoTime, S));
     assertTrue(e.getMessage().contains("total -1"), e.getMessage());
   }
 }

@@ -19,6 +19,8 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Training checkpoints: one safetensors file per saved step in {@code <run>/checkpoints/}, holding
@@ -29,6 +31,8 @@ import java.util.stream.Stream;
  * are kept, so a crash at any moment leaves the previous checkpoint intact.
  */
 public final class Checkpoints {
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
+
   public static final String FORMAT = "triad-checkpoint-1";
   private static final Pattern NAME = Pattern.compile("step_(\\d{8})\\.safetensors");
 
@@ -202,7 +206,7 @@ public final class Checkpoints {
       try (Stream<Path> files = Files.list(dir)) {
         for (Path p : files.filter(f -> TEMP.matcher(f.getFileName().toString()).matches()).sorted().toList()) {
           Files.deleteIfExists(p);
-          System.out.println("note: removed " + p + ", a temporary file left by an interrupted write");
+          LOG.info("note: removed " + p + ", a temporary file left by an interrupted write");
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot clean temporary files in " + dir + ": " + e.getMessage(), e);

@@ -12,15 +12,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Per-step metrics appended to {@code metrics.jsonl} in the run directory (one JSON object per
  * line, flushed each step so a crash loses nothing), and the console progress line with ETA.
  */
 public final class Metrics implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
+
   private final Path file;
   private final BufferedWriter out;
-  private final boolean interactive = System.console() != null;
+  /**
+   * The redrawn bar on a terminal is the command line's (it sets -Dtriad.progressBar=true): a
+   * library run logs its progress lines instead, so an application's logger gets them.
+   */
+  private final boolean interactive = Boolean.getBoolean(PROGRESS_BAR) && System.console() != null;
   private final long totalSteps;
   private final long startNanos = System.nanoTime();
   private final long firstStep;
@@ -49,8 +57,8 @@ public final class Metrics implements AutoCloseable {
             rec = Json.MAPPER.readTree(line);
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             if (i == lines.size() - 1) {
-              System.out.println("warning: " + file + ": the last line (" + line.length() + " characters) was cut off"
-                  + " mid-write, e.g. by a kill; removed");
+              LOG.warn(file + ": the last line (" + line.length() + " characters) was cut off mid-write, e.g. by a"
+                  + " kill; removed");
               continue;
             }
             throw new IllegalStateException(file + ":" + (i + 1) + ": not a JSON record (" + e.getOriginalMessage()
@@ -81,7 +89,10 @@ public final class Metrics implements AutoCloseable {
     }
   }
 
-  /** The progress line: a bar with ETA on a terminal, a plain line every {@code every} steps otherwise. */
+  /** The system property with which a front end asks for the terminal progress bar. */
+  public static final String PROGRESS_BAR = "triad.progressBar";
+
+  /** The progress line: a bar with ETA on a terminal, a logged line every {@code every} steps otherwise. */
   public void progress(long step, String summary, int every) {
     double elapsed = (System.nanoTime() - startNanos) / 1e9;
     long done = step - firstStep;
@@ -96,16 +107,16 @@ public final class Metrics implements AutoCloseable {
         System.out.println();
       }
     } else if (step == firstStep + 1 || step % every == 0 || step == totalSteps) {
-      System.out.println(line);
+      LOG.info(line);
     }
   }
 
-  /** Prints a message on its own line (not mixed into the progress bar). */
+  /** Logs a message on its own line (not mixed into the progress bar). */
   public void println(String message) {
     if (interactive) {
       System.out.println();
     }
-    System.out.println(message);
+    LOG.info(message);
   }
 
   static String duration(double seconds) {

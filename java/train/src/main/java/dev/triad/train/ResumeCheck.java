@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The phases' own guard on resume (what the Java API gets; the CLI restores and checks its options
@@ -22,6 +24,8 @@ import java.util.regex.Pattern;
  * and save, the device). Called before anything is written.
  */
 public final class ResumeCheck {
+  private static final Logger LOG = LoggerFactory.getLogger(ResumeCheck.class);
+
   private ResumeCheck() {}
 
   /** Settings (flattened names in config.json) that may change on resume. */
@@ -56,7 +60,7 @@ public final class ResumeCheck {
           + "); only the steps, evaluation, checkpoint and device settings may change on resume");
     }
     if (!assumed.isEmpty()) {
-      System.out.println("note: " + runDir.resolve("config.json") + " does not record " + String.join(", ", assumed)
+      LOG.info("note: " + runDir.resolve("config.json") + " does not record " + String.join(", ", assumed)
           + " (settings newer than the run); assumed as now given");
     }
   }

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One trainer per run directory: {@code <run>/run.lock} holds the owner's PID under an OS file lock
@@ -24,6 +26,8 @@ import java.nio.file.StandardOpenOption;
  * again at release when nothing was written into it.
  */
 public final class RunLock implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RunLock.class);
+
   /** The lock file's name inside a run directory. */
   public static final String FILE = "run.lock";
 
@@ -114,7 +118,7 @@ public final class RunLock implements AutoCloseable {
         ch.write(ByteBuffer.wrap((self + "\n").getBytes(StandardCharsets.UTF_8)), 0);
         ch.force(true);
         if (!previous.isEmpty() && !previous.equals(self)) {
-          System.out.println("note: " + file + " was left by PID " + previous + ", which no longer holds it (ended"
+          LOG.info("note: " + file + " was left by PID " + previous + ", which no longer holds it (ended"
               + " without cleaning up, e.g. killed); taken over");
         }
         return new RunLock(file, ch, lock, created);

@@ -1,12 +1,11 @@
 package dev.triad.train;
 
-import dev.triad.profile.Progress;
-
 import dev.triad.autograd.Autograd;
 import dev.triad.nn.Module;
 import dev.triad.optim.AdamW;
 import dev.triad.optim.GradClip;
 import dev.triad.profile.Profiler;
+import dev.triad.profile.Progress;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
@@ -16,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one training loop every phase shares: gradient accumulation, the learning-rate schedule,
@@ -24,6 +25,8 @@ import java.util.Objects;
  * compute one micro-batch's loss, evaluate, sample, and save/restore its data position.
  */
 public final class Trainer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
   /** What a phase plugs into the loop. */
   public interface Task {
     /** Loss of the next micro-batch (a scalar to differentiate) and the tokens it covered. */
@@ -112,7 +115,7 @@ public final class Trainer implements AutoCloseable {
         throw new IllegalArgumentException("--resume: --steps " + cfg.steps() + " is not beyond step " + start
             + " of the latest checkpoint (" + latest.get().getFileName() + ")");
       }
-      System.out.println("resumed from " + latest.get() + " at step " + start);
+      LOG.info("resumed from " + latest.get() + " at step " + start);
     }
     double firstLoss = Double.NaN, lastLoss = Double.NaN, firstVal = Double.NaN, lastVal = Double.NaN;
     long tokensTotal = 0;

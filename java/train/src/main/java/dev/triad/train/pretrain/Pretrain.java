@@ -25,6 +25,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Phase one, self-supervised pretraining: token shards (or the embedded synthetic corpus) in,
@@ -32,6 +34,8 @@ import java.util.Map;
  * checkpoints.
  */
 public final class Pretrain {
+  private static final Logger LOG = LoggerFactory.getLogger(Pretrain.class);
+
   private Pretrain() {}
 
   public static Trainer.Result run(PretrainOptions o) {
@@ -100,24 +104,24 @@ public final class Pretrain {
       if (hf != null && !o.resume()) {
         loadHf(model, o.initFromHf(), hf);
       }
-      System.out.printf("pretrain: %s (%d layers, %d heads, C=%d, vocab %d), %,d parameters, on %s in %s%n",
+      LOG.info(String.format("pretrain: %s (%d layers, %d heads, C=%d, vocab %d), %,d parameters, on %s in %s",
           cfg.name(), cfg.nLayer(), cfg.nHead(), cfg.nEmbd(), cfg.vocabSize(), model.parameterCount(), o.device(),
-          o.precision());
-      System.out.println("pretrain: run directory " + o.runDir().toAbsolutePath());
+          o.precision()));
+      LOG.info("pretrain: run directory " + o.runDir().toAbsolutePath());
       TokenDataLoader trainLoader = TokenDataLoader.train(trainShards, o.batch(), o.seqLen(), train.seed(),
           train.dataOrder().shuffled());
       TokenDataLoader valLoader = valShards.isEmpty() ? null : TokenDataLoader.val(valShards, o.batch(), o.seqLen());
-      System.out.printf("pretrain: %,d training tokens, %d steps of %,d tokens (%d x %d x %d accumulation)%n",
-          trainLoader.totalTokens(), train.steps(), total, o.batch(), o.seqLen(), train.gradAccum());
+      LOG.info(String.format("pretrain: %,d training tokens, %d steps of %,d tokens (%d x %d x %d accumulation)",
+          trainLoader.totalTokens(), train.steps(), total, o.batch(), o.seqLen(), train.gradAccum()));
       PretrainTask task = new PretrainTask(model, trainLoader, valLoader, o.evalBatches(), tokenizer, train.seed());
       double flopsPerToken = 6.0 * model.parameterCount() + 12.0 * cfg.nLayer() * cfg.nEmbd() * o.seqLen();
       try (Trainer trainer = new Trainer(model, task, train, o.runDir(), flopsPerToken,
           dev.triad.profile.DevicePeak.flopsForMfu(o.device(), o.precision()))) {
         trainer.addListener(listener);
         Trainer.Result r = trainer.run(o.resume());
-        System.out.printf("pretrain: done. loss %.4f -> %.4f, val loss %.4f -> %.4f, %.0f tokens/s; checkpoints in %s%n",
+        LOG.info(String.format("pretrain: done. loss %.4f -> %.4f, val loss %.4f -> %.4f, %.0f tokens/s; checkpoints in %s",
             r.firstLoss(), r.lastLoss(), r.firstValLoss(), r.lastValLoss(), r.tokensPerSecond(),
-            trainer.checkpoints().directory().toAbsolutePath());
+            trainer.checkpoints().directory().toAbsolutePath()));
         return r;
       }
     } catch (IOException e) {
@@ -145,8 +149,8 @@ public final class Pretrain {
       List<String> docs = SyntheticCorpus.documents(SyntheticCorpus.DEFAULT_SEED);
       Tokenize.Summary s = Tokenize.run(docs, tokenizer, dir, 0.05, 100_000_000L, seed);
       dev.triad.io.AtomicFiles.writeString(marker, tokenizer.name() + "\n");
-      System.out.printf("pretrain: embedded corpus: %d documents -> %,d train / %,d val tokens (%s) in %s%n",
-          s.trainDocuments() + s.valDocuments(), s.trainTokens(), s.valTokens(), tokenizer.name(), dir);
+      LOG.info(String.format("pretrain: embedded corpus: %d documents -> %,d train / %,d val tokens (%s) in %s",
+          s.trainDocuments() + s.valDocuments(), s.trainTokens(), s.valTokens(), tokenizer.name(), dir));
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot tokenize the embedded corpus into " + dir + ": " + e.getMessage(), e);
@@ -192,6 +196,6 @@ public final class Pretrain {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load GPT-2 weights from " + dir + ": " + e.getMessage(), e);
     }
-    System.out.println("pretrain: initialised from GPT-2 weights in " + dir);
+    LOG.info("pretrain: initialised from GPT-2 weights in " + dir);
   }
 }

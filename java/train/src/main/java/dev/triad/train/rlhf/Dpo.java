@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The RLHF phase by direct preference optimisation: an SFT run's model learns to prefer the chosen
@@ -30,6 +32,8 @@ import java.util.function.Supplier;
  * training, and cached; so the reference never needs to stay in memory next to the policy.
  */
 public final class Dpo {
+  private static final Logger LOG = LoggerFactory.getLogger(Dpo.class);
+
   private Dpo() {}
 
   /** What a run measured: training figures and held-out DPO statistics before (null on resume) and after. */
@@ -96,10 +100,10 @@ public final class Dpo {
       long t0 = System.nanoTime();
       ReferenceLogProbs trainRef = ReferenceLogProbs.compute(model, train, o.batch());
       ReferenceLogProbs heldOutRef = ReferenceLogProbs.compute(model, heldOut, o.batch());
-      System.out.printf("dpo: %s from %s, %,d parameters, on %s; %d training and %d held-out pairs,"
-              + " reference log-probs cached in %.1f s; run directory %s%n", model.config.name(), o.baseRun(),
+      LOG.info(String.format("dpo: %s from %s, %,d parameters, on %s; %d training and %d held-out pairs,"
+              + " reference log-probs cached in %.1f s; run directory %s", model.config.name(), o.baseRun(),
           model.parameterCount(), o.device(), train.size(), heldOut.size(), (System.nanoTime() - t0) / 1e9,
-          o.runDir().toAbsolutePath());
+          o.runDir().toAbsolutePath()));
       run.writeInfo("dpo", model.config, tokenizer.name(), o.precision(), settings);
       List<Example> evalSet = evalPrompts(template, o.train().seed(), o.evalPrompts(), context);
       PolicyEval.Result policyBefore = o.resume() || evalSet.isEmpty() ? null
@@ -132,13 +136,13 @@ public final class Dpo {
         }
       }
       if (after != null) {
-        System.out.printf("dpo: held-out pairs ranked right %s -> %.1f%%, reward margin %s -> %.4f, DPO loss %s -> %.4f%n",
+        LOG.info(String.format("dpo: held-out pairs ranked right %s -> %.1f%%, reward margin %s -> %.4f, DPO loss %s -> %.4f",
             before == null ? "-" : String.format("%.1f%%", 100 * before.accuracy()), 100 * after.accuracy(),
             before == null ? "-" : String.format("%.4f", before.margin()), after.margin(),
-            before == null ? "-" : String.format("%.4f", before.loss()), after.loss());
+            before == null ? "-" : String.format("%.4f", before.loss()), after.loss()));
       }
-      System.out.printf("dpo: done. loss %.4f -> %.4f; checkpoints in %s%n", r.firstLoss(), r.lastLoss(),
-          o.runDir().resolve("checkpoints").toAbsolutePath());
+      LOG.info(String.format("dpo: done. loss %.4f -> %.4f; checkpoints in %s", r.firstLoss(), r.lastLoss(),
+          o.runDir().resolve("checkpoints").toAbsolutePath()));
       // the policy's own replies to held-out prompts, scored by the evaluation-only rule scorer
       PolicyEval.Result policyAfter = null;
       if (!evalSet.isEmpty()) {
@@ -146,13 +150,13 @@ public final class Dpo {
           policyAfter = PolicyEval.evaluate(model, reference, null, template, evalSet, EVAL_MAX_NEW_TOKENS,
               o.train().seed() + 1);
         }
-        System.out.printf("dpo: rule score of sampled replies %s -> %.4f, exact answers %s -> %.1f%%, harmful %s -> %.1f%%,"
-                + " KL to the reference %.4f%n",
+        LOG.info(String.format("dpo: rule score of sampled replies %s -> %.4f, exact answers %s -> %.1f%%, harmful %s -> %.1f%%,"
+                + " KL to the reference %.4f",
             policyBefore == null ? "-" : String.format("%.4f", policyBefore.ruleScore()), policyAfter.ruleScore(),
             policyBefore == null ? "-" : String.format("%.1f%%", 100 * policyBefore.exactShare()),
             100 * policyAfter.exactShare(),
             policyBefore == null ? "-" : String.format("%.1f%%", 100 * policyBefore.harmfulShare()),
-            100 * policyAfter.harmfulShare(), policyAfter.kl());
+            100 * policyAfter.harmfulShare(), policyAfter.kl()));
       }
       run.writeReport("dpo_eval.json", report(o, heldOut.size(), before, after, policyBefore, policyAfter));
       return new Result(r, before, after, policyBefore, policyAfter);
@@ -167,8 +171,8 @@ public final class Dpo {
       }
     }
     if (out.size() < pairs.size()) {
-      System.out.printf("dpo: %d of %d %s pairs are longer than the model's context of %d tokens and are left out%n",
-          pairs.size() - out.size(), pairs.size(), what, context);
+      LOG.info(String.format("dpo: %d of %d %s pairs are longer than the model's context of %d tokens and are left out",
+          pairs.size() - out.size(), pairs.size(), what, context));
     }
     return out;
   }

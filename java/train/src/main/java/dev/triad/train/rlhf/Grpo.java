@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The RLHF phase by GRPO (group relative policy optimisation, Shao et al., 2024): the policy (an SFT
@@ -35,6 +37,8 @@ import java.util.Map;
  * <run>/grpo_eval.json} records both and the final KL to the reference.
  */
 public final class Grpo {
+  private static final Logger LOG = LoggerFactory.getLogger(Grpo.class);
+
   private Grpo() {}
 
   public static final String PHASE = "grpo";
@@ -120,10 +124,10 @@ public final class Grpo {
     try {
       reference = o.beta() > 0 ? RunInfo.loadModel(o.policyRun(), null, o.device(), o.precision()) : null;
       rm = RewardTraining.loadModel(o.rewardRun(), null, o.device(), o.precision());
-      System.out.printf("grpo: %s from %s, %,d parameters, reward model %s, on %s; %d training and %d held-out"
-              + " prompts%s; run directory %s%n", policy.config.name(), o.policyRun(), policy.parameterCount(),
+      LOG.info(String.format("grpo: %s from %s, %,d parameters, reward model %s, on %s; %d training and %d held-out"
+              + " prompts%s; run directory %s", policy.config.name(), o.policyRun(), policy.parameterCount(),
           o.rewardRun(), o.device(), trainPrompts.size(), evalSet.size(),
-          tooLong > 0 ? " (" + tooLong + " too long for the context left out)" : "", o.runDir().toAbsolutePath());
+          tooLong > 0 ? " (" + tooLong + " too long for the context left out)" : "", o.runDir().toAbsolutePath()));
       run.writeInfo(PHASE, policy.config, tokenizer.name(), o.precision(), settings);
 
       int pad = template.bosToken();
@@ -132,7 +136,7 @@ public final class Grpo {
       if (!o.resume()) {
         // the policy still equals the reference: its KL is 0 by definition
         before = PolicyEval.evaluate(policy, null, rm, template, evalSet, o.maxNewTokens(), evalSeed).withKl(0.0);
-        System.out.printf("grpo: before: held-out reward %.4f, rule score %.4f%n", before.reward(), before.ruleScore());
+        LOG.info(String.format("grpo: before: held-out reward %.4f, rule score %.4f", before.reward(), before.ruleScore()));
       }
       GrpoTask task = new GrpoTask(policy, reference, rm, trainPrompts, o.prompts(), o.group(), o.maxNewTokens(),
           template.endToken(), pad, o.clipEps(), o.beta(), o.train().seed()).withDataOrder(o.train().dataOrder());
@@ -151,11 +155,11 @@ public final class Grpo {
           klRef.close();
         }
       }
-      System.out.printf("grpo: held-out reward %s -> %.4f, rule score %s -> %.4f, KL to the reference %.4f%n",
+      LOG.info(String.format("grpo: held-out reward %s -> %.4f, rule score %s -> %.4f, KL to the reference %.4f",
           before == null ? "-" : String.format("%.4f", before.reward()), after.reward(),
-          before == null ? "-" : String.format("%.4f", before.ruleScore()), after.ruleScore(), after.kl());
+          before == null ? "-" : String.format("%.4f", before.ruleScore()), after.ruleScore(), after.kl()));
       run.writeReport(REPORT, report(o, before, after));
-      System.out.printf("grpo: done; checkpoints in %s%n", o.runDir().resolve("checkpoints").toAbsolutePath());
+      LOG.info(String.format("grpo: done; checkpoints in %s", o.runDir().resolve("checkpoints").toAbsolutePath()));
       return new Result(r, before, after);
     } finally {
       if (rm != null) {

@@ -8,9 +8,9 @@ import dev.triad.data.pref.PreferenceData;
 import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.RewardModel;
+import dev.triad.optim.AdamW;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
-import dev.triad.optim.AdamW;
 import dev.triad.profile.Profiler;
 import dev.triad.tensor.Device;
 import dev.triad.tensor.Scope;
@@ -21,8 +21,8 @@ import dev.triad.train.Metrics;
 import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
-import dev.triad.train.TrainingListener;
 import dev.triad.train.StepProfile;
+import dev.triad.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The RLHF phase by PPO (proximal policy optimisation) against a trained reward model.
@@ -63,6 +65,8 @@ import java.util.Random;
  * The run also writes metrics.jsonl and ppo_eval.json (no before-evaluation on resume).
  */
 public final class Ppo {
+  private static final Logger LOG = LoggerFactory.getLogger(Ppo.class);
+
   private Ppo() {}
 
   public static final String PHASE = "ppo";
@@ -164,17 +168,17 @@ public final class Ppo {
             + rm.backbone.config.vocabSize() + " tokens, the policy " + policy.config.vocabSize());
       }
       run.writeInfo(PHASE, policy.config, tokenizer.name(), o.precision(), settings);
-      System.out.printf("ppo: policy %s from %s (%,d parameters), critic and reward model from %s, on %s; %d RL"
-              + " prompts, %d held out; run directory %s%n", policy.config.name(), o.policyRun(),
+      LOG.info(String.format("ppo: policy %s from %s (%,d parameters), critic and reward model from %s, on %s; %d RL"
+              + " prompts, %d held out; run directory %s", policy.config.name(), o.policyRun(),
           policy.parameterCount(), o.rewardRun(), o.device(), trainSet.size(), evalSet.size(),
-          o.runDir().toAbsolutePath());
+          o.runDir().toAbsolutePath()));
 
       PolicyEval.Result before = null;
       List<Example> evalExamples = evalSet.stream().map(Prompt::example).toList();
       if (resumeFrom.isEmpty()) {
         before = PolicyEval.evaluate(policy, null, rm, template, evalExamples, maxNew, o.seed() + 1).withKl(0.0);
-        System.out.printf("ppo: before: held-out reward %.4f, rule score %.4f; sample: %s%n", before.reward(),
-            before.ruleScore(), before.sample());
+        LOG.info(String.format("ppo: before: held-out reward %.4f, rule score %.4f; sample: %s", before.reward(),
+            before.ruleScore(), before.sample()));
       }
 
       List<StepMetrics> history = new ArrayList<>();
@@ -194,7 +198,7 @@ public final class Ppo {
           beta = Double.parseDouble(meta.get("beta"));
           tooFar = Integer.parseInt(meta.getOrDefault("too_far", "0"));
           klLast = Double.parseDouble(meta.getOrDefault("kl_last", "NaN"));
-          System.out.printf("ppo: resuming from %s (step %d, beta %.6f)%n", resumeFrom.get(), start, beta);
+          LOG.info(String.format("ppo: resuming from %s (step %d, beta %.6f)", resumeFrom.get(), start, beta));
         }
         try (Metrics metrics = new Metrics(o.runDir(), o.steps(), start);
              Profiler.Run phases = Profiler.startRun(o.device())) {
@@ -219,12 +223,12 @@ public final class Ppo {
               beta = updateBeta(beta, m.kl(), o.targetKl(), o.batch(), o.klHorizon());
             }
             if (m.kl() > 3 * o.targetKl()) {
-              System.out.printf("ppo: warning: step %d: KL %.3f is over 3x the target %.3f%n", step, m.kl(),
-                  o.targetKl());
+              LOG.warn(String.format("ppo: step %d: KL %.3f is over 3x the target %.3f", step, m.kl(),
+                  o.targetKl()));
             }
             if (m.responseLength() < 2) {
-              System.out.printf("ppo: warning: step %d: mean response length %.2f tokens (collapse?)%n", step,
-                  m.responseLength());
+              LOG.warn(String.format("ppo: step %d: mean response length %.2f tokens (collapse?)", step,
+                  m.responseLength()));
             }
             tooFar = m.kl() > 10 * o.targetKl() ? tooFar + 1 : 0;
             if (tooFar >= 3) {
@@ -267,10 +271,10 @@ public final class Ppo {
       }
       PolicyEval.Result after = PolicyEval.evaluate(policy, reference, rm, template, evalExamples, maxNew, o.seed() + 1);
       double klFinal = history.isEmpty() ? klLast : history.get(history.size() - 1).kl();
-      System.out.printf("ppo: held-out reward %s -> %.4f, rule score %s -> %.4f, final KL %.4f; sample: %s%n",
+      LOG.info(String.format("ppo: held-out reward %s -> %.4f, rule score %s -> %.4f, final KL %.4f; sample: %s",
           before == null ? "-" : String.format("%.4f", before.reward()), after.reward(),
           before == null ? "-" : String.format("%.4f", before.ruleScore()), after.ruleScore(), klFinal,
-          after.sample());
+          after.sample()));
       run.writeReport(REPORT, report(o, before, after, klFinal, evalSet.size()));
       return new Result(before, after, klFinal, history);
     }
@@ -386,12 +390,12 @@ public final class Ppo {
     String sample = template.decodeText(prompts[0]) + " -> " + template.decodeText(replies[0]);
     line.put("sample", sample);
     metrics.log(line);
-    System.out.printf("ppo: step %d/%d reward %.4f kl %.4f beta %.4f entropy %.3f clip %.3f approx-kl %.4f"
-            + " value-loss %.4f length %.1f | gen %.0f tok/s, train %.0f tok/s%n", step, o.steps(), m.reward(), m.kl(),
+    LOG.info(String.format("ppo: step %d/%d reward %.4f kl %.4f beta %.4f entropy %.3f clip %.3f approx-kl %.4f"
+            + " value-loss %.4f length %.1f | gen %.0f tok/s, train %.0f tok/s", step, o.steps(), m.reward(), m.kl(),
         m.beta(), m.entropy(), m.clipFraction(), m.approxKl(), m.valueLoss(), m.responseLength(),
-        m.genTokensPerSec(), m.trainTokensPerSec());
+        m.genTokensPerSec(), m.trainTokensPerSec()));
     if (step == 1 || step % 10 == 0 || step == o.steps()) {
-      System.out.println("ppo: sample: " + sample);
+      LOG.info("ppo: sample: " + sample);
     }
     return new Stepped(m, line, trainTokens);
   }

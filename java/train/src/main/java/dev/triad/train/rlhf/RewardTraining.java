@@ -29,6 +29,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Phase three, part one: a reward model trained on preference pairs. It starts from an SFT run (its
@@ -40,6 +42,8 @@ import java.util.Map;
  * {@code <run>/reward_eval.json}.
  */
 public final class RewardTraining {
+  private static final Logger LOG = LoggerFactory.getLogger(RewardTraining.class);
+
   private RewardTraining() {}
 
   public static final String PHASE = "reward";
@@ -91,8 +95,8 @@ public final class RewardTraining {
       throw new IllegalArgumentException("reward: no training pair fits in " + seq + " tokens (" + data.train().size()
           + " pairs, all too long); use a model with a longer context or shorter data");
     }
-    System.out.printf("reward: %d training and %d held-out pairs from %s%s%n", train.size(), heldOut.size(),
-        data.source(), dropped[0] > 0 ? "; " + dropped[0] + " pairs longer than " + seq + " tokens dropped" : "");
+    LOG.info(String.format("reward: %d training and %d held-out pairs from %s%s", train.size(), heldOut.size(),
+        data.source(), dropped[0] > 0 ? "; " + dropped[0] + " pairs longer than " + seq + " tokens dropped" : ""));
 
     Map<String, Object> settings = RunDirectory.chatSettings(o.baseRun());
     settings.put("base_phase", base.phase());
@@ -108,8 +112,8 @@ public final class RewardTraining {
         RewardModel.HEAD_STD);
     try (model) {
       run.writeInfo(PHASE, model.backbone.config, tokenizer.name(), o.precision(), settings);
-      System.out.printf("reward: %s backbone from %s, %,d parameters, on %s; run directory %s%n",
-          model.backbone.config.name(), o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
+      LOG.info(String.format("reward: %s backbone from %s, %,d parameters, on %s; run directory %s",
+          model.backbone.config.name(), o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath()));
       RewardTask task = new RewardTask(model, train, heldOut, o.batch(), o.margin(), o.train().seed(),
           template.bosToken()).withDataOrder(o.train().dataOrder());
       Trainer.Result r;
@@ -125,9 +129,9 @@ public final class RewardTraining {
         print(before, after);
       }
       run.writeReport(REPORT, report(before, after, o.margin()));
-      System.out.printf("reward: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n",
+      LOG.info(String.format("reward: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s",
           r.firstLoss(), r.lastLoss(), r.firstValLoss(), r.lastValLoss(),
-          o.runDir().resolve("checkpoints").toAbsolutePath());
+          o.runDir().resolve("checkpoints").toAbsolutePath()));
       return new Result(r, before, after);
     }
   }
@@ -144,7 +148,7 @@ public final class RewardTraining {
     }
     try {
       if (v == template.base().vocabSize()) {
-        System.out.println("reward: note: " + baseRun + " has no chat tokens (not an SFT run); growing its vocabulary"
+        LOG.info("reward: note: " + baseRun + " has no chat tokens (not an SFT run); growing its vocabulary"
             + " by the chat template's " + ChatTemplate.SPECIAL_TOKENS + " special tokens");
         return Gpt.withVocabulary(loaded, template.vocabSize(), template.embeddingSeeds());
       }
@@ -243,12 +247,12 @@ public final class RewardTraining {
   }
 
   private static void print(Report before, Report after) {
-    System.out.printf("reward: held-out pairs %d: accuracy %s -> %.1f%%, mean margin %s -> %.3f, rewards %.3f +- %.3f%n",
+    LOG.info(String.format("reward: held-out pairs %d: accuracy %s -> %.1f%%, mean margin %s -> %.3f, rewards %.3f +- %.3f",
         after.pairs(), before == null ? "-" : String.format("%.1f%%", 100 * before.accuracy()), 100 * after.accuracy(),
         before == null ? "-" : String.format("%.3f", before.meanMargin()), after.meanMargin(), after.rewardMean(),
-        after.rewardStd());
-    after.accuracyByRule().forEach((rule, acc) -> System.out.printf("  rule %-8s accuracy %s -> %s%n", rule,
-        before == null ? "-" : percent(before.accuracyByRule().get(rule)), percent(acc)));
+        after.rewardStd()));
+    after.accuracyByRule().forEach((rule, acc) -> LOG.info(String.format("  rule %-8s accuracy %s -> %s", rule,
+        before == null ? "-" : percent(before.accuracyByRule().get(rule)), percent(acc))));
   }
 
   private static String percent(Double v) {

@@ -27,6 +27,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Phase two, supervised instruction tuning: a pretrained run's model learns to answer in the chat
@@ -34,6 +36,8 @@ import java.util.Map;
  * it reports task accuracy per family before and after, for trained and held-out families.
  */
 public final class Sft {
+  private static final Logger LOG = LoggerFactory.getLogger(Sft.class);
+
   private Sft() {}
 
   /**
@@ -66,7 +70,7 @@ public final class Sft {
     Data data = load(o);
     if (o.checkOnly() && !Files.exists(o.baseRun().resolve("config.json"))) {
       // --check needs only the tokenizer and the template, not weights: a fresh checkout has no base yet
-      System.out.println("sft --check: no run in " + o.baseRun() + "; rendering with the " + CHECK_TOKENIZER
+      LOG.info("sft --check: no run in " + o.baseRun() + "; rendering with the " + CHECK_TOKENIZER
           + " tokenizer (what `triad pretrain` uses on the embedded corpus) and rows of " + o.seqLen() + " tokens");
       check(o, data, new ChatTemplate(Tokenizer.byName(CHECK_TOKENIZER)), o.seqLen());
       return null;
@@ -95,10 +99,10 @@ public final class Sft {
           + " of --seq " + seq + " tokens (the shortest has " + shortest + " tokens; the base run's context is "
           + base.blockSize() + "): use shorter examples or a larger --seq");
     }
-    System.out.printf("sft: %d examples %s into %d rows of %d tokens: %.1f%% of tokens are real, %.1f%% carry loss%s%n",
+    LOG.info(String.format("sft: %d examples %s into %d rows of %d tokens: %.1f%% of tokens are real, %.1f%% carry loss%s",
         trainRendered.size(), o.pack() ? "packed (best fit)" : "padded", trainRows.rows().size(), seq,
         100 * trainRows.usefulShare(), 100 * trainRows.lossShare(),
-        trainRows.dropped() > 0 ? "; " + trainRows.dropped() + " examples longer than " + seq + " dropped" : "");
+        trainRows.dropped() > 0 ? "; " + trainRows.dropped() + " examples longer than " + seq + " dropped" : ""));
 
     Map<String, Object> settings = RunDirectory.chatSettings(o.baseRun());
     settings.put("data", o.dataFile() == null ? "embedded instruction data" : o.dataFile().toString());
@@ -115,8 +119,8 @@ public final class Sft {
       if (!data.eval().isEmpty() && !o.resume()) {
         // the skills as the pretraining corpus asks for them, before the chat format exists
         quizForm = TaskEval.evaluateQuizForm(pretrained, tokenizer, data.eval(), heldOut, 64, 48);
-        System.out.printf("sft: the pretrained model asked in the corpus's quiz form: trained families %.1f%%, "
-            + "held-out families %.1f%%%n", 100 * TaskEval.mean(quizForm, false), 100 * TaskEval.mean(quizForm, true));
+        LOG.info(String.format("sft: the pretrained model asked in the corpus's quiz form: trained families %.1f%%, "
+            + "held-out families %.1f%%", 100 * TaskEval.mean(quizForm, false), 100 * TaskEval.mean(quizForm, true)));
       }
       model = Gpt.withVocabulary(pretrained, template.vocabSize(), template.embeddingSeeds());
     } finally {
@@ -124,13 +128,13 @@ public final class Sft {
     }
     run.writeInfo("sft", model.config, tokenizer.name(), o.precision(), settings);
     try (model) {
-      System.out.printf("sft: %s from %s, %,d parameters, on %s; run directory %s%n", model.config.name(),
-          o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath());
+      LOG.info(String.format("sft: %s from %s, %,d parameters, on %s; run directory %s", model.config.name(),
+          o.baseRun(), model.parameterCount(), o.device(), o.runDir().toAbsolutePath()));
       Map<String, TaskEval.Score> before = Map.of();
       if (!data.eval().isEmpty() && !o.resume()) {
         before = TaskEval.evaluate(model, template, data.eval(), heldOut, 64, 48);
-        System.out.printf("sft: task accuracy before: trained families %.1f%%, held-out families %.1f%%%n",
-            100 * TaskEval.mean(before, false), 100 * TaskEval.mean(before, true));
+        LOG.info(String.format("sft: task accuracy before: trained families %.1f%%, held-out families %.1f%%",
+            100 * TaskEval.mean(before, false), 100 * TaskEval.mean(before, true)));
       }
       String samplePrompt = data.eval().isEmpty() ? null : data.eval().get(0).prompt();
       SftTask task = new SftTask(model, trainRows.rows(), valRows.rows(), o.batch(), o.train().seed(),
@@ -148,8 +152,8 @@ public final class Sft {
         printTable(quizForm, before, after);
         run.writeReport("eval.json", report(quizForm, before, after));
       }
-      System.out.printf("sft: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s%n", r.firstLoss(),
-          r.lastLoss(), r.firstValLoss(), r.lastValLoss(), o.runDir().resolve("checkpoints").toAbsolutePath());
+      LOG.info(String.format("sft: done. loss %.4f -> %.4f, held-out loss %.4f -> %.4f; checkpoints in %s", r.firstLoss(),
+          r.lastLoss(), r.firstValLoss(), r.lastValLoss(), o.runDir().resolve("checkpoints").toAbsolutePath()));
       return new Result(r, before, after, quizForm);
     }
   }
@@ -162,10 +166,10 @@ public final class Sft {
     data = fitting(data, template, seq);
     List<ChatTemplate.Rendered> trainRendered = render(template, data.train(), "training");
     List<ChatTemplate.Rendered> valRendered = render(template, data.val(), "validation");
-    System.out.println("sft --check: first training example, loss tokens marked:");
-    System.out.println(template.show(trainRendered.get(0)));
-    System.out.printf("sft --check: all %d training and %d validation examples have valid loss masks%n",
-        trainRendered.size(), valRendered.size());
+    LOG.info("sft --check: first training example, loss tokens marked:");
+    LOG.info(template.show(trainRendered.get(0)));
+    LOG.info(String.format("sft --check: all %d training and %d validation examples have valid loss masks",
+        trainRendered.size(), valRendered.size()));
   }
 
   private static Data load(SftOptions o) {
@@ -202,8 +206,8 @@ public final class Sft {
       }
     }
     if (eval.size() < data.eval().size()) {
-      System.out.printf("sft: %d of %d evaluation examples are longer than %d tokens and are not evaluated%n",
-          data.eval().size() - eval.size(), data.eval().size(), seq);
+      LOG.info(String.format("sft: %d of %d evaluation examples are longer than %d tokens and are not evaluated",
+          data.eval().size() - eval.size(), data.eval().size(), seq));
     }
     return new Data(data.train(), data.val(), eval, data.heldOut());
   }
@@ -238,16 +242,16 @@ public final class Sft {
 
   private static void printTable(Map<String, TaskEval.Score> quizForm, Map<String, TaskEval.Score> before,
       Map<String, TaskEval.Score> after) {
-    System.out.println("sft: task accuracy by family (greedy replies, exact answers; \"quiz form\": the pretrained"
+    LOG.info("sft: task accuracy by family (greedy replies, exact answers; \"quiz form\": the pretrained"
         + " model asked \"Q: ...\\nA:\" as its corpus asks)");
-    System.out.printf("  %-24s %-9s %9s %8s %8s%n", "family", "kind", "quiz form", "before", "after");
+    LOG.info(String.format("  %-24s %-9s %9s %8s %8s", "family", "kind", "quiz form", "before", "after"));
     for (TaskEval.Score a : after.values()) {
-      System.out.printf("  %-24s %-9s %9s %8s %7.1f%%%n", a.family(), a.heldOut() ? "held-out" : "trained",
-          percent(quizForm.get(a.family())), percent(before.get(a.family())), 100 * a.accuracy());
+      LOG.info(String.format("  %-24s %-9s %9s %8s %7.1f%%", a.family(), a.heldOut() ? "held-out" : "trained",
+          percent(quizForm.get(a.family())), percent(before.get(a.family())), 100 * a.accuracy()));
     }
     for (boolean held : new boolean[] {false, true}) {
-      System.out.printf("  %-24s %-9s %9s %8s %7.1f%%%n", "mean", held ? "held-out" : "trained", meanPercent(quizForm, held),
-          meanPercent(before, held), 100 * TaskEval.mean(after, held));
+      LOG.info(String.format("  %-24s %-9s %9s %8s %7.1f%%", "mean", held ? "held-out" : "trained", meanPercent(quizForm, held),
+          meanPercent(before, held), 100 * TaskEval.mean(after, held)));
     }
   }
 
