@@ -54,7 +54,7 @@ final class ErrorText {
         return tooBig.describe(OptionNames::flag);
       }
       if (t instanceof InvalidOptionException bad) {
-        return OptionNames.flag(bad.option()) + bad.detail();   // the API's name -> the flag typed
+        return bad.message(OptionNames::flag);   // the API's names -> the flags typed
       }
       if (t.getMessage() != null && !t.getMessage().isBlank()) {
         return t.getMessage();

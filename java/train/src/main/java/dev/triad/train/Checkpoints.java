@@ -1,5 +1,6 @@
 package dev.triad.train;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.io.Safetensors;
 import dev.triad.io.SafetensorsFile;
 import dev.triad.nn.Module;
@@ -168,11 +169,11 @@ public final class Checkpoints {
   public static void checkRunDirectory(Path runDir, boolean resume) {
     Optional<Path> existing = new Checkpoints(runDir, 1).latest();
     if (resume && existing.isEmpty()) {
-      throw new IllegalArgumentException("--resume: no checkpoint in " + runDir.resolve("checkpoints"));
+      throw new InvalidOptionException("resume", ": no checkpoint in " + runDir.resolve("checkpoints"));
     }
     if (!resume && existing.isPresent()) {
-      throw new IllegalArgumentException(runDir + " already holds checkpoints (latest " + existing.get().getFileName()
-          + "); continue that run with --resume, or choose another --out");
+      throw new InvalidOptionException("runDir", " " + runDir + " already holds checkpoints (latest "
+          + existing.get().getFileName() + "); continue that run with {resume}, or choose another {runDir}");
     }
   }
 
@@ -186,8 +187,8 @@ public final class Checkpoints {
       Path latest = new Checkpoints(runDir, 1).latest().orElseThrow();
       long at = stepOf(latest);
       if (steps <= at) {
-        throw new IllegalArgumentException("--resume: --steps " + steps + " is not beyond step " + at
-            + " of the latest checkpoint (" + latest.getFileName() + "); give --steps above " + at
+        throw new InvalidOptionException("steps", " " + steps + " is not beyond step " + at
+            + " of the latest checkpoint (" + latest.getFileName() + ") to {resume} from; give {steps} above " + at
             + " to train further");
       }
     }

@@ -1,6 +1,7 @@
 package dev.triad.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.triad.InvalidOptionException;
 import dev.triad.io.Json;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -56,7 +57,7 @@ public final class ResumeCheck {
       }
     }
     if (!diffs.isEmpty()) {
-      throw new IllegalArgumentException("--resume: " + String.join("; ", diffs) + " (" + runDir.resolve("config.json")
+      throw new InvalidOptionException("resume", ": " + String.join("; ", diffs) + " (" + runDir.resolve("config.json")
           + "); only the steps, evaluation, checkpoint and device settings may change on resume");
     }
     if (!assumed.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.triad.train;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.io.AtomicFiles;
 import dev.triad.io.Json;
@@ -44,7 +45,7 @@ public final class RunDirectory {
    */
   public static RunDirectory inspect(Path path, boolean resume) {
     if (resume && new Checkpoints(path, 1).latest().isEmpty()) {
-      throw new IllegalArgumentException("--resume: no checkpoint in " + path.resolve("checkpoints"));
+      throw new InvalidOptionException("resume", ": no checkpoint in " + path.resolve("checkpoints"));
     }
     return new RunDirectory(path, resume);
   }

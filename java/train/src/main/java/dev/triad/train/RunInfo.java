@@ -1,5 +1,6 @@
 package dev.triad.train;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.io.AtomicFiles;
 import dev.triad.io.Json;
 import dev.triad.nn.Gpt;
@@ -61,7 +62,7 @@ public record RunInfo(String phase, String preset, int nLayer, int nHead, int nE
    */
   public int requireContext(int seqLen, Path dir) {
     if (seqLen > blockSize) {
-      throw new IllegalArgumentException("--seq " + seqLen + ": must be <= the base run's context of " + blockSize
+      throw new InvalidOptionException("seqLen", " " + seqLen + ": must be <= the base run's context of " + blockSize
           + " tokens (" + dir + ")");
     }
     return seqLen;

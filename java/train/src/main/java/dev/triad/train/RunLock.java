@@ -130,7 +130,7 @@ public final class RunLock implements AutoCloseable {
 
   private static IllegalStateException inUse(Path runDir, Path file, String holder) {
     return new IllegalStateException(runDir + " is in use by another trainer (PID " + holder + ", lock file " + file
-        + "); wait for it to end, or choose another --out");
+        + "); wait for it to end, or choose another run directory");
   }
 
   /** The file's identity (device and inode), or null when it does not exist. */

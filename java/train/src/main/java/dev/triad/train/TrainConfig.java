@@ -1,5 +1,7 @@
 package dev.triad.train;
 
+import dev.triad.InvalidOptionException;
+
 /**
  * Optimisation settings shared by every phase. One optimizer step consumes
  * {@code gradAccum} micro-batches (total batch = gradAccum x micro-batch tokens).
@@ -207,7 +209,7 @@ public record TrainConfig(
           return o;
         }
       }
-      throw new IllegalArgumentException("--data-order " + name + ": expected shuffled or sequential");
+      throw new InvalidOptionException("dataOrder", " " + name + ": expected shuffled or sequential");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.triad.train;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.autograd.Autograd;
 import dev.triad.nn.Module;
 import dev.triad.optim.AdamW;
@@ -105,15 +106,15 @@ public final class Trainer implements AutoCloseable {
     if (resume) {
       var latest = checkpoints.latest();
       if (latest.isEmpty()) {
-        throw new IllegalStateException("--resume: no checkpoint in " + checkpoints.directory());
+        throw new InvalidOptionException("resume", ": no checkpoint in " + checkpoints.directory());
       }
       Checkpoints.removeStaleTemporaries(runDir);
       Map<String, String> meta = Checkpoints.load(latest.get(), model, optimizer);
       task.restore(meta);
       start = Checkpoints.stepOf(latest.get());
       if (start >= cfg.steps()) {
-        throw new IllegalArgumentException("--resume: --steps " + cfg.steps() + " is not beyond step " + start
-            + " of the latest checkpoint (" + latest.get().getFileName() + ")");
+        throw new InvalidOptionException("steps", " " + cfg.steps() + " is not beyond step " + start
+            + " of the latest checkpoint (" + latest.get().getFileName() + ") to {resume} from");
       }
       LOG.info("resumed from " + latest.get() + " at step " + start);
     }

@@ -1,5 +1,6 @@
 package dev.triad.train.pretrain;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.data.SyntheticCorpus;
 import dev.triad.data.TokenDataLoader;
 import dev.triad.data.Tokenize;
@@ -67,14 +68,14 @@ public final class Pretrain {
           + tokenizer.name() + "'s (" + tokenizer.vocabSize() + ")");
     }
     if (o.seqLen() > cfg.blockSize()) {
-      throw new IllegalArgumentException("--seq " + o.seqLen() + " exceeds the model's context of " + cfg.blockSize());
+      throw new InvalidOptionException("seqLen", " " + o.seqLen() + " exceeds the model's context of " + cfg.blockSize());
     }
     PlanCheck.require(new MemoryPlan.Spec(cfg, o.device() == Device.CUDA, o.batch(), o.seqLen(), o.precision(),
         MemoryPlan.Phase.PRETRAIN, o.device(), 1, 0));
     if (o.resume()) {
       RunInfo previous = RunInfo.read(o.runDir());
       if (!previous.modelConfig().equals(cfg) || !previous.tokenizer().equals(tokenizer.name())) {
-        throw new IllegalArgumentException("--resume: the run in " + o.runDir() + " has model "
+        throw new InvalidOptionException("resume", ": the run in " + o.runDir() + " has model "
             + describe(previous.modelConfig()) + " and tokenizer " + previous.tokenizer() + ", not "
             + describe(cfg) + " and tokenizer " + tokenizer.name());
       }

@@ -1,5 +1,6 @@
 package dev.triad.train.rlhf;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.autograd.Autograd;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
@@ -187,8 +188,8 @@ public final class Ppo {
       double klLast = Double.NaN;
       int start = resumeFrom.map(f -> (int) Checkpoints.stepOf(f)).orElse(0);
       if (start > o.steps()) {
-        throw new IllegalArgumentException("ppo: --resume: the latest checkpoint " + resumeFrom.get().getFileName()
-            + " is at step " + start + ", past --steps " + o.steps());
+        throw new InvalidOptionException("steps", " " + o.steps() + ": the latest checkpoint to {resume} from, "
+            + resumeFrom.get().getFileName() + ", is at step " + start + ", past it");
       }
       try (AdamW policyOpt = new AdamW(policy.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f);
            AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f)) {
@@ -233,7 +234,7 @@ public final class Ppo {
             tooFar = m.kl() > 10 * o.targetKl() ? tooFar + 1 : 0;
             if (tooFar >= 3) {
               throw new IllegalStateException(String.format("ppo: stopped at step %d: KL to the reference %.3f"
-                  + " has been over 10x the target %.3f for 3 consecutive steps; lower --lr or raise --beta", step,
+                  + " has been over 10x the target %.3f for 3 consecutive steps; lower the learning rate or raise beta", step,
                   m.kl(), o.targetKl()));
             }
             if (!Double.isFinite(m.policyLoss()) || !Double.isFinite(m.valueLoss())) {
@@ -305,7 +306,7 @@ public final class Ppo {
   private static Map<String, String> loadCheckpoint(Path file, List<Checkpoints.Group> groups) {
     Map<String, String> meta = Checkpoints.metadata(file);
     if (!PHASE.equals(meta.get("phase")) || !meta.containsKey("beta") || !meta.containsKey("critic_optimizer_step")) {
-      throw new IllegalArgumentException("ppo: --resume: " + file + " is not a PPO checkpoint (phase '"
+      throw new InvalidOptionException("resume", ": " + file + " is not a PPO checkpoint (phase '"
           + meta.get("phase") + "', no critic or KL controller state)");
     }
     return Checkpoints.load(file, groups);

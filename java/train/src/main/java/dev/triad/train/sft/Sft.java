@@ -1,5 +1,6 @@
 package dev.triad.train.sft;
 
+import dev.triad.InvalidOptionException;
 import dev.triad.data.EveryNth;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
@@ -95,9 +96,9 @@ public final class Sft {
         : Packing.padded(valRendered, seq, tokenizer.eotToken());
     if (trainRows.rows().isEmpty()) {
       int shortest = trainRendered.stream().mapToInt(ChatTemplate.Rendered::length).min().orElse(0);
-      throw new IllegalArgumentException("sft: none of the " + trainRendered.size() + " training examples fits in a row"
-          + " of --seq " + seq + " tokens (the shortest has " + shortest + " tokens; the base run's context is "
-          + base.blockSize() + "): use shorter examples or a larger --seq");
+      throw new InvalidOptionException("seqLen", " " + seq + ": none of the " + trainRendered.size() + " training"
+          + " examples fits in a row of that many tokens (the shortest has " + shortest + " tokens; the base run's"
+          + " context is " + base.blockSize() + "): use shorter examples or a larger {seqLen}");
     }
     LOG.info(String.format("sft: %d examples %s into %d rows of %d tokens: %.1f%% of tokens are real, %.1f%% carry loss%s",
         trainRendered.size(), o.pack() ? "packed (best fit)" : "padded", trainRows.rows().size(), seq,
