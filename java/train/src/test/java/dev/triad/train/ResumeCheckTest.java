@@ -49,7 +49,7 @@ class ResumeCheckTest {
     assertTrue(beta2.contains("train.beta2 0.999") && beta2.contains("0.95"), beta2);
     String steps = assertThrows(IllegalArgumentException.class, () -> Pretrain.run(options(run, 2, 1, 0.95f, true)))
         .getMessage();
-    assertTrue(steps.contains("--steps 2") && steps.contains("step 2"), steps);
+    assertTrue(steps.startsWith("steps 2 is not beyond step 2"), steps);
     assertEquals(config, Files.readString(run.resolve("config.json")), "a refused resume rewrote config.json");
     assertEquals(metrics, Files.readString(run.resolve("metrics.jsonl")), "a refused resume rewrote metrics.jsonl");
 
