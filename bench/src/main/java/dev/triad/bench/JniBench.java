@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The fixed cost of crossing into libtriad, in ns per call:
  * <ul>
- *   <li>{@code noop}: TriadNative.triad_noop(x), one bare JNI round trip (target < 1 us);
+ *   <li>{@code noop}: TriadNative.triad_noop(x), one bare JNI round trip (target {@literal <} 1 us);
  *   <li>{@code nativeAdd1}: triad_binary_forward(ADD) on 1-element buffers into a preallocated
  *       output (JNI + the C API's argument checks and dispatch);
  *   <li>{@code opsAdd1}: Ops.add on 1-element tensors, closing the result (Java checks, allocation

@@ -33,7 +33,7 @@ public final class MultiTensor {
   }
 
   /**
-   * One AdamW step over tensors i < params.size(): params, m, v f32 (the masters and moments),
+   * One AdamW step over tensors i {@code < params.size()}: params, m, v f32 (the masters and moments),
    * grads of one data dtype, copies null or a list whose entries are null or the low-precision
    * working copies to write (one dtype), weightDecay[i] per tensor. normSq (f32 [1], the
    * {@link #sumSquares} accumulator) or null: with maxNorm > 0 the clip factor is computed from it
