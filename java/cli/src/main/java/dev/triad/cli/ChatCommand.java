@@ -6,7 +6,6 @@ import dev.triad.data.chat.Message;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
-import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.ChatRuns;
 import dev.triad.train.RunInfo;
@@ -18,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,9 +45,6 @@ final class ChatCommand implements Callable<Integer> {
       description = "piped input: keep one conversation across lines (at a terminal it always does)")
   boolean keepHistory;
 
-  @Option(names = "--checkpoint", paramLabel = "FILE", description = "a specific checkpoint (default: the run's latest)")
-  Path checkpoint;
-
   @Option(names = "--temperature", description = "0 is greedy (default: ${DEFAULT-VALUE})")
   float temperature = 0f;
 
@@ -63,26 +60,19 @@ final class ChatCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})")
   long seed = 0;
 
-  @Option(names = "--precision", paramLabel = "bf16|f32|auto",
-      description = "precision to run the model in (checkpoints hold f32 values, so any run loads in either);"
-          + " auto: bf16 on cuda, f32 on cpu (default: ${DEFAULT-VALUE})")
-  String precision = "auto";
-
-  /** The --precision for {@code device}. */
-  private Precision precisionFor(Device d) {
-    return PrecisionArg.parse(precision, d);
-  }
+  @Mixin
+  CheckpointOptions load = new CheckpointOptions();
 
   /** Every option checked before anything is read (OptionChecks). */
   private void validate() {
     OptionChecks.nonNegative("--temperature", temperature);
     OptionChecks.atLeast("--top-k", topK, 0);
     OptionChecks.atLeast("--max-new-tokens", maxNew, 1);
-    OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
+    load.validatePrecision();
     if (run != null) {
       OptionChecks.runDirectory("--run", run);
     }
-    OptionChecks.readableFile("--checkpoint", checkpoint);
+    load.validateCheckpoint();
   }
 
   @Override
@@ -99,7 +89,7 @@ final class ChatCommand implements Callable<Integer> {
     boolean interactive = System.console() != null;
     boolean keep = interactive || keepHistory;
     List<Message> history = new ArrayList<>();
-    try (Gpt model = RunInfo.loadModel(dir, checkpoint, Device.best(), precisionFor(Device.best()));
+    try (Gpt model = RunInfo.loadModel(dir, load.checkpoint, Device.best(), load.precisionFor(Device.best()));
          BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       if (interactive) {
         System.out.println("triad chat: " + dir + " (" + model.config.name() + "). Empty line to quit.");

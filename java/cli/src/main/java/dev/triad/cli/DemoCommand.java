@@ -75,10 +75,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     validate();
-    Device d = Device.parse(device);
-    if (!d.isAvailable()) {
-      throw new IllegalArgumentException("--device " + device + ": " + d.unavailabilityCause());
-    }
+    Device d = DeviceArg.parseAvailable(device);
     Precision p = PrecisionArg.parse(precision, d);
     if (force) {
       Demo.replacePrevious(out);

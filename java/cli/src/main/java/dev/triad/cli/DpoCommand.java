@@ -29,6 +29,9 @@ final class DpoCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/dpo", TRAIN, "(from --base)");
 
+  @Mixin
+  ScheduleOptions schedule = new ScheduleOptions(TRAIN);
+
   @Option(names = "--base", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
   Path base = Path.of("runs/sft");
 
@@ -42,17 +45,8 @@ final class DpoCommand implements TrainingCommand {
   @Option(names = "--batch", paramLabel = "B", description = "pairs per micro-batch (default: ${DEFAULT-VALUE})")
   int batch = DEFAULTS.batch();
 
-  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = TRAIN.lr();
-
-  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = TRAIN.warmupSteps();
-
   @Option(names = "--eval-every", paramLabel = "STEPS", description = "held-out DPO loss every N steps (default: ${DEFAULT-VALUE})")
   int evalEvery = TRAIN.evalEvery();
-
-  @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
-  int checkpointEvery = TRAIN.checkpointEvery();
 
   @Option(names = "--eval-prompts", paramLabel = "N",
       description = "held-out prompts whose sampled replies are rule-scored before and after; 0 skips (default: ${DEFAULT-VALUE})")
@@ -70,10 +64,8 @@ final class DpoCommand implements TrainingCommand {
     common.validate("--base");
     OptionChecks.positive("--beta", beta);
     OptionChecks.atLeast("--batch", batch, 1);
-    OptionChecks.positive("--lr", lr);
-    OptionChecks.atLeast("--warmup", warmup, 0);
+    schedule.validate();
     OptionChecks.atLeast("--eval-every", evalEvery, 0);
-    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
     OptionChecks.atLeast("--eval-prompts", evalPrompts, 0);
     OptionChecks.atLeast("--pairs", pairs, 1);
     OptionChecks.atLeast("--held-out", heldOut, 1);
@@ -108,8 +100,7 @@ final class DpoCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for, on pairs {@code p} described as {@code label}. */
   DpoOptions options(DpoData.Pairs p, String label) {
-    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
-        .checkpointEvery(checkpointEvery));
+    TrainConfig train = common.train(schedule.applyTo(TRAIN.toBuilder()).evalEvery(evalEvery));
     Device device = common.parsedDevice();
     return DpoOptions.builder().runDir(common.out).baseRun(base).device(device).batch(batch).beta(beta).train(train)
         .resume(common.resume).trainPairs(p.train()).heldOutPairs(p.heldOut()).data(label).evalPrompts(evalPrompts)

@@ -22,6 +22,9 @@ final class GrpoCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/grpo", TRAIN, "(from --policy)");
 
+  @Mixin
+  ScheduleOptions schedule = new ScheduleOptions(TRAIN);
+
   @Option(names = "--policy", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
   Path policy = Path.of("runs/sft");
 
@@ -43,17 +46,8 @@ final class GrpoCommand implements TrainingCommand {
   @Option(names = "--clip", paramLabel = "EPS", description = "clip range of the probability ratio (default: ${DEFAULT-VALUE})")
   float clip = DEFAULTS.clipEps();
 
-  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = TRAIN.lr();
-
-  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = TRAIN.warmupSteps();
-
   @Option(names = "--eval-prompts", paramLabel = "N", description = "held-out prompts evaluated before/after (default: ${DEFAULT-VALUE})")
   int evalPrompts = DEFAULTS.evalPrompts();
-
-  @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
-  int checkpointEvery = TRAIN.checkpointEvery();
 
   /** Every option checked before anything is read or written (OptionChecks). */
   @Override
@@ -65,10 +59,8 @@ final class GrpoCommand implements TrainingCommand {
     OptionChecks.nonNegative("--beta", beta);
     OptionChecks.within("--clip", clip, 0, 1);
     OptionChecks.positive("--clip", clip);
-    OptionChecks.positive("--lr", lr);
-    OptionChecks.atLeast("--warmup", warmup, 0);
     OptionChecks.atLeast("--eval-prompts", evalPrompts, 0);
-    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
+    schedule.validate();
     OptionChecks.runDirectory("--policy", policy);
     OptionChecks.runDirectory("--reward", reward);
   }
@@ -82,7 +74,7 @@ final class GrpoCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for. */
   GrpoOptions options() {
-    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).checkpointEvery(checkpointEvery));
+    TrainConfig train = common.train(schedule.applyTo(TRAIN.toBuilder()));
     Device device = common.parsedDevice();
     return GrpoOptions.builder().runDir(common.out).policyRun(policy).rewardRun(reward).device(device)
         .prompts(prompts).group(group).maxNewTokens(maxNewTokens).beta(beta).clipEps(clip).evalPrompts(evalPrompts)

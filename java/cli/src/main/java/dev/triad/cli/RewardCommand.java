@@ -22,6 +22,9 @@ final class RewardCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/reward", TRAIN, "(from --base; not used)");
 
+  @Mixin
+  ScheduleOptions schedule = new ScheduleOptions(TRAIN);
+
   @Option(names = "--base", paramLabel = "DIR", description = "SFT run to start from (default: ${DEFAULT-VALUE})")
   Path base = Path.of("runs/sft");
 
@@ -37,20 +40,11 @@ final class RewardCommand implements TrainingCommand {
           + " (default: ${DEFAULT-VALUE}, or the base run's context when smaller)")
   int seq = DEFAULTS.seqLen();
 
-  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = TRAIN.lr();
-
   @Option(names = "--margin", description = "Bradley-Terry margin: loss -log sigmoid(r_c - r_r - margin) (default: ${DEFAULT-VALUE})")
   float margin = DEFAULTS.margin();
 
-  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = TRAIN.warmupSteps();
-
   @Option(names = "--eval-every", paramLabel = "STEPS", description = "held-out loss every N steps (default: ${DEFAULT-VALUE})")
   int evalEvery = TRAIN.evalEvery();
-
-  @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
-  int checkpointEvery = TRAIN.checkpointEvery();
 
   /** Every option checked before anything is read or written (OptionChecks). */
   @Override
@@ -58,11 +52,9 @@ final class RewardCommand implements TrainingCommand {
     common.validate("--base");
     OptionChecks.atLeast("--batch", batch, 1);
     OptionChecks.atLeast("--seq", seq, 2); // its upper bound, the base run's context, is checked with the run
-    OptionChecks.positive("--lr", lr);
     OptionChecks.finite("--margin", margin);
-    OptionChecks.atLeast("--warmup", warmup, 0);
+    schedule.validate();
     OptionChecks.atLeast("--eval-every", evalEvery, 0);
-    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
     OptionChecks.readableFile("--data", data);
     OptionChecks.runDirectory("--base", base);
     if (!common.given("--seq")) {
@@ -79,8 +71,7 @@ final class RewardCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for. */
   RewardTrainingOptions options() {
-    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
-        .checkpointEvery(checkpointEvery));
+    TrainConfig train = common.train(schedule.applyTo(TRAIN.toBuilder()).evalEvery(evalEvery));
     Device device = common.parsedDevice();
     return RewardTrainingOptions.builder().runDir(common.out).baseRun(base).dataFile(data).device(device)
         .batch(batch).seqLen(seq).margin(margin).train(train).resume(common.resume)

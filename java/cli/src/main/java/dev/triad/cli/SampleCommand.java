@@ -5,13 +5,13 @@ import dev.triad.data.chat.ChatTemplate;
 import dev.triad.generate.Generator;
 import dev.triad.generate.SamplingConfig;
 import dev.triad.nn.Gpt;
-import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.RunInfo;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,9 +24,6 @@ final class SampleCommand implements Callable<Integer> {
   @Option(names = "--run", paramLabel = "DIR",
       description = "run directory to load (default: runs/pretrain, else the demo's runs/demo/pretrain)")
   Path run;
-
-  @Option(names = "--checkpoint", paramLabel = "FILE", description = "a specific checkpoint (default: the run's latest)")
-  Path checkpoint;
 
   @Option(names = "--prompt", description = "text to continue (default: start of a new document)")
   String prompt;
@@ -52,15 +49,8 @@ final class SampleCommand implements Callable<Integer> {
   @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "(default: ${DEFAULT-VALUE})")
   String device = "auto";
 
-  @Option(names = "--precision", paramLabel = "bf16|f32|auto",
-      description = "precision to run the model in (checkpoints hold f32 values, so any run loads in either);"
-          + " auto: bf16 on cuda, f32 on cpu (default: ${DEFAULT-VALUE})")
-  String precision = "auto";
-
-  /** The --precision for {@code device}. */
-  private Precision precisionFor(Device d) {
-    return PrecisionArg.parse(precision, d);
-  }
+  @Mixin
+  CheckpointOptions load = new CheckpointOptions();
 
   /**
    * Text of generated ids from a run whose model has {@code runVocab} ids: a tuned (sft or RL) run's
@@ -84,11 +74,11 @@ final class SampleCommand implements Callable<Integer> {
     OptionChecks.within("--top-p", topP, 0, 1);
     OptionChecks.positive("--top-p", topP);
     OptionChecks.oneOf("--device", device, "cpu", "cuda", "auto");
-    OptionChecks.oneOf("--precision", precision, "bf16", "f32", "auto");
+    load.validatePrecision();
     if (run != null) {
       OptionChecks.runDirectory("--run", run);
     }
-    OptionChecks.readableFile("--checkpoint", checkpoint);
+    load.validateCheckpoint();
   }
 
   @Override
@@ -113,7 +103,7 @@ final class SampleCommand implements Callable<Integer> {
           + info.blockSize());
     }
     Device d = Device.parse(device);
-    try (Gpt model = RunInfo.loadModel(dir, checkpoint, d, precisionFor(d))) {
+    try (Gpt model = RunInfo.loadModel(dir, load.checkpoint, d, load.precisionFor(d))) {
       int[][] out = Generator.generate(model, prompts,
           new SamplingConfig(budget, temperature, topK, topP, new int[] {tok.eotToken()}, seed));
       for (int i = 0; i < num; i++) {

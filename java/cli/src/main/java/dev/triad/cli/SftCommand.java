@@ -22,6 +22,9 @@ final class SftCommand implements TrainingCommand {
   @Mixin
   TrainingOptions common = new TrainingOptions("runs/sft", TRAIN, "(from --base)");
 
+  @Mixin
+  ScheduleOptions schedule = new ScheduleOptions(TRAIN);
+
   @Option(names = "--base", paramLabel = "DIR", description = "pretrained run to start from (default: ${DEFAULT-VALUE})")
   Path base = Path.of("runs/pretrain");
 
@@ -42,17 +45,8 @@ final class SftCommand implements TrainingCommand {
           + " base run's context when smaller)")
   int seq = DEFAULTS.seqLen();
 
-  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  float lr = TRAIN.lr();
-
-  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
-  int warmup = TRAIN.warmupSteps();
-
   @Option(names = "--eval-every", paramLabel = "STEPS", description = "held-out loss every N steps (default: ${DEFAULT-VALUE})")
   int evalEvery = TRAIN.evalEvery();
-
-  @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "(default: ${DEFAULT-VALUE})")
-  int checkpointEvery = TRAIN.checkpointEvery();
 
   @Option(names = "--eval-per-family", paramLabel = "N",
       description = "embedded data: prompts per task family answered for the accuracy report; 0 skips it (default: ${DEFAULT-VALUE})")
@@ -64,10 +58,8 @@ final class SftCommand implements TrainingCommand {
     common.validate("--base");
     OptionChecks.atLeast("--batch", batch, 1);
     OptionChecks.atLeast("--seq", seq, 2); // its upper bound, the base run's context, is checked with the run
-    OptionChecks.positive("--lr", lr);
-    OptionChecks.atLeast("--warmup", warmup, 0);
+    schedule.validate();
     OptionChecks.atLeast("--eval-every", evalEvery, 0);
-    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 0);
     OptionChecks.atLeast("--eval-per-family", evalPerFamily, 0);
     if (data != null && evalPerFamily > 0 && common.given("--eval-per-family")) { // 0 (skip) is harmless
       throw new IllegalArgumentException("--eval-per-family applies to the embedded data only, not to --data " + data);
@@ -90,8 +82,7 @@ final class SftCommand implements TrainingCommand {
 
   /** The run the (validated) options ask for. */
   SftOptions options() {
-    TrainConfig train = common.train(TRAIN.toBuilder().lr(lr).warmupSteps(warmup).evalEvery(evalEvery)
-        .checkpointEvery(checkpointEvery));
+    TrainConfig train = common.train(schedule.applyTo(TRAIN.toBuilder()).evalEvery(evalEvery));
     Device device = common.parsedDevice();
     return SftOptions.builder().runDir(common.out).baseRun(base).dataFile(data).device(device).batch(batch)
         .seqLen(seq).pack(!noPacking).train(train).evalPerFamily(evalPerFamily).resume(common.resume)

@@ -176,10 +176,6 @@ final class TrainingOptions {
   }
 
   Device parsedDevice() {
-    Device d = Device.parse(device);
-    if (!d.isAvailable()) {
-      throw new IllegalArgumentException("--device " + device + ": " + d.unavailabilityCause());
-    }
-    return d;
+    return DeviceArg.parseAvailable(device);
   }
 }

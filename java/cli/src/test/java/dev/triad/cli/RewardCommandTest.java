@@ -19,7 +19,7 @@ class RewardCommandTest {
     assertEquals(Path.of("runs/rm"), c.common.out);
     assertEquals(7, c.common.steps);
     assertEquals(3, c.batch);
-    assertEquals(2e-4f, c.lr);
+    assertEquals(2e-4f, c.schedule.lr);
     assertEquals(0.5f, c.margin);
     assertEquals(9, c.common.seed);
     assertTrue(c.common.resume);

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 /**
  * What every phase's options builder shares (Pretrain, Sft, RewardTraining, Dpo, Grpo, Ppo): the
  * run directory, the device, the precision and whether to resume. Each phase's {@code Builder}
- * extends it with its own settings and resolves the null defaults in {@code build()}.
+ * extends it (directly, or through {@link TrainedPhaseBuilder}, {@link TuningPhaseBuilder} or
+ * {@link PolicyPhaseBuilder} for the settings some phases share) with its own settings and resolves
+ * the null defaults in {@code build()}.
  *
  * @param <B> the phase's builder, returned by every setter so calls chain
  */
@@ -17,8 +19,11 @@ public abstract class PhaseBuilder<B extends PhaseBuilder<B>> {
   protected Precision precision; // null: the device's default
   protected boolean resume;
 
-  /** This builder as its own type. */
-  protected abstract B self();
+  /** This builder as its own type (B is the concrete builder, by the type bound every phase declares). */
+  @SuppressWarnings("unchecked")
+  protected final B self() {
+    return (B) this;
+  }
 
   /** The run directory to write (config.json, metrics.jsonl, checkpoints/); required. */
   public B runDir(Path runDir) {

@@ -4,8 +4,8 @@ import dev.triad.data.Tokenizer;
 import dev.triad.nn.GptConfig;
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
-import dev.triad.train.PhaseBuilder;
 import dev.triad.train.TrainConfig;
+import dev.triad.train.TrainedPhaseBuilder;
 import java.nio.file.Path;
 
 /**
@@ -14,8 +14,10 @@ import java.nio.file.Path;
  *
  * @param dataDir token shards (train_*.bin, val_*.bin), or null for the embedded corpus
  * @param initFromHf Hugging Face GPT-2 weights to start from instead of {@code preset}, or null
+ * @param batch sequences per micro-batch
  * @param totalBatchTokens tokens per optimizer step, a multiple of batch x seqLen reached by gradient
  *     accumulation; 0: one micro-batch per step
+ * @param train the optimisation settings; its gradAccum is derived from {@code totalBatchTokens}
  */
 public record PretrainOptions(Path runDir, Path dataDir, String tokenizer, String preset, Path initFromHf, Device device,
     int batch, int seqLen, long totalBatchTokens, TrainConfig train, int evalBatches, boolean resume,
@@ -48,24 +50,19 @@ public record PretrainOptions(Path runDir, Path dataDir, String tokenizer, Strin
 
   /**
    * Named options at their defaults (the one place they live: the CLI's read them from here, and
-   * its getters say what a setting is now).
+   * its getters say what a setting is now). batch and train are TrainedPhaseBuilder's.
    */
-  public static final class Builder extends PhaseBuilder<Builder> {
+  public static final class Builder extends TrainedPhaseBuilder<Builder> {
     private Path dataDir;
     private String tokenizer; // null: byte for the embedded corpus, gpt2 for shards or GPT-2 weights
     private String preset = "small";
     private Path initFromHf;
-    private int batch = 8;
     private int seqLen = 128;
     private long totalBatchTokens = 0;
-    private TrainConfig train = TrainConfig.builder().build();
     private int evalBatches = 10;
 
-    private Builder() {}
-
-    @Override
-    protected Builder self() {
-      return this;
+    private Builder() {
+      super(8, TrainConfig.builder().build());
     }
 
     /** Token shards to train on; null (the default): the embedded corpus, tokenized into runDir/data. */
@@ -95,12 +92,6 @@ public record PretrainOptions(Path runDir, Path dataDir, String tokenizer, Strin
       return this;
     }
 
-    /** Sequences per micro-batch. */
-    public Builder batch(int batch) {
-      this.batch = batch;
-      return this;
-    }
-
     /** Tokens per sequence. */
     public Builder seqLen(int seqLen) {
       this.seqLen = seqLen;
@@ -110,12 +101,6 @@ public record PretrainOptions(Path runDir, Path dataDir, String tokenizer, Strin
     /** Tokens per optimizer step (a multiple of batch x seqLen); 0 (the default): one micro-batch. */
     public Builder totalBatchTokens(long totalBatchTokens) {
       this.totalBatchTokens = totalBatchTokens;
-      return this;
-    }
-
-    /** The optimisation settings; gradAccum is derived from {@link #totalBatchTokens}. */
-    public Builder train(TrainConfig train) {
-      this.train = train;
       return this;
     }
 
@@ -129,20 +114,12 @@ public record PretrainOptions(Path runDir, Path dataDir, String tokenizer, Strin
       return preset;
     }
 
-    public int batch() {
-      return batch;
-    }
-
     public int seqLen() {
       return seqLen;
     }
 
     public long totalBatchTokens() {
       return totalBatchTokens;
-    }
-
-    public TrainConfig train() {
-      return train;
     }
 
     public int evalBatches() {

@@ -2,8 +2,8 @@ package dev.triad.train.rlhf;
 
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
-import dev.triad.train.PhaseBuilder;
 import dev.triad.train.TrainConfig;
+import dev.triad.train.TrainedPhaseBuilder;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -58,23 +58,18 @@ public record DpoOptions(Path runDir, Path baseRun, Device device, int batch, fl
 
   /**
    * Named options at their defaults (the one place they live: the CLI's options read them from the
-   * getters).
+   * getters). batch and train are TrainedPhaseBuilder's.
    */
-  public static final class Builder extends PhaseBuilder<Builder> {
+  public static final class Builder extends TrainedPhaseBuilder<Builder> {
     private Path baseRun;
-    private int batch = 8;
     private float beta = 0.2f;
-    private TrainConfig train = DEFAULT_TRAIN;
     private List<Triple> trainPairs;
     private List<Triple> heldOutPairs = List.of();
     private String data = "pairs given in code";
     private int evalPrompts = 96;
 
-    private Builder() {}
-
-    @Override
-    protected Builder self() {
-      return this;
+    private Builder() {
+      super(8, DEFAULT_TRAIN);
     }
 
     /** The SFT run to start from (and the frozen reference); required. */
@@ -83,21 +78,9 @@ public record DpoOptions(Path runDir, Path baseRun, Device device, int batch, fl
       return this;
     }
 
-    /** Pairs per micro-batch. */
-    public Builder batch(int batch) {
-      this.batch = batch;
-      return this;
-    }
-
     /** DPO temperature: strength of the pull towards the reference (> 0). */
     public Builder beta(float beta) {
       this.beta = beta;
-      return this;
-    }
-
-    /** The optimisation settings. */
-    public Builder train(TrainConfig train) {
-      this.train = train;
       return this;
     }
 
@@ -125,16 +108,8 @@ public record DpoOptions(Path runDir, Path baseRun, Device device, int batch, fl
       return this;
     }
 
-    public int batch() {
-      return batch;
-    }
-
     public float beta() {
       return beta;
-    }
-
-    public TrainConfig train() {
-      return train;
     }
 
     public int evalPrompts() {

@@ -4,7 +4,7 @@ import dev.triad.nn.Gpt;
 import dev.triad.profile.Profiler;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
-import dev.triad.train.EpochOrder;
+import dev.triad.train.EpochTask;
 import dev.triad.profile.Progress;
 import dev.triad.train.Trainer;
 import java.util.ArrayList;
@@ -19,27 +19,21 @@ import java.util.function.Supplier;
  * the implicit-reward metrics. Pairs are visited in a seeded shuffle per epoch, resumable from
  * (epoch, index) like SFT.
  */
-public final class DpoTask implements Trainer.Task {
+public final class DpoTask extends EpochTask<Triple, DpoTask> {
   private final Gpt model;
-  private final List<Triple> train;
   private final ReferenceLogProbs trainRef;
   private final List<Triple> heldOut;
   private final ReferenceLogProbs heldOutRef;
-  private final int batch;
   private final float beta;
-  private final long seed;
   private final Supplier<String> sampler;
   private final List<DpoLoss.Stats> sinceLastStep = new ArrayList<>();
   private DpoLoss.Stats firstEval;
   private DpoLoss.Stats lastEval;
   private boolean resumed;
-  private EpochOrder order;
 
   public DpoTask(Gpt model, List<Triple> train, ReferenceLogProbs trainRef, List<Triple> heldOut,
       ReferenceLogProbs heldOutRef, int batch, float beta, long seed, Supplier<String> sampler) {
-    if (train.isEmpty()) {
-      throw new IllegalArgumentException("dpo: no training pairs");
-    }
+    super(train, batch, seed, "dpo: no training pairs");
     if (trainRef.size() != train.size() || (heldOut != null && heldOutRef.size() != heldOut.size())) {
       throw new IllegalArgumentException("dpo: the reference cache does not match the pairs");
     }
@@ -47,23 +41,12 @@ public final class DpoTask implements Trainer.Task {
       throw new IllegalArgumentException("dpo: batch must be >= 1, got " + batch);
     }
     this.model = model;
-    this.train = train;
     this.trainRef = trainRef;
     this.heldOut = heldOut == null ? List.of() : heldOut;
     this.heldOutRef = heldOutRef;
-    this.batch = batch;
     this.beta = beta;
-    this.seed = seed;
     this.sampler = sampler;
-    this.order = new EpochOrder(train.size(), seed);
   }
-
-  /** Visits the training data in {@code dataOrder} (shuffled per epoch by the seed, the default, or in order). */
-  public DpoTask withDataOrder(dev.triad.train.TrainConfig.DataOrder dataOrder) {
-    order = new EpochOrder(train.size(), seed, dataOrder.shuffled());
-    return this;
-  }
-
 
   @Override
   public Trainer.MicroBatch next() {
@@ -73,7 +56,7 @@ public final class DpoTask implements Trainer.Task {
     SequenceLogProbs.Padded p;
     try (Profiler.Phase ph = Profiler.phase("data")) {
       for (int b = 0; b < batch; b++) {
-        int i = order.next();
+        int i = nextIndex();
         pairs.add(train.get(i));
         rc[b] = trainRef.chosen()[i];
         rr[b] = trainRef.rejected()[i];
@@ -148,13 +131,8 @@ public final class DpoTask implements Trainer.Task {
   }
 
   @Override
-  public Map<String, String> state() {
-    return order.state();
-  }
-
-  @Override
   public void restore(Map<String, String> state) {
-    order.restore(state);
+    super.restore(state);
     resumed = true;
     firstEval = null;
   }

@@ -2,7 +2,7 @@ package dev.triad.train.rlhf;
 
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
-import dev.triad.train.PhaseBuilder;
+import dev.triad.train.PolicyPhaseBuilder;
 import dev.triad.train.TrainConfig;
 import java.nio.file.Path;
 
@@ -53,11 +53,9 @@ public record GrpoOptions(Path runDir, Path policyRun, Path rewardRun, Device de
 
   /**
    * Named options at their defaults (the one place they live: the CLI's options read them from the
-   * getters).
+   * getters). policyRun and rewardRun are PolicyPhaseBuilder's.
    */
-  public static final class Builder extends PhaseBuilder<Builder> {
-    private Path policyRun;
-    private Path rewardRun;
+  public static final class Builder extends PolicyPhaseBuilder<Builder> {
     private int prompts = 8;
     private int group = 4;
     private int maxNewTokens = 32;
@@ -67,23 +65,6 @@ public record GrpoOptions(Path runDir, Path policyRun, Path rewardRun, Device de
     private TrainConfig train = DEFAULT_TRAIN;
 
     private Builder() {}
-
-    @Override
-    protected Builder self() {
-      return this;
-    }
-
-    /** The SFT run to start from (and the KL reference); required. */
-    public Builder policyRun(Path policyRun) {
-      this.policyRun = policyRun;
-      return this;
-    }
-
-    /** The reward model run that scores replies; required. */
-    public Builder rewardRun(Path rewardRun) {
-      this.rewardRun = rewardRun;
-      return this;
-    }
 
     /** Prompts per step (P >= 1). */
     public Builder prompts(int prompts) {

@@ -2,7 +2,7 @@ package dev.triad.train.rlhf;
 
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
-import dev.triad.train.PhaseBuilder;
+import dev.triad.train.PolicyPhaseBuilder;
 import dev.triad.train.TrainConfig;
 import java.nio.file.Path;
 
@@ -76,11 +76,9 @@ public record PpoOptions(Path runDir, Path policyRun, Path rewardRun, Device dev
 
   /**
    * Named options at their defaults (the one place they live: the CLI's options read them from the
-   * getters).
+   * getters). policyRun and rewardRun are PolicyPhaseBuilder's.
    */
-  public static final class Builder extends PhaseBuilder<Builder> {
-    private Path policyRun;
-    private Path rewardRun;
+  public static final class Builder extends PolicyPhaseBuilder<Builder> {
     private int steps = 100;
     private int batch = 16;
     private int miniBatch = 8;
@@ -108,23 +106,6 @@ public record PpoOptions(Path runDir, Path policyRun, Path rewardRun, Device dev
     private TrainConfig.DataOrder dataOrder = SHARED.dataOrder();
 
     private Builder() {}
-
-    @Override
-    protected Builder self() {
-      return this;
-    }
-
-    /** The SFT run to start from (and the KL reference); required. */
-    public Builder policyRun(Path policyRun) {
-      this.policyRun = policyRun;
-      return this;
-    }
-
-    /** The reward model run that scores rollouts; required. */
-    public Builder rewardRun(Path rewardRun) {
-      this.rewardRun = rewardRun;
-      return this;
-    }
 
     /** PPO steps (rollout + update) to train to. */
     public Builder steps(int steps) {

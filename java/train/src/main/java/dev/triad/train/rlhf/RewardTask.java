@@ -6,7 +6,7 @@ import dev.triad.profile.Profiler;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
-import dev.triad.train.EpochOrder;
+import dev.triad.train.EpochTask;
 import dev.triad.profile.Progress;
 import dev.triad.train.Trainer;
 import java.util.Arrays;
@@ -23,7 +23,7 @@ import java.util.Map;
  * returns the held-out Bradley–Terry loss and keeps the held-out statistics of its first and last
  * call.
  */
-public final class RewardTask implements Trainer.Task {
+public final class RewardTask extends EpochTask<RewardTask.Encoded, RewardTask> {
   /** One pair as token ids: both sequences end with the reply's {@code <|end|>}. */
   public record Encoded(int[] chosen, int[] rejected) {
     public Encoded {
@@ -37,13 +37,9 @@ public final class RewardTask implements Trainer.Task {
   public record Eval(double loss, BradleyTerry.Stats stats, float[] chosen, float[] rejected) {}
 
   private final RewardModel model;
-  private final List<Encoded> train;
   private final List<Encoded> heldOut;
-  private final int batch;
   private final float margin;
-  private final long seed;
   private final int padToken;
-  private EpochOrder order;
   // statistics of the micro-batches since the last stepMetrics()
   private float[] stepChosen = new float[0];
   private float[] stepRejected = new float[0];
@@ -52,28 +48,15 @@ public final class RewardTask implements Trainer.Task {
 
   public RewardTask(RewardModel model, List<Encoded> train, List<Encoded> heldOut, int batch, float margin, long seed,
       int padToken) {
-    if (train.isEmpty()) {
-      throw new IllegalArgumentException("reward: no training pairs");
-    }
+    super(train, batch, seed, "reward: no training pairs");
     if (batch < 1) {
       throw new IllegalArgumentException("reward: batch must be >= 1 pair, got " + batch);
     }
     this.model = model;
-    this.train = train;
     this.heldOut = heldOut == null ? List.of() : heldOut;
-    this.batch = batch;
     this.margin = margin;
-    this.seed = seed;
     this.padToken = padToken;
-    this.order = new EpochOrder(train.size(), seed);
   }
-
-  /** Visits the training data in {@code dataOrder} (shuffled per epoch by the seed, the default, or in order). */
-  public RewardTask withDataOrder(dev.triad.train.TrainConfig.DataOrder dataOrder) {
-    order = new EpochOrder(train.size(), seed, dataOrder.shuffled());
-    return this;
-  }
-
 
   /** Rewards of a batch of pairs: chosen [N] and rejected [N] (differentiable when recording). */
   public record Rewards(Tensor chosen, Tensor rejected, long positions) {}
@@ -100,7 +83,7 @@ public final class RewardTask implements Trainer.Task {
     Encoded[] pairs = new Encoded[batch];
     try (Profiler.Phase ph = Profiler.phase("data")) {
       for (int b = 0; b < batch; b++) {
-        pairs[b] = train.get(order.next());
+        pairs[b] = train.get(nextIndex());
       }
     }
     Rewards r = rewards(model, List.of(pairs), padToken);
@@ -178,15 +161,5 @@ public final class RewardTask implements Trainer.Task {
   @Override
   public String sample() {
     return null;
-  }
-
-  @Override
-  public Map<String, String> state() {
-    return order.state();
-  }
-
-  @Override
-  public void restore(Map<String, String> state) {
-    order.restore(state);
   }
 }

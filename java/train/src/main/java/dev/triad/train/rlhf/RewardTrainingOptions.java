@@ -2,14 +2,16 @@ package dev.triad.train.rlhf;
 
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
-import dev.triad.train.PhaseBuilder;
 import dev.triad.train.TrainConfig;
+import dev.triad.train.TuningPhaseBuilder;
 import java.nio.file.Path;
 
 /**
  * Everything a reward-model run needs; make one with {@link #builder()}: {@code
  * RewardTrainingOptions.builder().runDir(dir).baseRun(sft).build()} trains on the embedded preference data.
  *
+ * @param baseRun the SFT (or pretrained) run to start from
+ * @param dataFile JSONL of prompt/chosen/rejected records, or null for the embedded preference data
  * @param batch pairs per micro-batch (2 x batch sequences)
  * @param seqLen longest sequence (prompt + reply) kept; pairs with a longer one are dropped. At most
  *     the base run's context (more is refused).
@@ -45,45 +47,13 @@ public record RewardTrainingOptions(Path runDir, Path baseRun, Path dataFile, De
 
   /**
    * Named options at their defaults (the one place they live: the CLI's options read them from the
-   * getters).
+   * getters). baseRun, dataFile, seqLen, batch and train are TuningPhaseBuilder's.
    */
-  public static final class Builder extends PhaseBuilder<Builder> {
-    private Path baseRun;
-    private Path dataFile;
-    private int batch = 8;
-    private int seqLen = 256;
+  public static final class Builder extends TuningPhaseBuilder<Builder> {
     private float margin = 0f;
-    private TrainConfig train = DEFAULT_TRAIN;
 
-    private Builder() {}
-
-    @Override
-    protected Builder self() {
-      return this;
-    }
-
-    /** The SFT (or pretrained) run to start from; required. */
-    public Builder baseRun(Path baseRun) {
-      this.baseRun = baseRun;
-      return this;
-    }
-
-    /** JSONL of prompt/chosen/rejected records; null (the default): the embedded preference data. */
-    public Builder dataFile(Path dataFile) {
-      this.dataFile = dataFile;
-      return this;
-    }
-
-    /** Pairs per micro-batch. */
-    public Builder batch(int batch) {
-      this.batch = batch;
-      return this;
-    }
-
-    /** Longest prompt + reply kept, at most the base run's context. */
-    public Builder seqLen(int seqLen) {
-      this.seqLen = seqLen;
-      return this;
+    private Builder() {
+      super(8, 256, DEFAULT_TRAIN);
     }
 
     /** The Bradley–Terry margin (0: plain). */
@@ -92,26 +62,8 @@ public record RewardTrainingOptions(Path runDir, Path baseRun, Path dataFile, De
       return this;
     }
 
-    /** The optimisation settings. */
-    public Builder train(TrainConfig train) {
-      this.train = train;
-      return this;
-    }
-
-    public int batch() {
-      return batch;
-    }
-
-    public int seqLen() {
-      return seqLen;
-    }
-
     public float margin() {
       return margin;
-    }
-
-    public TrainConfig train() {
-      return train;
     }
 
     /**

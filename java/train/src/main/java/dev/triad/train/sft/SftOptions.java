@@ -2,13 +2,18 @@ package dev.triad.train.sft;
 
 import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
-import dev.triad.train.PhaseBuilder;
 import dev.triad.train.TrainConfig;
+import dev.triad.train.TuningPhaseBuilder;
 import java.nio.file.Path;
 
 /**
  * Everything an SFT run needs; make one with {@link #builder()}: {@code
  * SftOptions.builder().runDir(dir).baseRun(pretrained).build()} tunes on the embedded instruction data.
+ *
+ * @param baseRun the pretrained run to start from
+ * @param dataFile JSONL of prompt/completion or messages records, or null for the embedded instruction data
+ * @param batch rows per micro-batch
+ * @param seqLen tokens per packed row, at most the base run's context
  */
 public record SftOptions(Path runDir, Path baseRun, Path dataFile, Device device, int batch, int seqLen, boolean pack,
     TrainConfig train, int evalPerFamily, boolean resume, boolean checkOnly, Precision precision) {
@@ -46,58 +51,20 @@ public record SftOptions(Path runDir, Path baseRun, Path dataFile, Device device
 
   /**
    * Named options at their defaults (the one place they live: the CLI's options read them from the
-   * getters).
+   * getters). baseRun, dataFile, seqLen, batch and train are TuningPhaseBuilder's.
    */
-  public static final class Builder extends PhaseBuilder<Builder> {
-    private Path baseRun;
-    private Path dataFile;
-    private int batch = 8;
-    private int seqLen = 256;
+  public static final class Builder extends TuningPhaseBuilder<Builder> {
     private boolean pack = true;
-    private TrainConfig train = DEFAULT_TRAIN;
     private int evalPerFamily = 40;
     private boolean checkOnly = false;
 
-    private Builder() {}
-
-    @Override
-    protected Builder self() {
-      return this;
-    }
-
-    /** The pretrained run to start from; required. */
-    public Builder baseRun(Path baseRun) {
-      this.baseRun = baseRun;
-      return this;
-    }
-
-    /** JSONL of prompt/completion or messages records; null (the default): the embedded instruction data. */
-    public Builder dataFile(Path dataFile) {
-      this.dataFile = dataFile;
-      return this;
-    }
-
-    /** Rows per micro-batch. */
-    public Builder batch(int batch) {
-      this.batch = batch;
-      return this;
-    }
-
-    /** Tokens per packed row, at most the base run's context. */
-    public Builder seqLen(int seqLen) {
-      this.seqLen = seqLen;
-      return this;
+    private Builder() {
+      super(8, 256, DEFAULT_TRAIN);
     }
 
     /** Best-fit packing of examples into rows; false: one example per row, padded. */
     public Builder pack(boolean pack) {
       this.pack = pack;
-      return this;
-    }
-
-    /** The optimisation settings. */
-    public Builder train(TrainConfig train) {
-      this.train = train;
       return this;
     }
 
@@ -113,20 +80,8 @@ public record SftOptions(Path runDir, Path baseRun, Path dataFile, Device device
       return this;
     }
 
-    public int batch() {
-      return batch;
-    }
-
-    public int seqLen() {
-      return seqLen;
-    }
-
     public boolean pack() {
       return pack;
-    }
-
-    public TrainConfig train() {
-      return train;
     }
 
     public int evalPerFamily() {

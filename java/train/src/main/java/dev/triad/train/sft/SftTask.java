@@ -5,11 +5,10 @@ import dev.triad.nn.Gpt;
 import dev.triad.profile.Profiler;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
-import dev.triad.train.EpochOrder;
+import dev.triad.train.EpochTask;
 import dev.triad.profile.Progress;
 import dev.triad.train.Trainer;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -17,35 +16,18 @@ import java.util.function.Supplier;
  * assistant tokens only (targets are -1 elsewhere), document ids so packed examples never attend
  * to each other, and positions restarting at 0 for every example.
  */
-public final class SftTask implements Trainer.Task {
+public final class SftTask extends EpochTask<Packing.Row, SftTask> {
   private final Gpt model;
-  private final List<Packing.Row> train;
   private final List<Packing.Row> val;
-  private final int batch;
-  private final long seed;
   private final Supplier<String> sampler;
-  private EpochOrder order;
 
   public SftTask(Gpt model, List<Packing.Row> train, List<Packing.Row> val, int batch, long seed,
       Supplier<String> sampler) {
-    if (train.isEmpty()) {
-      throw new IllegalArgumentException("sft: no training rows");
-    }
+    super(train, batch, seed, "sft: no training rows");
     this.model = model;
-    this.train = train;
     this.val = val;
-    this.batch = batch;
-    this.seed = seed;
     this.sampler = sampler;
-    this.order = new EpochOrder(train.size(), seed);
   }
-
-  /** Visits the training data in {@code dataOrder} (shuffled per epoch by the seed, the default, or in order). */
-  public SftTask withDataOrder(dev.triad.train.TrainConfig.DataOrder dataOrder) {
-    order = new EpochOrder(train.size(), seed, dataOrder.shuffled());
-    return this;
-  }
-
 
   @Override
   public Trainer.MicroBatch next() {
@@ -53,7 +35,7 @@ public final class SftTask implements Trainer.Task {
     Batch t;
     try (Profiler.Phase ph = Profiler.phase("data")) {
       for (int b = 0; b < batch; b++) {
-        rows[b] = train.get(order.next());
+        rows[b] = train.get(nextIndex());
       }
       t = Batch.of(rows, model);
     }
@@ -88,15 +70,6 @@ public final class SftTask implements Trainer.Task {
     return sampler == null ? null : sampler.get();
   }
 
-  @Override
-  public Map<String, String> state() {
-    return order.state();
-  }
-
-  @Override
-  public void restore(Map<String, String> state) {
-    order.restore(state);
-  }
 
   /** B packed rows as device tensors [B,T]. */
   static final class Batch {
