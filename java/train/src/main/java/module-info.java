@@ -16,6 +16,7 @@ module dev.triad.train {
   exports dev.triad.train.pretrain;
   exports dev.triad.train.sft;
   exports dev.triad.train.rlhf;
+  exports dev.triad.train.audit;
 
   opens dev.triad.train to com.fasterxml.jackson.databind;   // RunInfo is config.json
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine;
     description = "Train language models from Java at native speed.",
     subcommands = {InfoCommand.class, DemoCommand.class, TokenizeCommand.class, PretrainCommand.class,
         SampleCommand.class, ExportCommand.class, SftCommand.class, ChatCommand.class, RewardCommand.class,
-        DpoCommand.class, PpoCommand.class, GrpoCommand.class, PlanCommand.class, BenchCommand.class,
+        DpoCommand.class, PpoCommand.class, GrpoCommand.class, PlanCommand.class, BenchCommand.class, AuditCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -58,6 +58,13 @@ public final class Dpo {
     return EvenlySpaced.pick(fit, n);
   }
 
+  /** Triples as {prompt, chosen, rejected} for the audit's start checks. */
+  private static List<int[][]> asArrays(List<Triple> triples) {
+    List<int[][]> out = new ArrayList<>(triples.size());
+    triples.forEach(t -> out.add(new int[][] {t.prompt(), t.chosen(), t.rejected()}));
+    return out;
+  }
+
   public static Result run(DpoOptions o) {
     return run(o, TrainingListener.NONE);
   }
@@ -82,6 +89,7 @@ public final class Dpo {
       throw new IllegalArgumentException("dpo: no training pairs" + (o.trainPairs().isEmpty() ? ""
           : " fit the model's context of " + context + " tokens"));
     }
+    dev.triad.train.audit.StartChecks.tokenPairs(asArrays(train), asArrays(heldOut)).forEach(LOG::warn);
     checkIds(train, template.vocabSize(), "training");
     checkIds(heldOut, template.vocabSize(), "held-out");
 

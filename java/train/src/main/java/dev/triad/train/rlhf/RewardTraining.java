@@ -78,6 +78,7 @@ public final class RewardTraining {
         o.device() == Device.CUDA, o.batch(), seq, o.precision(), MemoryPlan.Phase.REWARD, o.device(),
         o.train().gradAccum(), 0));
     Data data = load(o);
+    dev.triad.train.audit.StartChecks.preference(data.train(), data.heldOut()).forEach(LOG::warn);
     int[] dropped = new int[1];
     List<RewardTask.Encoded> train = encode(template, data.train(), seq, dropped);
     List<PreferencePair> heldOutKept = new ArrayList<>();

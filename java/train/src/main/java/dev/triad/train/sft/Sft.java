@@ -69,6 +69,7 @@ public final class Sft {
         : RunDirectory.open(o.runDir(), o.resume(), o.train().steps());
     // the data first: a malformed --data line is reported whether or not the base run exists
     Data data = load(o);
+    startChecks(data);
     if (o.checkOnly() && !Files.exists(o.baseRun().resolve("config.json"))) {
       // --check needs only the tokenizer and the template, not weights: a fresh checkout has no base yet
       LOG.info("sft --check: no run in " + o.baseRun() + "; rendering with the " + CHECK_TOKENIZER
@@ -157,6 +158,17 @@ public final class Sft {
           r.lastLoss(), r.firstValLoss(), r.lastValLoss(), o.runDir().resolve("checkpoints").toAbsolutePath()));
       return new Result(r, before, after, quizForm);
     }
+  }
+
+  /** The audit's cheap checks on the data (issue #19): warnings only, nothing the run trains on changes. */
+  private static void startChecks(Data data) {
+    List<dev.triad.train.audit.Sample> train = new ArrayList<>();
+    data.train().forEach(c -> train.addAll(dev.triad.train.audit.Sample.of(c)));
+    List<dev.triad.train.audit.Sample> val = new ArrayList<>();
+    data.val().forEach(c -> val.addAll(dev.triad.train.audit.Sample.of(c)));
+    List<dev.triad.train.audit.Sample> eval = new ArrayList<>();
+    data.eval().forEach(e -> eval.add(dev.triad.train.audit.Sample.of(e)));
+    dev.triad.train.audit.StartChecks.sft(train, val, eval).forEach(LOG::warn);
   }
 
   /** The tokenizer {@code --check} renders with when there is no base run: pretraining's default on the embedded corpus. */
