@@ -10,6 +10,7 @@ import picocli.CommandLine;
     subcommands = {InfoCommand.class, DemoCommand.class, TokenizeCommand.class, PretrainCommand.class,
         SampleCommand.class, ExportCommand.class, SftCommand.class, ChatCommand.class, RewardCommand.class,
         DpoCommand.class, PpoCommand.class, GrpoCommand.class, PlanCommand.class, BenchCommand.class,
+        dev.triad.cli.label.LabelCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
