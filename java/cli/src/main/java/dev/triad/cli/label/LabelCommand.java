@@ -12,7 +12,10 @@ import dev.triad.train.RunInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -140,9 +143,14 @@ public final class LabelCommand implements Callable<Integer> {
     RunInfo info = RunInfo.read(run);
     ChatRuns.requireChatRun("label", run, info);
     ChatTemplate template = new ChatTemplate(Tokenizer.byName(info.tokenizer()));
-    List<String> texts = prompts == null
-        ? PreferenceData.defaultSplit(seed).rlPrompts().stream().map(e -> e.prompt()).toList()
-        : readPrompts(prompts);
+    List<String> texts;
+    if (prompts == null) {
+      // the embedded prompts come grouped by task family: shuffled, so the first --limit items mix the families
+      texts = new ArrayList<>(PreferenceData.defaultSplit(seed).rlPrompts().stream().map(e -> e.prompt()).toList());
+      Collections.shuffle(texts, new Random(seed));
+    } else {
+      texts = readPrompts(prompts);
+    }
     Device d = Device.parse(device);
     List<LabelItem> items;
     System.out.println("triad label: sampling " + k + " replies per prompt from " + run + " ...");

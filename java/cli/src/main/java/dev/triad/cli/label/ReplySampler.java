@@ -46,13 +46,13 @@ final class ReplySampler {
    */
   List<LabelItem> items(List<String> allPrompts, int limit, Consumer<String> log) {
     List<String> prompts = new ArrayList<>();
+    List<String> tooLong = new ArrayList<>();
     for (String p : allPrompts) {
-      if (template.renderPrompt(List.of(Message.user(p))).length >= model.config.blockSize()) {
-        log.accept("skipped a prompt that fills the model's context of " + model.config.blockSize() + " tokens: "
-            + abbreviate(p));
-      } else {
-        prompts.add(p);
-      }
+      (template.renderPrompt(List.of(Message.user(p))).length >= model.config.blockSize() ? tooLong : prompts).add(p);
+    }
+    if (!tooLong.isEmpty()) {
+      log.accept("skipped " + tooLong.size() + " prompt(s) that fill the model's context of " + model.config.blockSize()
+          + " tokens, e.g. " + abbreviate(tooLong.get(0)));
     }
     List<LabelItem> items = new ArrayList<>();
     int perBatch = Math.max(1, ROWS / k);
