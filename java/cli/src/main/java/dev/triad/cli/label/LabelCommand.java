@@ -10,6 +10,7 @@ import dev.triad.tensor.Device;
 import dev.triad.train.ChatRuns;
 import dev.triad.train.RunInfo;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,10 +120,20 @@ public final class LabelCommand implements Callable<Integer> {
     }, "triad-label-stop"));
     System.out.println("triad label: " + queue.total() + " items; pairs to " + files.pairs() + ", ties and both-bad to "
         + files.skipped());
-    System.out.println("triad label: open " + server.url(host) + "  (Ctrl-C stops; every choice is already saved)");
+    System.out.println("triad label: open " + server.url(addressForOthers(host))
+        + "  (Ctrl-C stops; every choice is already saved)");
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** The name to put in the printed address: this machine's name when listening on every interface. */
+  private static String addressForOthers(String host) {
+    try {
+      return InetAddress.getByName(host).isAnyLocalAddress() ? InetAddress.getLocalHost().getHostName() : host;
+    } catch (IOException e) {
+      return host;
+    }
   }
 
   /** The items saved beside --out by an earlier start, else freshly sampled from --run (and saved). */
