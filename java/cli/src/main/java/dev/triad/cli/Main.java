@@ -1,5 +1,6 @@
 package dev.triad.cli;
 
+import dev.triad.cli.label.LabelCommand;
 import dev.triad.train.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -9,7 +10,8 @@ import picocli.CommandLine;
     description = "Train language models from Java at native speed.",
     subcommands = {InfoCommand.class, DemoCommand.class, TokenizeCommand.class, PretrainCommand.class,
         SampleCommand.class, ExportCommand.class, SftCommand.class, ChatCommand.class, RewardCommand.class,
-        DpoCommand.class, PpoCommand.class, GrpoCommand.class, PlanCommand.class, BenchCommand.class, AuditCommand.class,
+        DpoCommand.class, PpoCommand.class, GrpoCommand.class, PlanCommand.class, BenchCommand.class,
+        AuditCommand.class, LabelCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
