@@ -31,7 +31,7 @@ public final class TokenizerIdentity {
   public static CheckResult check(List<Path> runs) {
     String name = "tokenizer identity";
     if (runs.isEmpty()) {
-      return CheckResult.skipped(name, "no runs given (--run)");
+      return CheckResult.skipped(name, "no runs given");
     }
     List<RunTokenizer> all = new ArrayList<>();
     Map<String, String> fingerprints = new LinkedHashMap<>();

@@ -72,7 +72,7 @@ public final class Sft {
     startChecks(data);
     if (o.checkOnly() && !Files.exists(o.baseRun().resolve("config.json"))) {
       // --check needs only the tokenizer and the template, not weights: a fresh checkout has no base yet
-      LOG.info("sft --check: no run in " + o.baseRun() + "; rendering with the " + CHECK_TOKENIZER
+      LOG.info("sft check: no run in " + o.baseRun() + "; rendering with the " + CHECK_TOKENIZER
           + " tokenizer (what `triad pretrain` uses on the embedded corpus) and rows of " + o.seqLen() + " tokens");
       check(o, data, new ChatTemplate(Tokenizer.byName(CHECK_TOKENIZER)), o.seqLen());
       return null;
@@ -179,9 +179,9 @@ public final class Sft {
     data = fitting(data, template, seq);
     List<ChatTemplate.Rendered> trainRendered = render(template, data.train(), "training");
     List<ChatTemplate.Rendered> valRendered = render(template, data.val(), "validation");
-    LOG.info("sft --check: first training example, loss tokens marked:");
+    LOG.info("sft check: first training example, loss tokens marked:");
     LOG.info(template.show(trainRendered.get(0)));
-    LOG.info(String.format("sft --check: all %d training and %d validation examples have valid loss masks",
+    LOG.info(String.format("sft check: all %d training and %d validation examples have valid loss masks",
         trainRendered.size(), valRendered.size()));
   }
 
