@@ -49,8 +49,9 @@ import java.util.Map;
  * other, into one directory: {@code <out>/pretrain} (self-supervised pretraining), {@code <out>/sft}
  * (instruction tuning), {@code <out>/reward} (a reward model from preference pairs) and
  * {@code <out>/<rl>} (PPO, DPO or GRPO). It writes {@code <out>/summary.json} (flat, dotted keys, see
- * {@link #SUMMARY_KEYS}), {@code <out>/samples.json} (model outputs before and after each phase) and,
- * through {@link Report}, {@code <out>/report.html} with its plots.
+ * {@link #SUMMARY_KEYS}), {@code <out>/samples.json} (model outputs before and after each phase),
+ * {@code <out>/audit.json} (the data audit, {@link DemoAudit}) and, through {@link Report},
+ * {@code <out>/report.html} with its plots.
  */
 public final class Demo {
   private Demo() {}
@@ -208,7 +209,8 @@ public final class Demo {
     if (o.quick()) {
       pb.preset("tiny").batch(4).seqLen(64).totalBatchTokens(4 * 64).evalBatches(1);
     }
-    Path corpus = withProgress("demo: tokenize the corpus", () -> corpus(o.out().resolve("corpus"), o));
+    List<String> documents = corpusDocuments(o); // kept for the data audit after the phases
+    Path corpus = withProgress("demo: tokenize the corpus", () -> corpus(o.out().resolve("corpus"), documents, o));
     Trainer.Result pr = Pretrain.run(pb.dataDir(corpus).build());
     summary.put("pretrain.val_loss_start", finite(pr.firstValLoss()));
     summary.put("pretrain.val_loss_end", finite(pr.lastValLoss()));
@@ -270,6 +272,10 @@ public final class Demo {
     }
     samples.put("rl", withProgress("demo: sample replies", () -> rlSamples(sft, rl, o)));
     timings.put(o.rl(), seconds(l0));
+
+    // the data audit: after the phases, so the runs' config.json can be compared too (it reads no model)
+    banner("data audit", "the phases' data checked against each other (docs/AUDIT.md)");
+    DemoAudit.run(o.out(), o.seed(), documents, List.of(pre, sft, reward, rl));
     timings.put("total", seconds(t0));
 
     Map<String, Object> file = new LinkedHashMap<>(summary);
@@ -367,13 +373,17 @@ public final class Demo {
   /** The demo corpus's tokenizer: each of the corpus's 576 words one token, 3.7x fewer tokens than bytes. */
   static final String CORPUS_TOKENIZER = "words";
 
-  /**
-   * The embedded corpus in the {@link SyntheticCorpus.Mix#KNOWLEDGE} mix, tokenized with
-   * {@link #CORPUS_TOKENIZER} into {@code dir} (5% of the documents for validation).
-   */
-  private static Path corpus(Path dir, Options o) {
-    List<String> docs = SyntheticCorpus.documents(SyntheticCorpus.DEFAULT_SEED,
+  /** The embedded corpus in the {@link SyntheticCorpus.Mix#KNOWLEDGE} mix (200 kB in quick mode). */
+  private static List<String> corpusDocuments(Options o) {
+    return SyntheticCorpus.documents(SyntheticCorpus.DEFAULT_SEED,
         o.quick() ? 200_000 : SyntheticCorpus.DEFAULT_BYTES, SyntheticCorpus.Mix.KNOWLEDGE);
+  }
+
+  /**
+   * {@code docs} tokenized with {@link #CORPUS_TOKENIZER} into {@code dir} (5% of the documents for
+   * validation).
+   */
+  private static Path corpus(Path dir, List<String> docs, Options o) {
     try {
       Tokenize.Summary s = Tokenize.run(docs, Tokenizer.byName(CORPUS_TOKENIZER), dir, 0.05, 100_000_000L, o.seed());
       System.out.printf("demo: corpus (%s): %d documents -> %,d train / %,d val tokens (%s) in %s%n",

@@ -26,7 +26,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * with a verdict) and its alarms at the top, then per phase: PNG plots (XChart, headless) of its
  * metrics.jsonl, its evaluation tables with human labels (accuracy per task family from
  * sft/eval.json, held-out accuracy per preference rule from reward/reward_eval.json, the RL policy
- * evaluation before and after) and the sample outputs before and after from samples.json. Self-contained: the plots sit next to it in
+ * evaluation before and after) and the sample outputs before and after from samples.json, then the
+ * data audit's table from audit.json ({@link AuditSection}). Self-contained: the plots sit next to it in
  * {@code <out>/plots/}, linked relatively. Reads files only (no model, no native code).
  */
 public final class Report {
@@ -58,7 +59,7 @@ public final class Report {
         .append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;")
         .append("text-align:left;vertical-align:top}th{background:#f3f3f3}pre{white-space:pre-wrap;background:#f7f7f7;")
         .append("padding:.5em;margin:0}img{max-width:100%}td.num{text-align:right}")
-        .append(".GOOD{background:#e3f5e1}.BAD{background:#fbe0de}.NEUTRAL{background:#f4f4f4}")
+        .append(".GOOD{background:#e3f5e1}.BAD{background:#fbe0de}.NEUTRAL{background:#f4f4f4}.WARN{background:#fff4d6}")
         .append(".alarm{border:2px solid #c0392b;background:#fdecea;padding:.5em 1em;margin:.5em 0}")
         .append(".ok{border:2px solid #2e7d32;background:#edf7ed;padding:.5em 1em;margin:.5em 0}")
         .append(".note{color:#555;font-size:.9em}</style></head><body>\n")
@@ -192,6 +193,7 @@ public final class Report {
           .append("</pre></td><td><pre>").append(esc(evalFile.path("sample_after").asText()))
           .append("</pre></td></tr></table>\n");
     }
+    AuditSection.append(h, Demo.readJson(out.resolve(DemoAudit.FILE)));
     h.append("<p class=\"note\">Numbers: <a href=\"summary.json\">summary.json</a>; per-step metrics in each phase's")
         .append(" metrics.jsonl; evaluations in sft/eval.json, reward/reward_eval.json, ").append(esc(rl + "/" + rl))
         .append("_eval.json.</p>\n")

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * The report card of a demo directory: one row per headline figure (phase, what was measured, before,
  * after, verdict) and the alarms raised when a phase looks like it is gaming its metric. Reads the
  * phases' evaluation files only ({@code sft/eval.json}, {@code reward/reward_eval.json},
- * {@code <rl>/<rl>_eval.json}, {@code <rl>/metrics.jsonl}, {@code summary.json}); no model, no native code.
+ * {@code <rl>/<rl>_eval.json}, {@code <rl>/metrics.jsonl}, {@code summary.json}, {@code audit.json}); no model,
+ * no native code.
  *
  * <p>Verdicts compare after with before against a stated noise band ({@link #THRESHOLDS}): "improved"
  * or "regressed" only when the change exceeds it, else "no change"; where the issue sets a target
@@ -57,7 +58,33 @@ public final class ReportCard {
     JsonNode reward = Demo.readJson(out.resolve("reward").resolve("reward_eval.json"));
     JsonNode rlEval = Demo.readJson(out.resolve(rl).resolve(rl + "_eval.json"));
     List<JsonNode> rlSteps = Report.metrics(out.resolve(rl));
-    return of(summary, sft, reward, rl, rlEval, rlSteps, targetKl(Demo.readJson(out.resolve(rl).resolve("config.json"))));
+    Card card = of(summary, sft, reward, rl, rlEval, rlSteps,
+        targetKl(Demo.readJson(out.resolve(rl).resolve("config.json"))));
+    return withAudit(card, Demo.readJson(out.resolve(DemoAudit.FILE)));
+  }
+
+  /**
+   * {@code card} plus one alarm when the data audit ({@code audit.json}, null when absent) has failing
+   * checks: held-out figures on data that leaks or contradicts itself cannot carry the claims above.
+   */
+  static Card withAudit(Card card, JsonNode audit) {
+    if (audit == null || !audit.has("checks")) {
+      return card;
+    }
+    List<String> failed = new ArrayList<>();
+    audit.get("checks").forEach(c -> {
+      if (c.path("status").asText().equals("fail")) {
+        failed.add(c.path("check").asText());
+      }
+    });
+    List<Alarm> alarms = new ArrayList<>(card.alarms());
+    List<String> checks = new ArrayList<>(card.checks());
+    checks.add("the data audit fails no check");
+    if (!failed.isEmpty()) {
+      alarms.add(new Alarm("Data", "data audit: " + failed.size() + (failed.size() == 1 ? " check fails" : " checks fail"),
+          String.join(", ", failed) + "; see the Data audit table"));
+    }
+    return new Card(card.rows(), alarms, checks);
   }
 
   /** The card from parsed files (any may be null); {@code targetKl} NaN when unknown. */

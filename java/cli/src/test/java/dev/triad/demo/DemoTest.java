@@ -61,6 +61,16 @@ class DemoTest {
     }
     assertTrue(images >= 5, "expected plots for every phase, found " + images + " in\n" + html);
     assertTrue(html.contains("before") && html.contains("after"), "samples before/after");
+    // the data audit over the demo's own data and runs: the embedded data's known failures, shown (docs/AUDIT.md)
+    JsonNode audit = JSON.readTree(dir.resolve(DemoAudit.FILE).toFile());
+    assertEquals("fail", audit.get("status").asText(), audit.toString());
+    assertEquals(7, audit.get("checks").size(), audit.toString());
+    JsonNode tokenizers = null;
+    for (JsonNode c : audit.get("checks")) {
+      tokenizers = c.get("check").asText().equals("tokenizer identity") ? c : tokenizers;
+    }
+    assertEquals("pass", tokenizers.get("status").asText(), "the demo's four runs share a tokenizer: " + tokenizers);
+    assertTrue(html.contains("<tr class=\"BAD\"><td>sft-preference contradictions</td>"), "audit table in the report");
     JsonNode samples = JSON.readTree(dir.resolve("samples.json").toFile());
     assertEquals(3, samples.get("sft").size(), samples.toString());
     assertNotNull(samples.get("pretrain").get("after"));

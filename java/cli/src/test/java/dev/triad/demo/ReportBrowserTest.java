@@ -109,9 +109,11 @@ class ReportBrowserTest {
   @Test
   void reportOfAGamingRunRendersWithCardAlarmsAndImages(@TempDir Path tmp) throws Exception {
     Path chromium = requireChromium();
-    Path dir = ReportFixture.write(tmp.resolve("demo"), true);
+    Path dir = ReportFixture.writeAudit(ReportFixture.write(tmp.resolve("demo"), true));
     Report.write(dir);
     String dom = checkInBrowser(chromium, dir, tmp.resolve("browser"));
+    assertTrue(dom.contains("id=\"audit\"") && dom.contains("eval-train overlap") && dom.contains("Weather bulletin"
+        + " for &lt;Fairview&gt;"), "the Data audit table with its failing row");
     assertTrue(dom.contains("reply-length collapse") && dom.contains("KL runaway"), "alarms missing from the page");
     assertTrue(dom.contains("Report card") && dom.contains("capital city") && dom.contains("correctness: the right"),
         "card, family table or rule table missing");
@@ -128,6 +130,7 @@ class ReportBrowserTest {
     Report.write(dir);
     Files.delete(dir.resolve("plots/pretrain_loss.png"));
     String dom = headless(chromium, dir.resolve("report.html"), tmp, "--dump-dom");
+    assertTrue(dom.contains("No data audit in this directory"), "no audit.json: the note");
     Matcher m = Pattern.compile("data-images=\"(\\d+)\" data-images-loaded=\"(\\d+)\"").matcher(dom);
     assertTrue(m.find(), "no image count in the DOM");
     assertEquals(Integer.parseInt(m.group(1)) - 1, Integer.parseInt(m.group(2)), "the deleted image loaded?");

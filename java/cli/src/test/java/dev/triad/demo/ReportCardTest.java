@@ -57,6 +57,16 @@ class ReportCardTest {
   }
 
   @Test
+  void aFailingDataAuditRaisesOneAlarmNamingItsChecks(@TempDir Path tmp) throws IOException {
+    ReportCard.Card c = ReportCard.of(ReportFixture.writeAudit(ReportFixture.write(tmp, false)), "ppo");
+    assertEquals(1, c.alarms().size(), c.alarms().toString());
+    ReportCard.Alarm a = c.alarms().get(0);
+    assertEquals("data audit: 1 check fails", a.title());
+    assertEquals("eval-train overlap; see the Data audit table", a.detail()); // the warning is not an alarm
+    assertTrue(c.checks().contains("the data audit fails no check"), c.checks().toString());
+  }
+
+  @Test
   void missingFilesGiveDashesNotErrors(@TempDir Path tmp) throws IOException {
     Files.createDirectories(tmp);
     ReportCard.Card c = ReportCard.of(tmp, "grpo");

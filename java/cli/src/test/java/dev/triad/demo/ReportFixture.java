@@ -84,4 +84,17 @@ final class ReportFixture {
         gaming ? "0.02" : "0.2", gaming ? "1.5" : "23.0"));
     return dir;
   }
+
+  /** Adds an audit.json (as {@link DemoAudit} writes it) with one check of each status, one failing. */
+  static Path writeAudit(Path dir) throws IOException {
+    Files.writeString(dir.resolve(DemoAudit.FILE), """
+        {"status": "fail", "checks": [
+          {"check": "eval-train overlap", "status": "fail", "count": 128,
+           "summary": "sft-eval in sft-train: 0 exact, 13 near", "examples": ["Weather bulletin for <Fairview>"]},
+          {"check": "eval-corpus overlap", "status": "warn", "count": 191, "summary": "stated verbatim", "examples": []},
+          {"check": "template consistency", "status": "pass", "count": 0, "summary": "0 differ", "examples": []},
+          {"check": "tokenizer identity", "status": "skipped", "count": 0, "summary": "no runs given", "examples": []}]}
+        """);
+    return dir;
+  }
 }
