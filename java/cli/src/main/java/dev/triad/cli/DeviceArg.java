@@ -2,12 +2,12 @@ package dev.triad.cli;
 
 import dev.triad.tensor.Device;
 
-/** The training commands' reading of {@code --device cpu|cuda|auto}: a device this machine has. */
-final class DeviceArg {
+/** The commands' reading of {@code --device cpu|cuda|auto}: a device this machine has. */
+public final class DeviceArg {
   private DeviceArg() {}
 
   /** {@code value} as a device ("auto": the best available), refused with why when it is not available. */
-  static Device parseAvailable(String value) {
+  public static Device parseAvailable(String value) {
     Device d = Device.parse(value);
     if (!d.isAvailable()) {
       throw new IllegalArgumentException("--device " + value + ": " + d.unavailabilityCause());

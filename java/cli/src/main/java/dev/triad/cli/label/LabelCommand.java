@@ -1,6 +1,6 @@
 package dev.triad.cli.label;
 
-import dev.triad.data.JsonlLines;
+import dev.triad.cli.DeviceArg;
 import dev.triad.data.Tokenizer;
 import dev.triad.data.chat.ChatTemplate;
 import dev.triad.data.pref.PreferenceData;
@@ -9,6 +9,8 @@ import dev.triad.nn.Precision;
 import dev.triad.tensor.Device;
 import dev.triad.train.ChatRuns;
 import dev.triad.train.RunInfo;
+import dev.triad.train.audit.PromptFile;
+import dev.triad.train.audit.Sample;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -162,7 +164,7 @@ public final class LabelCommand implements Callable<Integer> {
     } else {
       texts = readPrompts(prompts);
     }
-    Device d = Device.parse(device);
+    Device d = DeviceArg.parseAvailable(device);
     List<LabelItem> items;
     System.out.println("triad label: sampling " + k + " replies per prompt from " + run + " ...");
     try (Gpt model = RunInfo.loadModel(run, checkpoint, d, Precision.defaultFor(d))) {
@@ -176,14 +178,8 @@ public final class LabelCommand implements Callable<Integer> {
     return items;
   }
 
-  /** The "prompt" of every line of a JSONL file. */
+  /** The "prompt" of every line of a JSONL prompt set (the same reader as `triad audit --rl-prompts`). */
   static List<String> readPrompts(Path file) throws IOException {
-    return JsonlLines.readObjects(file, (where, node) -> {
-      if (!node.path("prompt").isTextual() || node.path("prompt").asText().isBlank()) {
-        throw new IllegalArgumentException(where + "field \"prompt\" must be a non-blank string (fields present: "
-            + JsonlLines.fieldNames(node) + ")");
-      }
-      return node.path("prompt").asText();
-    }, "no prompts: expected one {\"prompt\": ...} object per line");
+    return PromptFile.read(file).stream().map(Sample::prompt).toList();
   }
 }
