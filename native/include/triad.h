@@ -42,6 +42,7 @@ extern "C" {
 #define TRIAD_ERR_UNSUPPORTED 3  /* device or dtype not supported by this build/op */
 #define TRIAD_ERR_DEVICE      4  /* error reported by the device runtime */
 #define TRIAD_ERR_INTERNAL    5  /* bug: should never happen */
+#define TRIAD_ERR_COMM        6  /* error reported by the communication library (MPI, NCCL) */
 
 /* ---- devices and dtypes ---- */
 #define TRIAD_DEVICE_CPU  0
@@ -341,6 +342,39 @@ int triad_rng_normal(triad_buffer* out, int64_t n, uint64_t seed, uint64_t offse
 int triad_sample(triad_buffer* out, const triad_buffer* logits, int64_t N, int64_t V,
                  int64_t V_real, float temperature, int top_k, float top_p, uint64_t seed,
                  uint64_t offset);
+
+/* ---- distributed: one communicator over every process of the job ----
+ * For data-parallel training across processes (docs/DISTRIBUTED.md). libtriad links no collective
+ * library: triad_dist_init loads communication plug-ins at run time.
+ *  host_plugin    path of libtriad_mpi.so (the MPI C API on host memory). The process must have
+ *                 been started by an MPI launcher (mpirun, srun) or be a singleton (size 1).
+ *  device_plugin  NULL, or the path of libtriad_nccl.so: then collectives on CUDA buffers run on
+ *                 NCCL (its unique id broadcast over the host plug-in). Without it, CUDA buffers
+ *                 are staged through host memory.
+ * Once per process (a second call is TRIAD_ERR_INVALID, as is any other call before it). A plug-in
+ * that cannot be loaded is TRIAD_ERR_UNSUPPORTED naming the library and the loader's reason;
+ * a failure inside MPI or NCCL is TRIAD_ERR_COMM with the library's message and this rank.
+ * Collectives are blocking and must be called by every rank in the same order with the same
+ * counts; buffers are data (f32 or bf16) or i32, and the in/out buffers of one call share dtype
+ * and device. bf16 sums on the host plug-in are staged through f32 (rounded once at the end). */
+int         triad_dist_init(const char* host_plugin, const char* device_plugin);
+int         triad_dist_rank(int* rank);
+int         triad_dist_size(int* size);
+int         triad_dist_local_rank(int* rank);          /* rank among the processes on this node */
+const char* triad_dist_backend(void);                  /* "mpi", "mpi+nccl", or "" before init */
+/* buf[0, count) = the sum over ranks of each rank's buf[0, count). */
+int triad_dist_all_reduce_sum(triad_buffer* buf, int64_t count);
+/* in [size * count] -> out [count]: the sum over ranks of in[rank * count, (rank + 1) * count). */
+int triad_dist_reduce_scatter_sum(triad_buffer* out, const triad_buffer* in, int64_t count);
+/* in [count] -> out [size * count], rank r's in at out[r * count]. */
+int triad_dist_all_gather(triad_buffer* out, const triad_buffer* in, int64_t count);
+/* buf[0, count) of rank `root` to every rank. */
+int triad_dist_broadcast(triad_buffer* buf, int64_t count, int root);
+int triad_dist_barrier(void);
+/* Ends every process of the job with exit code `code` (after an error on this rank). */
+int triad_dist_abort(int code);
+/* Shuts the communicator down (MPI_Finalize); no collective after it. */
+int triad_dist_finalize(void);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@ module dev.triad.core {
   exports dev.triad.io;
   exports dev.triad.generate;
   exports dev.triad.profile;
+  exports dev.triad.dist;
 
   opens dev.triad.profile to com.fasterxml.jackson.databind;   // DevicePeak's cache file
 }

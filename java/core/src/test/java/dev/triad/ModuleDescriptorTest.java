@@ -46,7 +46,7 @@ class ModuleDescriptorTest {
       exported.add(e.source());
     });
     assertEquals(Set.of("dev.triad", "dev.triad.tensor", "dev.triad.autograd", "dev.triad.nn", "dev.triad.optim",
-        "dev.triad.io", "dev.triad.generate", "dev.triad.profile"), exported);
+        "dev.triad.io", "dev.triad.generate", "dev.triad.profile", "dev.triad.dist"), exported);
     assertTrue(d.opens().stream().noneMatch(o -> o.source().equals("dev.triad.nativ")));
   }
 

@@ -33,6 +33,7 @@ public final class Status {
       case TriadNative.TRIAD_ERR_OOM: return "OUT_OF_MEMORY";
       case TriadNative.TRIAD_ERR_UNSUPPORTED: return "UNSUPPORTED";
       case TriadNative.TRIAD_ERR_DEVICE: return "DEVICE";
+      case TriadNative.TRIAD_ERR_COMM: return "COMMUNICATION";
       default: return "INTERNAL";
     }
   }

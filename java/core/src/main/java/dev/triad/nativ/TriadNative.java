@@ -33,7 +33,7 @@ public final class TriadNative {
 
   // ---- status, dtype and device codes (triad.h) ----
   public static final int TRIAD_OK = 0, TRIAD_ERR_INVALID = 1, TRIAD_ERR_OOM = 2,
-      TRIAD_ERR_UNSUPPORTED = 3, TRIAD_ERR_DEVICE = 4, TRIAD_ERR_INTERNAL = 5;
+      TRIAD_ERR_UNSUPPORTED = 3, TRIAD_ERR_DEVICE = 4, TRIAD_ERR_INTERNAL = 5, TRIAD_ERR_COMM = 6;
   public static final int TRIAD_DEVICE_CPU = 0, TRIAD_DEVICE_CUDA = 1;
   public static final int TRIAD_F32 = 0, TRIAD_BF16 = 1, TRIAD_I32 = 2;
   public static final int TRIAD_UNARY_EXP = 0, TRIAD_UNARY_LOG = 1, TRIAD_UNARY_AFFINE = 2,
@@ -111,6 +111,20 @@ public final class TriadNative {
   public static native void triad_reset_peak_live_bytes(int device);
   /** free[0], total[0]: the CUDA device's memory (cudaMemGetInfo); UNSUPPORTED without CUDA. */
   public static native int triad_cuda_memory(@Cast("int64_t*") long[] free, @Cast("int64_t*") long[] total);
+
+  // ---- distributed (see triad.h) ----
+  public static native int triad_dist_init(String hostPlugin, String devicePlugin);
+  public static native int triad_dist_rank(int[] rank);
+  public static native int triad_dist_size(int[] size);
+  public static native int triad_dist_local_rank(int[] rank);
+  public static native String triad_dist_backend();
+  public static native int triad_dist_all_reduce_sum(Buffer buf, @Cast("int64_t") long count);
+  public static native int triad_dist_reduce_scatter_sum(Buffer out, @Const Buffer in, @Cast("int64_t") long count);
+  public static native int triad_dist_all_gather(Buffer out, @Const Buffer in, @Cast("int64_t") long count);
+  public static native int triad_dist_broadcast(Buffer buf, @Cast("int64_t") long count, int root);
+  public static native int triad_dist_barrier();
+  public static native int triad_dist_abort(int code);
+  public static native int triad_dist_finalize();
 
   // ---- buffers ----
   public static native int triad_buffer_alloc(int device, int dtype, @Cast("int64_t") long numel, @ByPtrPtr Buffer out);
