@@ -43,7 +43,7 @@ public final class Main implements Runnable {
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
           // a clear one-line message for users (ErrorText: never a bare Java exception text); the
           // stack trace only when asked for
-          cmd.getErr().println("triad " + cmd.getCommandName() + ": " + ErrorText.of(ex));
+          cmd.getErr().println("triad " + cmd.getCommandName() + Distributed.rankText() + ": " + ErrorText.of(ex));
           if (System.getenv("TRIAD_DEBUG") != null) {
             ex.printStackTrace(cmd.getErr());
           }
@@ -85,6 +85,15 @@ public final class Main implements Runnable {
     if (training == null || leaf.hasMatchedOption("--check")) {
       return new CommandLine.RunLast().execute(parsed);
     }
+    if (training.distributed) {
+      CommandLine.ParseResult command = leaf;
+      return Distributed.run(command, () -> executeTraining(parsed, command, training));
+    }
+    return executeTraining(parsed, leaf, training);
+  }
+
+  private static int executeTraining(CommandLine.ParseResult parsed, CommandLine.ParseResult leaf,
+      TrainingOptions training) {
     dev.triad.train.RunLock lock;
     try {
       Object command = leaf.commandSpec().userObject();

@@ -47,7 +47,7 @@ final class RunOptions {
 
   /** Options that are not settings of the run (where it is, what it prints): never recorded or compared. */
   private static final Set<String> NOT_SETTINGS = Set.of("--out", "--resume", "--profile", "--trace",
-      "--trace-steps", "--no-plan-check", "--check");
+      "--trace-steps", "--no-plan-check", "--check", "--distributed");
 
 
   private RunOptions() {}
@@ -67,6 +67,9 @@ final class RunOptions {
       resume(command, spec, t); // reads only: restores the options not given, refuses changed ones
     }
     validate.run(); // the restored values too
+    if (!dev.triad.train.Ranks.writes()) {
+      return null; // a data-parallel rank other than 0: rank 0 holds the lock and records the options
+    }
     RunLock lock = RunLock.acquire(t.out);
     try {
       Checkpoints.checkRunDirectory(t.out, t.resume); // again under the lock: another trainer may have started

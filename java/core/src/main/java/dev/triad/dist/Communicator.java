@@ -51,7 +51,12 @@ public final class Communicator implements AutoCloseable {
     TriadNative.load();
     String host = plugin("mpi", "Open MPI's headers were not found when it was built (Debian: libopenmpi-dev)");
     String device = withNccl ? plugin("nccl", "NCCL's headers were not found when it was built") : null;
-    Status.check(TriadNative.triad_dist_init(host, device));
+    try {
+      Status.check(TriadNative.triad_dist_init(host, device));
+    } catch (UnsupportedOperationException e) { // a plug-in whose library is missing on this machine
+      throw new UnsupportedOperationException(e.getMessage() + (withNccl ? " (is NCCL installed?)"
+          : " (is Open MPI installed? Debian: apt install openmpi-bin)"), e);
+    }
     int[] r = new int[1], s = new int[1], l = new int[1];
     Status.check(TriadNative.triad_dist_rank(r));
     Status.check(TriadNative.triad_dist_size(s));
@@ -63,6 +68,11 @@ public final class Communicator implements AutoCloseable {
   /** The started communicator, or null in a single-process run. */
   public static synchronized Communicator current() {
     return current;
+  }
+
+  /** Whether this build holds the NCCL plug-in (it is built where nccl.h is found). */
+  public static boolean hasNccl() {
+    return TriadNative.class.getResource(Loader.getPlatform() + "/libtriad_nccl.so") != null;
   }
 
   /** The plug-in libtriad_{name}.so of this build as a file libtriad can dlopen. */
@@ -117,6 +127,14 @@ public final class Communicator implements AutoCloseable {
     try (Tensor t = Tensor.ofInts(new int[] {(int) value}, Device.CPU, 1)) {
       allReduceSum(t);
       return t.toIntArray()[0];
+    }
+  }
+
+  /** The f32 sum over ranks of each rank's value (a loss for the log, say). */
+  public float allReduceSum(float value) {
+    try (Tensor t = Tensor.of(new float[] {value}, Device.CPU, 1)) {
+      allReduceSum(t);
+      return t.toFloatArray()[0];
     }
   }
 

@@ -24,4 +24,26 @@ public final class InPlace {
     }
     Status.check(TriadNative.triad_cast(dst.buf(), src.buf()));
   }
+
+  /** dst[dstOffset, +count) := src[srcOffset, +count): the same dtype, any devices, not overlapping. */
+  public static void copy(Tensor dst, long dstOffset, Tensor src, long srcOffset, long count) {
+    new Check("copy").tensor(dst, "dst").tensor(src, "src");
+    if (dst.dtype() != src.dtype()) {
+      throw new IllegalArgumentException("copy: " + dst.describe() + " and " + src.describe() + " differ in dtype");
+    }
+    if (count < 0 || dstOffset < 0 || srcOffset < 0 || dstOffset + count > dst.numel()
+        || srcOffset + count > src.numel()) {
+      throw new IllegalArgumentException("copy: " + count + " elements from " + srcOffset + " of " + src.describe()
+          + " to " + dstOffset + " of " + dst.describe() + " run past an end");
+    }
+    if (count > 0) {
+      Status.check(TriadNative.triad_buffer_copy(dst.buf(), dstOffset, src.buf(), srcOffset, count));
+    }
+  }
+
+  /** Every element of t := value. */
+  public static void fill(Tensor t, float value) {
+    new Check("fill").tensor(t, "t");
+    Status.check(TriadNative.triad_fill(t.buf(), value));
+  }
 }

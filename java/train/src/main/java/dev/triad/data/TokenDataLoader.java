@@ -70,6 +70,15 @@ public final class TokenDataLoader {
     public int seqLen() {
       return seqLen;
     }
+
+    /** Rows [from, to) of this batch (a data-parallel rank's slice). */
+    public Batch rows(int from, int to) {
+      if (from < 0 || to > batchSize || from >= to) {
+        throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a batch of " + batchSize);
+      }
+      return new Batch(java.util.Arrays.copyOfRange(inputs, from * seqLen, to * seqLen),
+          java.util.Arrays.copyOfRange(targets, from * seqLen, to * seqLen), to - from, seqLen);
+    }
   }
 
   /** Where the next batch starts: the epoch and the index of its next window in that epoch's order. */

@@ -40,9 +40,25 @@ public final class Metrics implements AutoCloseable {
    * anywhere else is an error naming its line number.
    */
   public Metrics(Path runDir, long totalSteps, long resumeStep) {
-    this.file = runDir.resolve("metrics.jsonl");
+    this(runDir.resolve("metrics.jsonl"), totalSteps, resumeStep, true);
+  }
+
+  /**
+   * The metrics of a rank other than 0 in a data-parallel run: nothing written or logged (rank 0
+   * writes the job's metrics file and log).
+   */
+  public static Metrics silent(long totalSteps, long resumeStep) {
+    return new Metrics(null, totalSteps, resumeStep, false);
+  }
+
+  private Metrics(Path file, long totalSteps, long resumeStep, boolean written) {
+    this.file = file;
     this.totalSteps = totalSteps;
     this.firstStep = resumeStep;
+    if (!written) {
+      out = null;
+      return;
+    }
     try {
       if (resumeStep > 0 && Files.exists(file)) {
         List<String> kept = new ArrayList<>();
@@ -80,6 +96,9 @@ public final class Metrics implements AutoCloseable {
 
   /** Appends one record; {@code values} keep their insertion order. */
   public void log(Map<String, Object> values) {
+    if (out == null) {
+      return;
+    }
     try {
       out.write(Json.MAPPER.writeValueAsString(values));
       out.newLine();
@@ -94,6 +113,9 @@ public final class Metrics implements AutoCloseable {
 
   /** The progress line: a bar with ETA on a terminal, a logged line every {@code every} steps otherwise. */
   public void progress(long step, String summary, int every) {
+    if (out == null) {
+      return;
+    }
     double elapsed = (System.nanoTime() - startNanos) / 1e9;
     long done = step - firstStep;
     double eta = done > 0 ? elapsed / done * (totalSteps - step) : Double.NaN;
@@ -113,6 +135,9 @@ public final class Metrics implements AutoCloseable {
 
   /** Logs a message on its own line (not mixed into the progress bar). */
   public void println(String message) {
+    if (out == null) {
+      return;
+    }
     if (interactive) {
       System.out.println();
     }
@@ -132,6 +157,9 @@ public final class Metrics implements AutoCloseable {
 
   @Override
   public void close() {
+    if (out == null) {
+      return;
+    }
     try {
       out.close();
     } catch (IOException e) {

@@ -81,13 +81,18 @@ public final class RunDirectory {
   public RunInfo writeInfo(String phase, GptConfig model, String tokenizer, Precision precision,
       Map<String, Object> settings) {
     RunInfo info = RunInfo.of(phase, model, tokenizer, precision, settings);
-    info.write(path, resume);
+    if (Ranks.writes()) { // rank 0 of a data-parallel run (it also checks a resumed run's record)
+      info.write(path, resume);
+    }
     return info;
   }
 
   /** Writes {@code <run>/<name>} atomically: the phase's report, indented JSON in the map's order. */
   public void writeReport(String name, Map<String, Object> report) {
     Path file = path.resolve(name);
+    if (!Ranks.writes()) {
+      return;
+    }
     try {
       AtomicFiles.writeString(file, Json.PRETTY.writeValueAsString(report));
     } catch (IOException e) {

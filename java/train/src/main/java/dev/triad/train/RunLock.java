@@ -51,9 +51,13 @@ public final class RunLock implements AutoCloseable {
 
   /**
    * {@code body}'s result, computed holding the lock of {@code runDir}: how a phase runs, so that one
-   * trainer writes a run directory for the run's whole life.
+   * trainer writes a run directory for the run's whole life. In a data-parallel run rank 0 holds it
+   * for the job (the other ranks write nothing there).
    */
   public static <T> T whileHeld(Path runDir, java.util.function.Supplier<T> body) {
+    if (!Ranks.writes()) {
+      return body.get();
+    }
     try (RunLock lock = acquire(runDir)) {
       return body.get();
     }

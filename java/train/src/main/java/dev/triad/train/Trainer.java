@@ -2,11 +2,14 @@ package dev.triad.train;
 
 import dev.triad.InvalidOptionException;
 import dev.triad.autograd.Autograd;
+import dev.triad.dist.Communicator;
+import dev.triad.dist.ShardedAdamW;
 import dev.triad.nn.Module;
 import dev.triad.optim.AdamW;
 import dev.triad.optim.GradClip;
 import dev.triad.profile.Profiler;
 import dev.triad.profile.Progress;
+import dev.triad.tensor.Device;
 import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
@@ -24,6 +27,13 @@ import org.slf4j.LoggerFactory;
  * global-norm clipping folded into the fused AdamW step, periodic evaluation, samples and
  * checkpoints, per-step metrics, and exact resume. A phase supplies only its {@link Task}: how to
  * compute one micro-batch's loss, evaluate, sample, and save/restore its data position.
+ *
+ * <p>Data-parallel when the process's {@link Communicator} is started with more than one rank
+ * (docs/DISTRIBUTED.md): every rank trains on its {@link DataShard} of each batch, each rank's
+ * loss weighted by its share of the batch's loss terms, and the optimizer is a
+ * {@link ShardedAdamW} (ZeRO-1), so a step is the single process's step on the whole batch up to
+ * the order of float additions. Rank 0 alone writes the metrics, the log and the checkpoints
+ * (in the single-process format, so a run resumes on any number of ranks).
  */
 public final class Trainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -48,10 +58,30 @@ public final class Trainer implements AutoCloseable {
     default Map<String, Object> stepMetrics() {
       return Map.of();
     }
+
+    /**
+     * Makes {@link #next} train on this rank's slice of every batch (a data-parallel run; see
+     * {@link DataShard}), called once before the first step. A task that cannot split its
+     * batches refuses a shard of more than one rank.
+     */
+    default void shard(DataShard shard) {
+      if (shard.ranks() > 1) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not train data-parallel");
+      }
+    }
   }
 
-  /** One micro-batch's loss and its token count. */
-  public record MicroBatch(Tensor loss, long tokens) {}
+  /**
+   * One micro-batch's loss, the tokens it covered (for throughput) and the number of terms the
+   * loss is the mean of (loss-bearing tokens, pairs): a data-parallel step weights each rank's
+   * loss by it, so the step is the one a single process takes on the whole batch.
+   */
+  public record MicroBatch(Tensor loss, long tokens, long lossTerms) {
+    /** A loss that is the mean over every one of {@code tokens}. */
+    public MicroBatch(Tensor loss, long tokens) {
+      this(loss, tokens, tokens);
+    }
+  }
 
   /** Headline figures of a run. */
   public record Result(long steps, double firstLoss, double lastLoss, double firstValLoss, double lastValLoss,
@@ -61,7 +91,12 @@ public final class Trainer implements AutoCloseable {
   private final Task task;
   private final TrainConfig cfg;
   private final Path runDir;
+  /** The job's communicator in a data-parallel run, else null. */
+  private final Communicator comm;
+  /** A single process's optimizer (null when data-parallel). */
   private final AdamW optimizer;
+  /** A data-parallel run's optimizer (null in a single process). */
+  private final ShardedAdamW sharded;
   private final Checkpoints checkpoints;
   private final double flopsPerToken;
   private final double peakFlops;
@@ -77,7 +112,17 @@ public final class Trainer implements AutoCloseable {
     this.task = task;
     this.cfg = cfg;
     this.runDir = runDir;
-    this.optimizer = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
+    Communicator c = Communicator.current();
+    this.comm = c != null && c.size() > 1 ? c : null;
+    if (comm == null) {
+      this.optimizer = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
+      this.sharded = null;
+    } else {
+      task.shard(new DataShard(comm.rank(), comm.size()));
+      this.optimizer = null;
+      this.sharded = new ShardedAdamW(comm, model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(),
+          cfg.weightDecay(), ShardedAdamW.DEFAULT_BUCKET);
+    }
     this.checkpoints = new Checkpoints(runDir, cfg.keepCheckpoints());
     this.flopsPerToken = flopsPerToken;
     this.peakFlops = peakFlops;
@@ -87,8 +132,22 @@ public final class Trainer implements AutoCloseable {
     return checkpoints;
   }
 
+  /** The optimizer of a single-process run; null in a data-parallel one (see {@link #shardedOptimizer}). */
   public AdamW optimizer() {
     return optimizer;
+  }
+
+  /** The optimizer of a data-parallel run; null in a single process. */
+  public ShardedAdamW shardedOptimizer() {
+    return sharded;
+  }
+
+  private boolean isRoot() {
+    return comm == null || comm.isRoot();
+  }
+
+  private Device device() {
+    return model.parameters().get(0).device();
   }
 
   /**
@@ -108,8 +167,19 @@ public final class Trainer implements AutoCloseable {
       if (latest.isEmpty()) {
         throw new InvalidOptionException("resume", ": no checkpoint in " + checkpoints.directory());
       }
-      Checkpoints.removeStaleTemporaries(runDir);
-      Map<String, String> meta = Checkpoints.load(latest.get(), model, optimizer);
+      if (isRoot()) {
+        Checkpoints.removeStaleTemporaries(runDir);
+      }
+      Map<String, String> meta;
+      if (sharded == null) {
+        meta = Checkpoints.load(latest.get(), model, optimizer);
+      } else { // the whole state, as a single process wrote it; this rank keeps its share
+        try (AdamW whole = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(),
+            cfg.weightDecay())) {
+          meta = Checkpoints.load(latest.get(), model, whole);
+          sharded.loadFrom(whole);
+        }
+      }
       task.restore(meta);
       start = Checkpoints.stepOf(latest.get());
       if (start >= cfg.steps()) {
@@ -121,8 +191,8 @@ public final class Trainer implements AutoCloseable {
     double firstLoss = Double.NaN, lastLoss = Double.NaN, firstVal = Double.NaN, lastVal = Double.NaN;
     long tokensTotal = 0;
     double secondsTotal = 0;
-    try (Metrics metrics = new Metrics(runDir, cfg.steps(), start);
-         Profiler.Run phases = Profiler.startRun(optimizer.device())) {
+    try (Metrics metrics = isRoot() ? new Metrics(runDir, cfg.steps(), start) : Metrics.silent(cfg.steps(), start);
+         Profiler.Run phases = Profiler.startRun(device())) {
       long runStart = System.nanoTime();
       if (start == 0) {
         firstVal = lastVal = evaluate();
@@ -136,7 +206,7 @@ public final class Trainer implements AutoCloseable {
           listeners.forEach(l -> l.onEval(e));
         }
       }
-      StepProfile profile = StepProfile.enabled() ? new StepProfile(optimizer.device()) : null;
+      StepProfile profile = StepProfile.enabled() ? new StepProfile(device()) : null;
       for (long step = start; step < cfg.steps(); step++) {
         long t0 = System.nanoTime();
         Profiler.stepBegin(step + 1);
@@ -144,11 +214,18 @@ public final class Trainer implements AutoCloseable {
           profile.begin();
         }
         float lr = cfg.lrAt(step);
-        optimizer.setLearningRate(lr);
+        if (sharded == null) {
+          optimizer.setLearningRate(lr);
+        } else {
+          sharded.setLearningRate(lr);
+        }
         long tokens = 0;
         // Each micro-batch's loss stays on the device until the step's one read (with the norm):
         // a CUDA step waits for the device once.
         List<Tensor> losses = new ArrayList<>(cfg.gradAccum());
+        // each micro-batch loss's share of the step's loss: 1 in a single process, this rank's
+        // share of the micro-batch's loss terms when data-parallel
+        double[] shares = new double[cfg.gradAccum()];
         double loss, norm;
         try {
           for (int micro = 0; micro < cfg.gradAccum(); micro++) {
@@ -157,29 +234,50 @@ public final class Trainer implements AutoCloseable {
               Tensor scaled;
               try (Profiler.Phase ph = Profiler.phase("forward")) {
                 mb = task.next();
-                // mean over micro-batches: each contributes 1/gradAccum of the gradient
-                scaled = cfg.gradAccum() == 1 ? mb.loss() : Ops.mulScalar(mb.loss(), 1f / cfg.gradAccum());
+                if (comm == null) {
+                  shares[micro] = 1;
+                  // mean over micro-batches: each contributes 1/gradAccum of the gradient
+                  scaled = cfg.gradAccum() == 1 ? mb.loss() : Ops.mulScalar(mb.loss(), 1f / cfg.gradAccum());
+                } else {
+                  // this rank's mean weighted by its share of the batch's terms; ShardedAdamW sums the
+                  // ranks' gradients and divides by size: the mean over the whole batch
+                  long terms = comm.allReduceSum(mb.lossTerms());
+                  shares[micro] = terms == 0 ? 0 : (double) mb.lossTerms() / terms;
+                  scaled = Ops.mulScalar(mb.loss(), (float) (shares[micro] * comm.size() / cfg.gradAccum()));
+                }
               }
-              try (Profiler.Phase ph = Profiler.phase("backward")) {
-                scaled.backward();
+              if (shares[micro] > 0) { // a rank whose slice holds no loss term adds no gradient
+                try (Profiler.Phase ph = Profiler.phase("backward")) {
+                  scaled.backward();
+                }
               }
               losses.add(s.keep(Ops.detach(mb.loss())));
               tokens += mb.tokens();
             }
           }
           try (Profiler.Phase ph = Profiler.phase("optimizer");
-               Tensor normSq = GradClip.squaredNorm(model.parameters())) {
-            optimizer.step(normSq, cfg.gradClip());  // clipped on the device: no read of the norm first
+               Tensor normSq = sharded == null ? GradClip.squaredNorm(model.parameters()) : sharded.step(cfg.gradClip())) {
+            if (sharded == null) {
+              optimizer.step(normSq, cfg.gradClip());  // clipped on the device: no read of the norm first
+            }
             Tensor[] toRead = losses.toArray(new Tensor[losses.size() + 1]);
             toRead[losses.size()] = normSq;
             float[] read = Tensor.items(toRead);  // [loss of each micro-batch..., squared norm]
             double lossSum = 0;
             for (int i = 0; i < read.length - 1; i++) {
-              lossSum += read[i];
+              lossSum += shares[i] == 0 ? 0 : shares[i] * read[i];
             }
             loss = lossSum / cfg.gradAccum();
+            if (comm != null) {
+              loss = comm.allReduceSum((float) loss);
+              tokens = comm.allReduceSum(tokens);
+            }
             norm = Math.sqrt(read[read.length - 1]);
-            optimizer.zeroGrad();
+            if (sharded == null) {
+              optimizer.zeroGrad();
+            } else {
+              sharded.zeroGrad();
+            }
           }
         } finally {
           losses.forEach(Tensor::close);
@@ -207,7 +305,9 @@ public final class Trainer implements AutoCloseable {
         rec.put("tokens", tokens);
         rec.put("tokens_per_s", tokens / seconds);
         rec.put("step_ms", seconds * 1e3);
-        double mfu = peakFlops > 0 && flopsPerToken > 0 ? flopsPerToken * tokens / seconds / peakFlops : Double.NaN;
+        // data-parallel: the job's tokens over every rank's device
+        double peak = peakFlops * (comm == null ? 1 : comm.size());
+        double mfu = peak > 0 && flopsPerToken > 0 ? flopsPerToken * tokens / seconds / peak : Double.NaN;
         if (!Double.isNaN(mfu)) {
           rec.put("mfu", mfu);
         }
@@ -236,7 +336,15 @@ public final class Trainer implements AutoCloseable {
         if ((cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0) || last) {
           try (Profiler.Phase ph = Profiler.phase("checkpoint")) {
             Map<String, String> state = new LinkedHashMap<>(task.state());
-            saved = checkpoints.save(done, model, optimizer, state);
+            if (sharded == null) {
+              saved = checkpoints.save(done, model, optimizer, state);
+            } else { // rank 0 writes the whole state, in the single-process format
+              try (AdamW whole = sharded.gatherTo(0)) {
+                if (whole != null) {
+                  saved = checkpoints.save(done, model, whole, state);
+                }
+              }
+            }
           }
         }
         if (!listeners.isEmpty()) { // last: the step's metrics line and checkpoint are written
@@ -287,6 +395,11 @@ public final class Trainer implements AutoCloseable {
 
   @Override
   public void close() {
-    optimizer.close();
+    if (optimizer != null) {
+      optimizer.close();
+    }
+    if (sharded != null) {
+      sharded.close();
+    }
   }
 }

@@ -16,6 +16,8 @@ import org.slf4j.helpers.MessageFormatter;
 final class ConsoleLogger extends LegacyAbstractLogger {
   private static final long serialVersionUID = 1L;
   private final boolean debug;
+  /** A data-parallel rank other than 0: only errors, each prefixed with the rank (see ConsoleLogging.onlyErrors). */
+  static volatile String errorsOnlyPrefix;
 
   ConsoleLogger(String name, boolean debug) {
     this.name = name;
@@ -31,6 +33,13 @@ final class ConsoleLogger extends LegacyAbstractLogger {
   protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args,
       Throwable thrown) {
     String message = MessageFormatter.basicArrayFormat(pattern, args);
+    String rank = errorsOnlyPrefix;
+    if (rank != null) {
+      if (level != Level.ERROR) {
+        return;
+      }
+      message = rank + message;
+    }
     PrintStream out = level == Level.ERROR ? System.err : System.out;
     String prefix = switch (level) {
       case ERROR -> "error: ";

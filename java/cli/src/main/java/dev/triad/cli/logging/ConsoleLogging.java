@@ -27,4 +27,12 @@ public final class ConsoleLogging implements SLF4JServiceProvider {
   @Override public MDCAdapter getMDCAdapter() { return mdc; }
   @Override public String getRequestedApiVersion() { return "2.0.99"; }
   @Override public void initialize() {}
+
+  /**
+   * From now on only errors are printed, each starting with {@code prefix}: a data-parallel rank
+   * other than 0, whose progress and warnings rank 0 prints for the job.
+   */
+  public static void onlyErrors(String prefix) {
+    ConsoleLogger.errorsOnlyPrefix = prefix;
+  }
 }

@@ -13,6 +13,7 @@ import dev.triad.nn.GptConfig;
 import dev.triad.profile.MemoryPlan;
 import dev.triad.profile.PlanCheck;
 import dev.triad.tensor.Device;
+import dev.triad.train.Ranks;
 import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
@@ -80,7 +81,9 @@ public final class Pretrain {
             + describe(cfg) + " and tokenizer " + tokenizer.name());
       }
     }
-    Path data = o.dataDir() != null ? o.dataDir() : embeddedData(o.runDir(), tokenizer, o.train().seed());
+    // data-parallel: rank 0 tokenizes, the other ranks then find its shards
+    Path data = o.dataDir() != null ? o.dataDir()
+        : Ranks.rootFirst(() -> embeddedData(o.runDir(), tokenizer, o.train().seed()));
     List<Path> trainShards = shards(data, "train_*.bin");
     // validation is optional (`triad tokenize --val-fraction 0` writes no val shard)
     List<Path> valShards = hasFiles(data, "val_*.bin") ? shards(data, "val_*.bin") : List.of();

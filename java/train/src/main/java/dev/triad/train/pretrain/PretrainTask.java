@@ -10,6 +10,7 @@ import dev.triad.tensor.Ops;
 import dev.triad.tensor.Scope;
 import dev.triad.tensor.Tensor;
 import dev.triad.profile.Progress;
+import dev.triad.train.DataShard;
 import dev.triad.train.Trainer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class PretrainTask implements Trainer.Task {
   private final Tokenizer tokenizer;
   private final long seed;
   private int samples;
+  private DataShard shard = DataShard.WHOLE;
 
   public PretrainTask(Gpt model, TokenDataLoader train, TokenDataLoader val, int evalBatches, Tokenizer tokenizer,
       long seed) {
@@ -38,9 +40,18 @@ public final class PretrainTask implements Trainer.Task {
   public Trainer.MicroBatch next() {
     TokenDataLoader.Batch b;
     try (Profiler.Phase ph = Profiler.phase("data")) {
-      b = train.next();
+      b = train.next(); // the whole batch on every rank: one data position for any number of ranks
+      if (shard.ranks() > 1) {
+        b = b.rows(shard.from(b.batchSize()), shard.to(b.batchSize()));
+      }
     }
-    return new Trainer.MicroBatch(loss(b), (long) b.batchSize() * b.seqLen());
+    return new Trainer.MicroBatch(loss(b), (long) b.batchSize() * b.seqLen(), Ops.countNotIgnored(b.targets(), Gpt.IGNORE));
+  }
+
+  @Override
+  public void shard(DataShard shard) {
+    shard.requireSplittable(train.batchSize(), "rows");
+    this.shard = shard;
   }
 
   private Tensor loss(TokenDataLoader.Batch b) {
