@@ -15,10 +15,31 @@ import picocli.CommandLine;
 final class Distributed {
   private Distributed() {}
 
+  /** The commands whose Trainer task splits its batches over ranks. */
+  static final java.util.List<String> COMMANDS = java.util.List.of("pretrain", "sft", "reward", "dpo");
+  static final String COMMANDS_TEXT = "pretrain, sft, reward and dpo";
+
   /** " (rank r of n)" inside a data-parallel job of more than one rank, else "". */
   static String rankText() {
     Communicator c = Communicator.current();
     return c == null || c.size() < 2 ? "" : " (rank " + c.rank() + " of " + c.size() + ")";
+  }
+
+  /**
+   * After a failure on this rank ({@code code} != 0) of a job of several ranks: says so and ends
+   * every rank of the job with that status (MPI_Abort). Otherwise nothing.
+   */
+  static void endJob(int code, java.io.PrintWriter err) {
+    Communicator c = Communicator.current();
+    if (code != 0 && c != null && c.size() > 1) {
+      err.println("triad" + rankText() + ": ending the job (exit " + code + ")");
+      err.flush();
+      c.abort(code);
+    }
+  }
+
+  static void endJob(int code, java.io.PrintStream err) {
+    endJob(code, new java.io.PrintWriter(err, true));
   }
 
   static int run(CommandLine.ParseResult leaf, IntSupplier command) {
@@ -26,7 +47,8 @@ final class Distributed {
     try {
       comm = Communicator.start(Communicator.hasNccl() && Device.CUDA.isAvailable());
     } catch (RuntimeException e) {
-      throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), "--distributed: " + e.getMessage(), e);
+      String why = "--distributed: " + e.getMessage();
+      throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), why, new IllegalArgumentException(why, e));
     }
     if (!comm.isRoot()) {
       ConsoleLogging.onlyErrors("rank " + comm.rank() + " of " + comm.size() + ": ");
@@ -35,19 +57,8 @@ final class Distributed {
     } else {
       System.out.println("distributed: " + comm.size() + " ranks (" + comm.backend() + ")");
     }
-    int code;
-    try {
-      code = command.getAsInt();
-    } catch (RuntimeException | Error e) {
-      // a failure picocli's handler did not print (it prints and returns 1 for the command's own)
-      System.err.println("triad " + leaf.commandSpec().name() + rankText() + ": " + ErrorText.of(e));
-      code = 1;
-    }
-    if (code != 0 && comm.size() > 1) {
-      System.err.println("triad" + rankText() + ": ending the job (exit " + code + ")");
-      System.err.flush();
-      comm.abort(code); // MPI_Abort: every rank ends with this status
-    }
+    int code = command.getAsInt(); // a failure is printed by Main's handler, which ends the job
+    endJob(code, System.err);
     comm.barrier();
     comm.close();
     return code;

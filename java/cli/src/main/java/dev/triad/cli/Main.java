@@ -47,6 +47,7 @@ public final class Main implements Runnable {
           if (System.getenv("TRIAD_DEBUG") != null) {
             ex.printStackTrace(cmd.getErr());
           }
+          Distributed.endJob(1, cmd.getErr()); // the other ranks would wait for this one for ever
           return 1;
         })
         .setParameterExceptionHandler((ex, rest) -> {
@@ -86,6 +87,11 @@ public final class Main implements Runnable {
       return new CommandLine.RunLast().execute(parsed);
     }
     if (training.distributed) {
+      if (!Distributed.COMMANDS.contains(leaf.commandSpec().name())) {
+        String why = "--distributed: triad " + leaf.commandSpec().name() + " does not train data-parallel yet ("
+            + Distributed.COMMANDS_TEXT + " do)";
+        throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), why, new IllegalArgumentException(why));
+      }
       CommandLine.ParseResult command = leaf;
       return Distributed.run(command, () -> executeTraining(parsed, command, training));
     }

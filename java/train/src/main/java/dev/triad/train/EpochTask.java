@@ -16,6 +16,7 @@ public abstract class EpochTask<T, S extends EpochTask<T, S>> implements Trainer
   protected final int batch;
   private final long seed;
   private EpochOrder order;
+  private DataShard shard = DataShard.WHOLE;
 
   /**
    * @param noItems the message when {@code train} is empty ("sft: no training rows")
@@ -41,6 +42,28 @@ public abstract class EpochTask<T, S extends EpochTask<T, S>> implements Trainer
   protected int nextIndex() {
     return order.next();
   }
+
+  /**
+   * The indices in {@code train} of this rank's items of the next batch: the batch's {@code batch}
+   * items drawn in order (every rank draws them all, so the data position is one for any number of
+   * ranks), then this rank's {@link DataShard} of them.
+   */
+  protected int[] nextBatch() {
+    int[] all = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      all[b] = nextIndex();
+    }
+    return java.util.Arrays.copyOfRange(all, shard.from(batch), shard.to(batch));
+  }
+
+  @Override
+  public void shard(DataShard shard) {
+    shard.requireSplittable(batch, itemName());
+    this.shard = shard;
+  }
+
+  /** What one item is, for messages ("rows", "pairs"). */
+  protected abstract String itemName();
 
   @Override
   public Map<String, String> state() {

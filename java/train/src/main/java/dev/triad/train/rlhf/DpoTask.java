@@ -50,13 +50,14 @@ public final class DpoTask extends EpochTask<Triple, DpoTask> {
 
   @Override
   public Trainer.MicroBatch next() {
-    List<Triple> pairs = new ArrayList<>(batch);
-    double[] rc = new double[batch];
-    double[] rr = new double[batch];
+    int[] indices = nextBatch(); // this rank's pairs of the batch (all of them in one process)
+    List<Triple> pairs = new ArrayList<>(indices.length);
+    double[] rc = new double[indices.length];
+    double[] rr = new double[indices.length];
     SequenceLogProbs.Padded p;
     try (Profiler.Phase ph = Profiler.phase("data")) {
-      for (int b = 0; b < batch; b++) {
-        int i = nextIndex();
+      for (int b = 0; b < indices.length; b++) {
+        int i = indices[b];
         pairs.add(train.get(i));
         rc[b] = trainRef.chosen()[i];
         rr[b] = trainRef.rejected()[i];
@@ -66,7 +67,12 @@ public final class DpoTask extends EpochTask<Triple, DpoTask> {
     DpoLoss.Result r = DpoLoss.computePaired(SequenceLogProbs.of(model, p), rc, rr, beta);
     sinceLastStep.add(r.stats());
     // throughput counts every position processed (both replies of every pair, padding included)
-    return new Trainer.MicroBatch(r.loss(), (long) p.batch() * p.length());
+    return new Trainer.MicroBatch(r.loss(), (long) p.batch() * p.length(), pairs.size());
+  }
+
+  @Override
+  protected String itemName() {
+    return "pairs";
   }
 
   /** Held-out DPO statistics over every held-out pair; null when there are none. */

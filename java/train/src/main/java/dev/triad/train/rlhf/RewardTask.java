@@ -80,17 +80,23 @@ public final class RewardTask extends EpochTask<RewardTask.Encoded, RewardTask> 
 
   @Override
   public Trainer.MicroBatch next() {
-    Encoded[] pairs = new Encoded[batch];
+    int[] indices = nextBatch(); // this rank's pairs of the batch (all of them in one process)
+    Encoded[] pairs = new Encoded[indices.length];
     try (Profiler.Phase ph = Profiler.phase("data")) {
-      for (int b = 0; b < batch; b++) {
-        pairs[b] = train.get(nextIndex());
+      for (int b = 0; b < pairs.length; b++) {
+        pairs[b] = train.get(indices[b]);
       }
     }
     Rewards r = rewards(model, List.of(pairs), padToken);
     Tensor loss = BradleyTerry.loss(r.chosen(), r.rejected(), margin);
     stepChosen = concat(stepChosen, r.chosen().toFloatArray());
     stepRejected = concat(stepRejected, r.rejected().toFloatArray());
-    return new Trainer.MicroBatch(loss, r.positions());
+    return new Trainer.MicroBatch(loss, r.positions(), pairs.length);
+  }
+
+  @Override
+  protected String itemName() {
+    return "pairs";
   }
 
   private static float[] concat(float[] a, float[] b) {

@@ -31,17 +31,23 @@ public final class SftTask extends EpochTask<Packing.Row, SftTask> {
 
   @Override
   public Trainer.MicroBatch next() {
-    Packing.Row[] rows = new Packing.Row[batch];
+    int[] indices = nextBatch(); // this rank's rows of the batch (all of them in one process)
+    Packing.Row[] rows = new Packing.Row[indices.length];
     Batch t;
     try (Profiler.Phase ph = Profiler.phase("data")) {
-      for (int b = 0; b < batch; b++) {
-        rows[b] = train.get(nextIndex());
+      for (int b = 0; b < rows.length; b++) {
+        rows[b] = train.get(indices[b]);
       }
       t = Batch.of(rows, model);
     }
     // throughput counts every position the model processed, not only the loss-bearing ones
     return new Trainer.MicroBatch(model.loss(t.tokens, t.positions, t.docIds, t.targets, t.lossTokens),
-        (long) rows.length * rows[0].tokens().length);
+        (long) rows.length * rows[0].tokens().length, t.lossTokens);
+  }
+
+  @Override
+  protected String itemName() {
+    return "rows";
   }
 
   @Override
