@@ -121,7 +121,7 @@ class DistributedPretrainTest {
     assertTrue(!Files.exists(tmp.resolve("grpo")), "nothing written");
   }
 
-  private static MpiRun.Result mpirun(int ranks, String[] args) throws Exception {
+  static MpiRun.Result mpirun(int ranks, String[] args) throws Exception {
     return MpiRun.run(MpiRun.command(ranks, Main.class.getName(), List.of(), List.of(args)), null, 300, null);
   }
 
@@ -156,7 +156,7 @@ class DistributedPretrainTest {
     }
   }
 
-  private static List<JsonNode> metrics(Path dir) throws IOException {
+  static List<JsonNode> metrics(Path dir) throws IOException {
     List<JsonNode> out = new ArrayList<>();
     for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
       out.add(Json.MAPPER.readTree(line));
@@ -165,7 +165,7 @@ class DistributedPretrainTest {
   }
 
   /** Every record of {@code actual} (from step {@code from}) has the loss, norm and val loss of {@code expected}'s. */
-  private static void assertSameMetrics(List<JsonNode> expected, List<JsonNode> actual, long from) {
+  static void assertSameMetrics(List<JsonNode> expected, List<JsonNode> actual, long from) {
     int compared = 0;
     for (JsonNode a : actual) {
       long step = a.path("step").asLong();
