@@ -47,6 +47,8 @@ public final class ShardedAdamW implements AutoCloseable {
   private final Device device;
   private final AdamW local;
   private final float beta1, beta2, eps, weightDecay;
+  /** Nanoseconds the last step spent inside collectives (blocking: the communication's share of the step). */
+  private long commNanos;
 
   public ShardedAdamW(Communicator comm, List<Tensor> params, float lr, float beta1, float beta2, float eps,
       float weightDecay, int bucket) {
@@ -146,6 +148,7 @@ public final class ShardedAdamW implements AutoCloseable {
    */
   public Tensor step(double maxNorm) {
     int size = comm.size(), rank = comm.rank();
+    commNanos = 0;
     try (Tensor flat = Tensor.unscoped(dtype, device, size * bucket);
         Tensor shard = Tensor.unscoped(dtype, device, bucket)) {
       for (long start = 0; start < segment; start += bucket) {
@@ -160,7 +163,9 @@ public final class ShardedAdamW implements AutoCloseable {
             }
           });
         }
+        long t0 = System.nanoTime();
         comm.reduceScatterSum(shard, flat);
+        commNanos += System.nanoTime() - t0;
         forEachPiece(rank, start, len, (i, at, window, count) -> InPlace.copy(gradOf(i), at, shard, window, count));
       }
       List<Tensor> grads = new ArrayList<>();
@@ -173,12 +178,16 @@ public final class ShardedAdamW implements AutoCloseable {
       if (!grads.isEmpty()) {
         MultiTensor.sumSquares(normSq, grads);
       }
+      long t0 = System.nanoTime();
       comm.allReduceSum(normSq);
+      commNanos += System.nanoTime() - t0;
       local.step(normSq, maxNorm);
       for (long start = 0; start < segment; start += bucket) {
         long len = Math.min(bucket, segment - start);
         forEachPiece(rank, start, len, (i, at, window, count) -> InPlace.copy(shard, window, params.get(i), at, count));
+        long t1 = System.nanoTime();
         comm.allGather(flat, shard);
+        commNanos += System.nanoTime() - t1;
         for (int r = 0; r < size; r++) {
           if (r != rank) {
             long base = r * bucket;
@@ -188,6 +197,11 @@ public final class ShardedAdamW implements AutoCloseable {
       }
       return normSq;
     }
+  }
+
+  /** Seconds the last {@link #step} spent in its collectives (waiting for the slowest rank included). */
+  public double lastStepCommunicationSeconds() {
+    return commNanos / 1e9;
   }
 
   /** Drops every gradient. */

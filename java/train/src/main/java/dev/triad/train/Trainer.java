@@ -311,6 +311,9 @@ public final class Trainer implements AutoCloseable {
         if (!Double.isNaN(mfu)) {
           rec.put("mfu", mfu);
         }
+        if (sharded != null) { // the step's collectives, waiting for the slowest rank included
+          rec.put("comm_ms", sharded.lastStepCommunicationSeconds() * 1e3);
+        }
         Map<String, Object> phaseMetrics = task.stepMetrics();
         rec.putAll(phaseMetrics);
         boolean last = done == cfg.steps();
