@@ -20,6 +20,8 @@
 # results.json (every figure and pass/fail), summary.txt (printed last), logs.tar.xz (all logs),
 # triad_bench.json (`triad bench`'s results, when it ran).
 # Exit: 0 all passed (dry run: plumbing sound), 1 something failed, 2 bad usage, 3 no CUDA.
+# After it, in the same device command: bench/gpu/nccl_smoke.sh (the NCCL plug-in, built there
+# against PyTorch's NCCL, on one GPU) and bench/gpu/gemm_v2_check.sh.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

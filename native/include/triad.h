@@ -348,6 +348,7 @@ int triad_sample(triad_buffer* out, const triad_buffer* logits, int64_t N, int64
  * library: triad_dist_init loads communication plug-ins at run time.
  *  host_plugin    path of libtriad_mpi.so (the MPI C API on host memory). The process must have
  *                 been started by an MPI launcher (mpirun, srun) or be a singleton (size 1).
+ *                 NULL: this process is the whole job (rank 0 of 1, no MPI needed; "self").
  *  device_plugin  NULL, or the path of libtriad_nccl.so: then collectives on CUDA buffers run on
  *                 NCCL (its unique id broadcast over the host plug-in). Without it, CUDA buffers
  *                 are staged through host memory.
@@ -361,7 +362,7 @@ int         triad_dist_init(const char* host_plugin, const char* device_plugin);
 int         triad_dist_rank(int* rank);
 int         triad_dist_size(int* size);
 int         triad_dist_local_rank(int* rank);          /* rank among the processes on this node */
-const char* triad_dist_backend(void);                  /* "mpi", "mpi+nccl", or "" before init */
+const char* triad_dist_backend(void);                  /* "mpi", "mpi+nccl", "self+nccl", or "" before init */
 /* buf[0, count) = the sum over ranks of each rank's buf[0, count). */
 int triad_dist_all_reduce_sum(triad_buffer* buf, int64_t count);
 /* in [size * count] -> out [count]: the sum over ranks of in[rank * count, (rank + 1) * count). */

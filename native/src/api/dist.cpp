@@ -3,6 +3,9 @@
 // host memory to a host plug-in (MPI), staging CUDA buffers and bf16 sums through a CPU copy.
 #include <dlfcn.h>
 
+#include <unistd.h>
+
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -17,6 +20,32 @@ const triad_dist_plugin* host_plugin = nullptr;    // MPI: rank, size, host coll
 const triad_dist_plugin* device_plugin = nullptr;  // NCCL for CUDA buffers, or none
 std::string backend;
 bool finalized = false;
+
+// The host communicator of a process that is the whole job, without any launcher or MPI: rank 0 of
+// 1. Its collectives copy or do nothing. What triad_dist_init(NULL, nccl) starts NCCL over (one
+// GPU, for a smoke test of the NCCL plug-in where no MPI is installed).
+namespace self {
+int init(const triad_dist_bootstrap*) { return 0; }
+int zero() { return 0; }
+int one() { return 1; }
+int64_t bytes(int64_t count, int dtype) { return count * (dtype == TRIAD_BF16 ? 2 : 4); }
+int all_reduce_sum(void*, int64_t, int) { return 0; }
+int reduce_scatter_sum(const void* in, void* out, int64_t count, int dtype) {
+  std::memcpy(out, in, bytes(count, dtype));
+  return 0;
+}
+int all_gather(const void* in, void* out, int64_t count, int dtype) {
+  std::memcpy(out, in, bytes(count, dtype));
+  return 0;
+}
+int broadcast(void*, int64_t, int, int) { return 0; }
+int barrier() { return 0; }
+void abort(int code) { _exit(code); }
+int finalize() { return 0; }
+const char* last_error() { return ""; }
+const triad_dist_plugin plugin = {TRIAD_DIST_PLUGIN_ABI, "self", 0, init, zero, one, zero, all_reduce_sum,
+                                  reduce_scatter_sum, all_gather, broadcast, barrier, abort, finalize, last_error};
+}  // namespace self
 
 const triad_dist_plugin* load_plugin(const char* path, const char* role) {
   if (!path || !*path) fail(TRIAD_ERR_INVALID, std::string(role) + " plug-in path is empty");
@@ -146,7 +175,7 @@ int triad_dist_init(const char* host_path, const char* device_path) {
   return guard("dist_init", [&] {
     std::lock_guard<std::mutex> lock(init_mutex);
     if (host_plugin) fail(TRIAD_ERR_INVALID, "the communicator is already started (" + backend + ")");
-    const triad_dist_plugin* host = load_plugin(host_path, "host");
+    const triad_dist_plugin* host = host_path ? load_plugin(host_path, "host") : &self::plugin;
     if (host->device_pointers) fail(TRIAD_ERR_INVALID, std::string(host_path) + " is a device plug-in, not a host one");
     const triad_dist_plugin* device = device_path ? load_plugin(device_path, "device") : nullptr;
     comm_check(host, host->init(nullptr));
