@@ -18,26 +18,27 @@ mkdir -p "$out"
 G=$root/.gpu
 report=$out/nccl_smoke.txt
 [[ -d $G ]] || timeout 60 tar -xJf .gpu.tar.xz
-{
+smoke() {
   nccl=${NCCL_HOME:-$(python3 -c 'import nvidia.nccl as m; print(list(m.__path__)[0])' 2>/dev/null)}
-  cuda=$(dirname "$(dirname "$(command -v nvcc || ls /usr/local/cuda*/bin/nvcc | head -1)")")
+  cuda=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc || ls /usr/local/cuda*/bin/nvcc | head -1)")")")
   echo "nccl: ${nccl:-not found}; cuda toolkit: $cuda"
   lib=$out/work/libtriad_nccl.so
   mkdir -p "$out/work"
   ncclso=$(ls "$nccl"/lib/libnccl.so* 2>/dev/null | head -1)
   if [[ -z $nccl || ! -f $nccl/include/nccl.h || -z $ncclso ]]; then
     echo "build: skipped: no nccl.h / libnccl.so (set NCCL_HOME)"
-    exit 0
+    return 0
   fi
   timeout 120 g++ -std=c++17 -O2 -shared -fPIC -fvisibility=hidden -o "$lib" native/src/dist/nccl_plugin.cpp \
     -I native/include -I native/src -I "$nccl/include" -I "$cuda/include" \
     "$ncclso" -L "$cuda/lib64" -lcudart -Wl,-rpath,"$nccl/lib:$cuda/lib64"
   echo "build: exit $?"
-  [[ -f $lib ]] || exit 0
+  [[ -f $lib ]] || return 0
   ld=$(cat /tmp/triad-verify-state.*/ld_path 2>/dev/null | head -1)
   LD_LIBRARY_PATH=${ld:+$ld:}$nccl/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} timeout -k 3 60 \
     bash "$G/java.sh" dev.triad.dist.NcclSmokeMain "$lib"
   echo "smoke: exit $?"
-} > "$report" 2>&1
+}
+smoke > "$report" 2>&1
 rm -rf "$out/work"
 cat "$report"
