@@ -20,7 +20,7 @@ report=$out/nccl_smoke.txt
 [[ -d $G ]] || timeout 60 tar -xJf .gpu.tar.xz
 smoke() {
   nccl=${NCCL_HOME:-$(python3 -c 'import nvidia.nccl as m; print(list(m.__path__)[0])' 2>/dev/null)}
-  cuda=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc || ls /usr/local/cuda*/bin/nvcc | head -1)")")")
+  cuda=${CUDA_HOME:-$(ls -d /usr/local/cuda 2>/dev/null || dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")}
   echo "nccl: ${nccl:-not found}; cuda toolkit: $cuda"
   lib=$out/work/libtriad_nccl.so
   mkdir -p "$out/work"
