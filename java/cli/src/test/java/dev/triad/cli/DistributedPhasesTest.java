@@ -1,6 +1,7 @@
 package dev.triad.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.triad.testing.MpiRun;
 import java.nio.file.Files;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SFT, the reward model and DPO with {@code --distributed} on 2 Open MPI ranks train as one
- * process on the same global batch (to DistributedPretrainTest's 1e-5): SFT's ranks weighted by
+ * process on the same global batch (and GRPO trains, its groups split over the ranks) (to DistributedPretrainTest's 1e-5): SFT's ranks weighted by
  * their loss-bearing tokens (a rank's rows hold more or fewer assistant tokens), the pair losses by
  * pairs. On a tiny pretrained base, three steps each.
  */
@@ -40,8 +41,20 @@ class DistributedPhasesTest {
     Files.writeString(pairs, pairLines);
     Path sft = check("sft", base, "--data", sftData.toString(), "--seq", "64", "--warmup", "1", "--eval-per-family", "0",
         "--lr", "1e-3");
-    check("reward", sft, "--data", pairs.toString());
+    Path reward = check("reward", sft, "--data", pairs.toString());
     check("dpo", sft, "--data", pairs.toString(), "--eval-prompts", "0");
+    // GRPO: each rank samples the groups of its share of the step's prompts (its own sampling
+    // stream, so not one process's samples): it trains, and rank 0 writes the run
+    Path grpo = tmp.resolve("grpo-two");
+    MpiRun.Result g = DistributedPretrainTest.mpirun(2, new String[] {"grpo", "--policy", sft.toString(), "--reward",
+        reward.toString(), "--steps", "2", "--prompts", "4", "--group", "2", "--eval-prompts", "4", "--device", "cpu",
+        "--out", grpo.toString(), "--distributed"});
+    assertEquals(0, g.exitCode(), g.output());
+    List<com.fasterxml.jackson.databind.JsonNode> steps = DistributedPretrainTest.metrics(grpo).stream()
+        .filter(m -> m.has("loss")).toList();
+    assertEquals(2, steps.size(), steps.toString());
+    steps.forEach(m -> assertTrue(Double.isFinite(m.get("loss").asDouble()) && m.get("grad_norm").asDouble() > 0,
+        m.toString()));
   }
 
   /** Runs {@code phase} on {@code base} in one process and on 2 ranks; returns the single process's run. */

@@ -114,11 +114,11 @@ class DistributedPretrainTest {
 
   @Test
   void aPhaseThatCannotSplitItsBatchesSaysSo() throws Exception {
-    PretrainCliTest.Run r = PretrainCliTest.run("grpo", "--distributed", "--out", tmp.resolve("grpo").toString());
+    PretrainCliTest.Run r = PretrainCliTest.run("ppo", "--distributed", "--out", tmp.resolve("ppo").toString());
     assertNotEquals(0, r.exit(), r.toString());
-    assertTrue(r.err().contains("triad grpo: --distributed: triad grpo does not train data-parallel yet (pretrain, sft,"
-        + " reward and dpo do)"), r.toString());
-    assertTrue(!Files.exists(tmp.resolve("grpo")), "nothing written");
+    assertTrue(r.err().contains("triad ppo: --distributed: triad ppo does not train data-parallel yet (pretrain, sft,"
+        + " reward, dpo and grpo do)"), r.toString());
+    assertTrue(!Files.exists(tmp.resolve("ppo")), "nothing written");
   }
 
   static MpiRun.Result mpirun(int ranks, String[] args) throws Exception {

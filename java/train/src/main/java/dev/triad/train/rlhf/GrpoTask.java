@@ -4,6 +4,7 @@ import dev.triad.nn.Gpt;
 import dev.triad.nn.RewardModel;
 import dev.triad.profile.Profiler;
 import dev.triad.tensor.Tensor;
+import dev.triad.train.DataShard;
 import dev.triad.train.Trainer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,7 @@ public final class GrpoTask implements Trainer.Task {
   private final float clipEps;
   private final float beta;
   private final long seed;
+  private DataShard shard = DataShard.WHOLE;
   private boolean sequential;
   private long rollouts;
   // figures since the last stepMetrics()
@@ -96,7 +98,9 @@ public final class GrpoTask implements Trainer.Task {
       idx[i] = i;
     }
     int longest = 0;
-    int[][] rows = new int[promptsPerStep * group][];
+    // every rank draws the step's prompts alike; it samples the groups of its share of them
+    int from = shard.from(promptsPerStep), to = shard.to(promptsPerStep);
+    int[][] rows = new int[(to - from) * group][];
     for (int p = 0; p < promptsPerStep; p++) {
       if (sequential) {
         // the prompts in their order, wrapping around: rollout r takes r * P .. r * P + P - 1
@@ -108,10 +112,13 @@ public final class GrpoTask implements Trainer.Task {
         idx[p] = idx[j];
         idx[j] = t;
       }
+      if (p < from || p >= to) {
+        continue;
+      }
       int[] prompt = prompts.get(idx[p]);
       longest = Math.max(longest, prompt.length);
       for (int g = 0; g < group; g++) {
-        rows[p * group + g] = prompt;
+        rows[(p - from) * group + g] = prompt;
       }
     }
     // room for the reply and the <|end|> the reward model reads
@@ -119,7 +126,9 @@ public final class GrpoTask implements Trainer.Task {
     long t0 = System.nanoTime();
     Rollout ro;
     try (Profiler.Phase ph = Profiler.phase("generation")) {
-      ro = Rollout.sample(policy, rows, budget, 1f, endToken, rs & Long.MAX_VALUE);
+      // a rank's own sampling stream (one process: the rollout's seed as it always was)
+      long sampling = shard.ranks() == 1 ? rs : rs + shard.rank() * 0x9E3779B97F4A7C15L;
+      ro = Rollout.sample(policy, rows, budget, 1f, endToken, sampling & Long.MAX_VALUE);
     }
     genSeconds += (System.nanoTime() - t0) / 1e9;
     int[][] replies = ro.replies();
@@ -146,7 +155,24 @@ public final class GrpoTask implements Trainer.Task {
     klSum += Double.isNaN(r.stats().kl()) ? 0 : r.stats().kl();
     clipSum += r.stats().clipFraction();
     batches++;
-    return new Trainer.MicroBatch(r.loss(), (long) p.batch() * p.length());
+    // the loss is a mean over the responses with a token in the mask (GrpoLoss)
+    long answered = 0;
+    for (int b = 0; b < p.batch(); b++) {
+      for (int t = 0; t < p.length(); t++) {
+        if (mask[b * p.length() + t]) {
+          answered++;
+          break;
+        }
+      }
+    }
+    return new Trainer.MicroBatch(r.loss(), (long) p.batch() * p.length(), answered);
+  }
+
+  /** Splits each step's prompts (whole groups) over the ranks. */
+  @Override
+  public void shard(DataShard shard) {
+    shard.requireSplittable(promptsPerStep, "prompts");
+    this.shard = shard;
   }
 
   /** GRPO is evaluated by {@link Grpo} through {@link PolicyEval} (sampled replies), not by a held-out loss. */
