@@ -15,10 +15,6 @@ import picocli.CommandLine;
 final class Distributed {
   private Distributed() {}
 
-  /** The commands whose Trainer task splits its batches over ranks. */
-  static final java.util.List<String> COMMANDS = java.util.List.of("pretrain", "sft", "reward", "dpo", "grpo");
-  static final String COMMANDS_TEXT = "pretrain, sft, reward, dpo and grpo";
-
   /** " (rank r of n)" inside a data-parallel job of more than one rank, else "". */
   static String rankText() {
     Communicator c = Communicator.current();

@@ -87,11 +87,6 @@ public final class Main implements Runnable {
       return new CommandLine.RunLast().execute(parsed);
     }
     if (training.distributed) {
-      if (!Distributed.COMMANDS.contains(leaf.commandSpec().name())) {
-        String why = "--distributed: triad " + leaf.commandSpec().name() + " does not train data-parallel yet ("
-            + Distributed.COMMANDS_TEXT + " do)";
-        throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), why, new IllegalArgumentException(why));
-      }
       CommandLine.ParseResult command = leaf;
       return Distributed.run(command, () -> executeTraining(parsed, command, training));
     }

@@ -39,8 +39,8 @@ final class TrainingOptions {
 
   @Option(names = "--distributed", description = "train data-parallel over the processes of an MPI job"
       + " (mpirun -np N ./triad ... --distributed, or srun): every rank trains on its part of each batch (--batch is"
-      + " the whole batch), the optimizer state is sharded over the ranks (ZeRO-1), rank 0 prints and writes the run"
-      + " (docs/DISTRIBUTED.md)")
+      + " the whole batch; RL: its share of the rollouts), the optimizer state is sharded over the ranks (ZeRO-1),"
+      + " rank 0 prints and writes the run (docs/DISTRIBUTED.md)")
   boolean distributed;
 
   @Option(names = "--beta1", paramLabel = "B1", description = "AdamW's first-moment decay (default: ${DEFAULT-VALUE})")

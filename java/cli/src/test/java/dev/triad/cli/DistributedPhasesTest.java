@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SFT, the reward model and DPO with {@code --distributed} on 2 Open MPI ranks train as one
- * process on the same global batch (and GRPO trains, its groups split over the ranks) (to DistributedPretrainTest's 1e-5): SFT's ranks weighted by
+ * process on the same global batch (and GRPO and PPO train, their rollouts split over the ranks) (to DistributedPretrainTest's 1e-5): SFT's ranks weighted by
  * their loss-bearing tokens (a rank's rows hold more or fewer assistant tokens), the pair losses by
  * pairs. On a tiny pretrained base, three steps each.
  */
@@ -55,6 +55,21 @@ class DistributedPhasesTest {
     assertEquals(2, steps.size(), steps.toString());
     steps.forEach(m -> assertTrue(Double.isFinite(m.get("loss").asDouble()) && m.get("grad_norm").asDouble() > 0,
         m.toString()));
+    // PPO: each rank rolls out its share of the batch, the advantages whitened over all of them, the
+    // gradients averaged before every minibatch step; rank 0 writes
+    String[] ppo = {"ppo", "--policy", sft.toString(), "--reward", reward.toString(), "--steps", "2", "--batch", "4",
+        "--mini-batch", "2", "--epochs", "1", "--eval-prompts", "4", "--device", "cpu", "--out",
+        tmp.resolve("ppo-two").toString(), "--distributed"};
+    MpiRun.Result p = DistributedPretrainTest.mpirun(2, ppo);
+    assertEquals(0, p.exitCode(), p.output());
+    assertTrue(p.output().contains("ppo: step 2/2 reward"), p.output());
+    assertTrue(Files.exists(tmp.resolve("ppo-two/checkpoints/step_00000002.safetensors")), p.output());
+    // a batch the ranks cannot split evenly is refused on every rank before anything is trained
+    ppo[ppo.length - 2] = tmp.resolve("ppo-three").toString();
+    MpiRun.Result odd = DistributedPretrainTest.mpirun(3, ppo);
+    assertTrue(odd.exitCode() != 0, odd.output());
+    assertTrue(odd.output().contains("--batch 4 is not a multiple of the 3 ranks; with --distributed PPO splits --batch"
+        + " and --mini-batch evenly"), odd.output());
   }
 
   /** Runs {@code phase} on {@code base} in one process and on 2 ranks; returns the single process's run. */

@@ -112,15 +112,6 @@ class DistributedPretrainTest {
         r.output());
   }
 
-  @Test
-  void aPhaseThatCannotSplitItsBatchesSaysSo() throws Exception {
-    PretrainCliTest.Run r = PretrainCliTest.run("ppo", "--distributed", "--out", tmp.resolve("ppo").toString());
-    assertNotEquals(0, r.exit(), r.toString());
-    assertTrue(r.err().contains("triad ppo: --distributed: triad ppo does not train data-parallel yet (pretrain, sft,"
-        + " reward, dpo and grpo do)"), r.toString());
-    assertTrue(!Files.exists(tmp.resolve("ppo")), "nothing written");
-  }
-
   static MpiRun.Result mpirun(int ranks, String[] args) throws Exception {
     return MpiRun.run(MpiRun.command(ranks, Main.class.getName(), List.of(), List.of(args)), null, 300, null);
   }

@@ -138,6 +138,49 @@ public final class Communicator implements AutoCloseable {
     }
   }
 
+  /** The sums over ranks of each rank's values, element by element (f32 on the way: ~7 digits). */
+  public double[] allReduceSum(double[] values) {
+    float[] f = new float[values.length];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) values[i];
+    }
+    try (Tensor t = Tensor.of(f, Device.CPU, f.length)) {
+      allReduceSum(t);
+      float[] r = t.toFloatArray();
+      double[] out = new double[r.length];
+      for (int i = 0; i < r.length; i++) {
+        out[i] = r[i];
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Every parameter's gradient := its mean over the ranks (plain data parallelism, every rank keeping
+   * the whole optimizer: PPO's update). A reduce-scatter and an all-gather per tensor, not an
+   * all-reduce: each slice is summed once, on one rank, so every rank gets the same bits (an MPI
+   * all-reduce may add in another order on each rank, and the replicas would drift apart). A
+   * parameter this rank's data did not reach gets a zero gradient first, so every rank makes the
+   * same calls.
+   */
+  public void averageGradients(java.util.List<Tensor> params) {
+    for (Tensor p : params) {
+      if (p.grad() == null) {
+        TensorAccess.setGrad(p, Tensor.unscoped(p.dtype(), p.device(), p.shape()));
+      }
+      Tensor g = p.grad();
+      long slice = (g.numel() + size - 1) / size;
+      try (Tensor whole = Tensor.unscoped(g.dtype(), g.device(), slice * size);
+          Tensor mine = Tensor.unscoped(g.dtype(), g.device(), slice)) {
+        dev.triad.tensor.InPlace.copy(whole, 0, g, 0, g.numel()); // the padding stays zero
+        reduceScatterSum(mine, whole);
+        dev.triad.tensor.InPlace.affine(mine, 1f / size, 0f);
+        allGather(whole, mine);
+        dev.triad.tensor.InPlace.copy(g, 0, whole, 0, g.numel());
+      }
+    }
+  }
+
   /**
    * in [size * n] -> out [n], with n = out.numel(): the sum over ranks of in's slice
    * [rank * n, (rank + 1) * n).

@@ -82,6 +82,35 @@ public final class ShardedAdamWMain {
               check(whole == null, "gatherTo(0) returned a state on rank " + rank);
             }
           }
+          // averageGradients: the mean of every rank's gradient, the same bits on every rank
+          for (int i = 0; i < rs.size(); i++) {
+            float[] g = grad(1000L * (seed + 7) + rank, i, (int) rs.get(i).numel());
+            TensorAccess.setGrad(rs.get(i), Tensor.of(g, Device.CPU, rs.get(i).shape()));
+          }
+          comm.averageGradients(rs);
+          int hash = 0;
+          for (int i = 0; i < rs.size(); i++) {
+            int n = (int) rs.get(i).numel();
+            float[] got = rs.get(i).grad().toFloatArray();
+            float[] mean = new float[n];
+            for (int r = 0; r < size; r++) {
+              float[] g = grad(1000L * (seed + 7) + r, i, n);
+              for (int k = 0; k < n; k++) {
+                mean[k] += g[k] / size;
+              }
+            }
+            for (int k = 0; k < n; k++) {
+              check(Math.abs(got[k] - mean[k]) <= 1e-6 * (1 + Math.abs(mean[k])), "averaged gradient " + i + "[" + k + "]");
+              hash = 31 * hash + Float.floatToIntBits(got[k]);
+            }
+          }
+          try (Tensor mine = Tensor.ofInts(new int[] {hash}, Device.CPU, 1);
+              Tensor all = Tensor.zeros(dev.triad.tensor.DType.I32, Device.CPU, size)) {
+            comm.allGather(all, mine);
+            for (int h : all.toIntArray()) {
+              check(h == hash, "averaged gradients differ between ranks");
+            }
+          }
           System.out.println("rank " + rank + " of " + size + ": ok; state " + opt.stateBytes() + " bytes, held "
               + held + " bytes, parameters " + total + ", segment " + opt.segmentElements());
         }

@@ -19,6 +19,9 @@ import dev.triad.tensor.Tensor;
 import dev.triad.train.ChatRuns;
 import dev.triad.train.Checkpoints;
 import dev.triad.train.Metrics;
+import dev.triad.dist.Communicator;
+import dev.triad.train.DataShard;
+import dev.triad.train.Ranks;
 import dev.triad.train.RunDirectory;
 import dev.triad.train.RunInfo;
 import dev.triad.train.RunLock;
@@ -115,6 +118,13 @@ public final class Ppo {
   }
 
   private static Result runLocked(PpoOptions o, TrainingListener listener) {
+    Communicator job = Ranks.job();
+    if (job != null && (o.batch() % job.size() != 0 || o.miniBatch() % job.size() != 0)) {
+      // every rank must take the same number of minibatch steps
+      throw new InvalidOptionException(o.batch() % job.size() != 0 ? "batch" : "miniBatch", " " + (o.batch()
+          % job.size() != 0 ? o.batch() : o.miniBatch()) + " is not a multiple of the " + job.size()
+          + " ranks; with {distributed} PPO splits {batch} and {miniBatch} evenly");
+    }
     RunDirectory run;
     try {
       run = RunDirectory.open(o.runDir(), o.resume(), o.steps());
@@ -194,14 +204,17 @@ public final class Ppo {
       try (AdamW policyOpt = new AdamW(policy.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f);
            AdamW criticOpt = new AdamW(critic.parameters(), o.lr(), o.beta1(), o.beta2(), o.eps(), 0f)) {
         if (resumeFrom.isPresent()) {
-          Checkpoints.removeStaleTemporaries(o.runDir());
+          if (Ranks.writes()) {
+            Checkpoints.removeStaleTemporaries(o.runDir());
+          }
           Map<String, String> meta = loadCheckpoint(resumeFrom.get(), checkpointGroups(policy, policyOpt, critic, criticOpt));
           beta = Double.parseDouble(meta.get("beta"));
           tooFar = Integer.parseInt(meta.getOrDefault("too_far", "0"));
           klLast = Double.parseDouble(meta.getOrDefault("kl_last", "NaN"));
           LOG.info(String.format("ppo: resuming from %s (step %d, beta %.6f)", resumeFrom.get(), start, beta));
         }
-        try (Metrics metrics = new Metrics(o.runDir(), o.steps(), start);
+        try (Metrics metrics = Ranks.writes() ? new Metrics(o.runDir(), o.steps(), start)
+            : Metrics.silent(o.steps(), start);
              Profiler.Run phases = Profiler.startRun(o.device())) {
           long runStart = System.nanoTime();
           StepProfile profile = StepProfile.enabled() ? new StepProfile(o.device()) : null;
@@ -245,8 +258,10 @@ public final class Ppo {
             Path saved = null;
             if (step % o.checkpointEvery() == 0 || step == o.steps()) {
               try (Profiler.Phase ph = Profiler.phase("checkpoint")) {
-                saved = saveCheckpoint(o, step, checkpointGroups(policy, policyOpt, critic, criticOpt), beta, tooFar,
-                    klLast);
+                if (Ranks.writes()) { // data-parallel: every rank holds the same models and optimizers
+                  saved = saveCheckpoint(o, step, checkpointGroups(policy, policyOpt, critic, criticOpt), beta, tooFar,
+                      klLast);
+                }
               }
             }
             // last, as Trainer does: the step's metrics line and checkpoint are written
@@ -282,6 +297,24 @@ public final class Ppo {
   }
 
   /** What a PPO checkpoint holds: the policy as the run's model (so it loads as one), the critic under {@link #CRITIC}. */
+  /** Whitening over every rank's advantages: the mean and variance of all of them (one all-reduce). */
+  private static double[] whitenOverRanks(Communicator comm, double[] x) {
+    double sum = 0, sumSq = 0;
+    for (double v : x) {
+      sum += v;
+      sumSq += v * v;
+    }
+    double[] total = comm.allReduceSum(new double[] {sum, sumSq, x.length});
+    double mean = total[0] / total[2];
+    double var = Math.max(0, total[1] / total[2] - mean * mean);
+    double inv = 1.0 / Math.sqrt(var + Gae.EPS);
+    double[] out = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = (x[i] - mean) * inv;
+    }
+    return out;
+  }
+
   private static List<Checkpoints.Group> checkpointGroups(Gpt policy, AdamW policyOpt, RewardModel critic,
       AdamW criticOpt) {
     return List.of(Checkpoints.Group.main(policy, policyOpt), new Checkpoints.Group(CRITIC, critic, criticOpt));
@@ -319,17 +352,25 @@ public final class Ppo {
       RewardModel critic, RewardModel rm, AdamW policyOpt, AdamW criticOpt, ChatTemplate template,
       List<Prompt> trainSet, int maxNew, Metrics metrics) {
     int B = o.batch();
-    int[][] prompts = new int[B][];
+    // data-parallel: every rank draws the step's B prompts alike and rolls out its share of them
+    Communicator comm = Ranks.job();
+    DataShard shard = comm == null ? DataShard.WHOLE : new DataShard(comm.rank(), comm.size());
+    int from = shard.from(B), to = shard.to(B);
+    int[][] prompts = new int[to - from][];
     for (int b = 0; b < B; b++) {
       // shuffled: drawn by the step's generator; sequential: the prompts in their order, wrapping around
       int i = o.dataOrder().shuffled() ? rng.nextInt(trainSet.size())
           : (int) (((long) (step - 1) * B + b) % trainSet.size());
-      prompts[b] = trainSet.get(i).tokens();
+      if (b >= from && b < to) {
+        prompts[b - from] = trainSet.get(i).tokens();
+      }
     }
     long g0 = System.nanoTime();
     Rollout ro;
     try (Profiler.Phase ph = Profiler.phase("generation")) {
-      ro = Rollout.sample(policy, prompts, maxNew, 1f, template.endToken(), o.seed() * 7919L + step);
+      long seed = o.seed() * 7919L + step;  // a rank's own sampling stream; one process's as it always was
+      ro = Rollout.sample(policy, prompts, maxNew, 1f, template.endToken(),
+          shard.ranks() == 1 ? seed : seed + shard.rank() * 0x9E3779B97F4A7C15L);
     }
     double genSec = (System.nanoTime() - g0) / 1e9;
     int[][] replies = ro.replies();
@@ -338,6 +379,9 @@ public final class Ppo {
     double respLen = 0;
     for (int[] reply : replies) {
       respLen += reply.length;
+    }
+    if (comm != null) { // the step's figures are the whole batch's: every rank steers beta alike
+      respLen = comm.allReduceSum(new double[] {respLen})[0];
     }
     respLen /= B;
     SequenceLogProbs.Padded p = ro.padded(0);
@@ -354,11 +398,12 @@ public final class Ppo {
       scores = RewardScores.noGrad(rm, seqs, 0);
     }
 
-    PpoAdvantages.Result a = PpoAdvantages.compute(ro, T, lpOld, lpRef, vOld, scores, beta, o.gamma(), o.lambda());
+    PpoAdvantages.Result a = PpoAdvantages.compute(ro, T, lpOld, lpRef, vOld, scores, beta, o.gamma(), o.lambda(),
+        comm == null ? Gae::whiten : x -> whitenOverRanks(comm, x));
     double klSum = a.klSum();
 
     long t0 = System.nanoTime();
-    PpoUpdate.Figures u = PpoUpdate.run(o, rng, policy, critic, policyOpt, criticOpt,
+    PpoUpdate.Figures u = PpoUpdate.run(o, rng, comm, policy, critic, policyOpt, criticOpt,
         new PpoUpdate.Rollout(p, a.mask(), lpOld, vOld, a.advantages(), a.returns()));
     long trainTokens = u.trainTokens();
     double trainSec = (System.nanoTime() - t0) / 1e9;
@@ -366,6 +411,11 @@ public final class Ppo {
     double meanReward = 0;
     for (double s : scores) {
       meanReward += s;
+    }
+    if (comm != null) {
+      double[] sums = comm.allReduceSum(new double[] {meanReward, klSum});
+      meanReward = sums[0];
+      klSum = sums[1];
     }
     StepMetrics m = new StepMetrics(step, meanReward / B, klSum / B, beta, u.entropy(), u.clipFraction(),
         u.approxKl(), u.policyLoss(), u.valueLoss(), respLen, genTokens / Math.max(1e-9, genSec),

@@ -25,6 +25,12 @@ final class PpoAdvantages {
    */
   static Result compute(Rollout ro, int T, float[] lpOld, float[] lpRef, float[] vOld, double[] scores, double beta,
       double gamma, double lambda) {
+    return compute(ro, T, lpOld, lpRef, vOld, scores, beta, gamma, lambda, Gae::whiten);
+  }
+
+  /** The same, whitening the advantages with {@code whiten} (data-parallel: over every rank's rollout). */
+  static Result compute(Rollout ro, int T, float[] lpOld, float[] lpRef, float[] vOld, double[] scores, double beta,
+      double gamma, double lambda, java.util.function.UnaryOperator<double[]> whiten) {
     int B = ro.prompts().length;
     float[] mask = new float[B * T];
     double[] adv = new double[B * T];
@@ -50,7 +56,7 @@ final class PpoAdvantages {
         flatAdv.add(g.advantages()[i]);
       }
     }
-    double[] w = Gae.whiten(flatAdv.stream().mapToDouble(Double::doubleValue).toArray());
+    double[] w = whiten.apply(flatAdv.stream().mapToDouble(Double::doubleValue).toArray());
     for (int i = 0, k = 0; i < mask.length; i++) {
       if (mask[i] != 0) {
         adv[i] = w[k++];

@@ -1,5 +1,6 @@
 package dev.triad.train.rlhf;
 
+import dev.triad.dist.Communicator;
 import dev.triad.nn.Gpt;
 import dev.triad.nn.RewardModel;
 import dev.triad.optim.AdamW;
@@ -36,9 +37,15 @@ final class PpoUpdate {
   record Figures(double policyLoss, double valueLoss, double entropy, double clipFraction, double approxKl,
       long trainTokens) {}
 
-  static Figures run(PpoOptions o, Random rng, Gpt policy, RewardModel critic, AdamW policyOpt, AdamW criticOpt,
-      Rollout r) {
+  /**
+   * comm: null in one process; data-parallel, this rank's share of the rollout and of each
+   * minibatch ({@code miniBatch / size} rows), the gradients averaged over the ranks before each
+   * step, so every rank takes the same step on its whole copy of both models.
+   */
+  static Figures run(PpoOptions o, Random rng, Communicator comm, Gpt policy, RewardModel critic, AdamW policyOpt,
+      AdamW criticOpt, Rollout r) {
     int B = r.padded().batch();
+    int miniBatch = comm == null ? o.miniBatch() : o.miniBatch() / comm.size();
     int T = r.padded().length();
     double ent = 0, clip = 0, akl = 0, pl = 0, vl = 0;
     int updates = 0;
@@ -51,8 +58,8 @@ final class PpoUpdate {
       if (o.dataOrder().shuffled()) {
         Collections.shuffle(order, rng);
       }
-      for (int s = 0; s < B; s += o.miniBatch()) {
-        List<Integer> rows = order.subList(s, Math.min(B, s + o.miniBatch()));
+      for (int s = 0; s < B; s += miniBatch) {
+        List<Integer> rows = order.subList(s, Math.min(B, s + miniBatch));
         int mb = rows.size();
         int[] tok = new int[mb * T], tgt = new int[mb * T];
         float[] mk = new float[mb * T], lo = new float[mb * T], vo = new float[mb * T], ad = new float[mb * T],
@@ -92,6 +99,10 @@ final class PpoUpdate {
             loss.backward();
           }
           try (Profiler.Phase ph = Profiler.phase("optimizer")) {
+            if (comm != null) {
+              comm.averageGradients(policy.parameters());
+              comm.averageGradients(critic.parameters());
+            }
             // clipped on the device, as Trainer does: no read of either norm
             try (Tensor pn = GradClip.squaredNorm(policy.parameters());
                 Tensor cn = GradClip.squaredNorm(critic.parameters())) {
