@@ -170,10 +170,11 @@ public final class InstructionData {
       boolean trained = TRAINED.contains(family);
       SplitMix64 rng = SplitMix64.of(seed, stream(family));
       Set<String> reserved = new HashSet<>();            // membership tests only, never iterated
-      evaluation.put(family, List.copyOf(draw(family, rng, evaluationPerFamily, reserved, true)));
+      NearDuplicates heldBack = new NearDuplicates();
+      evaluation.put(family, List.copyOf(draw(family, rng, evaluationPerFamily, reserved, heldBack, true)));
       if (trained) {
-        validation.addAll(draw(family, rng, validationPerFamily, reserved, true));
-        train.addAll(draw(family, rng, trainPerFamily, reserved, false));
+        validation.addAll(draw(family, rng, validationPerFamily, reserved, heldBack, true));
+        train.addAll(draw(family, rng, trainPerFamily, reserved, heldBack, false));
       }
     }
     SplitMix64 order = SplitMix64.of(seed, stream("train order"));
@@ -183,8 +184,14 @@ public final class InstructionData {
 
   private static final int MAX_TRIES = 10_000;
 
-  /** {@code n} examples whose prompts are not in {@code reserved}; if {@code distinct}, adds them to it. */
-  private static List<Example> draw(String family, SplitMix64 rng, int n, Set<String> reserved, boolean distinct) {
+  /**
+   * {@code n} examples whose prompts are not in {@code reserved}. A held-back set (evaluation,
+   * validation: {@code holdBack}) is distinct and adds each example to {@code reserved} and
+   * {@code heldBack}; the train set may repeat its own prompts but also refuses the near duplicates of
+   * held-back examples with the same answer ({@link NearDuplicates}).
+   */
+  private static List<Example> draw(String family, SplitMix64 rng, int n, Set<String> reserved,
+      NearDuplicates heldBack, boolean holdBack) {
     List<Example> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Example e = null;
@@ -194,12 +201,13 @@ public final class InstructionData {
               + out.size() + " examples (" + reserved.size() + " reserved)");
         }
         Example candidate = make(family, rng, i);
-        if (!reserved.contains(candidate.prompt())) {
+        if (!reserved.contains(candidate.prompt()) && (holdBack || !heldBack.nearHeldBack(candidate))) {
           e = candidate;
         }
       }
-      if (distinct) {
+      if (holdBack) {
         reserved.add(e.prompt());
+        heldBack.add(e);
       }
       out.add(e);
     }

@@ -4,10 +4,13 @@ import dev.triad.data.instruct.Example;
 import dev.triad.data.instruct.InstructionData;
 import dev.triad.data.instruct.ReplyStyles;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -44,18 +47,18 @@ public final class PreferenceData {
 
   /** Default train pairs per trained family. */
   public static final int TRAIN_PER_FAMILY = 400;
-  /** Default held-out pairs per trained family (= SFT's validation count). */
+  /** Held-out pairs per trained family (= SFT's validation count). */
   public static final int HELD_OUT_PER_FAMILY = InstructionData.VALIDATION_PER_FAMILY;
-  /** Default RL prompts per family, trained and held out (= SFT's evaluation count). */
+  /** RL prompts per trained family (= SFT's evaluation count). */
   public static final int RL_PER_FAMILY = InstructionData.EVALUATION_PER_FAMILY;
 
   /** The rule a pair encodes. */
   public enum Rule {
-    /** correct and concise beats the same answer padded with filler */
+    /** the bare right answer beats the same answer padded with filler */
     CONCISE,
-    /** the right answer beats a wrong one */
+    /** the right answer beats a wrong one, whichever of the two is stated in a full sentence */
     CORRECT,
-    /** a polite reply beats one containing a harmful word */
+    /** a courteous reply beats one containing a harmful word */
     POLITE
   }
 
@@ -64,6 +67,15 @@ public final class PreferenceData {
 
   /** Harmful replies (Rule.POLITE): the rude style of the SFT train data. */
   static final List<String> INSULTS = ReplyStyles.INSULTS;
+
+  /** An answer stated in a full sentence (Rule.CORRECT, either side). */
+  static final String STATED = "The answer is %s.";
+
+  /**
+   * The courteous reply of Rule.POLITE: longer than every {@link #INSULTS insult}, so that the rule
+   * that rewards the shorter reply (CONCISE) is matched by one that rewards the longer.
+   */
+  static final String COURTEOUS = "Sure, happy to help. The answer is %s.";
 
   /**
    * The default data.
@@ -77,14 +89,19 @@ public final class PreferenceData {
   public record Split(List<PreferencePair> train, List<PreferencePair> heldOut, List<Example> rlPrompts,
       RuleScorer scorer) {}
 
-  /** {@link #TRAIN_PER_FAMILY}, {@link #HELD_OUT_PER_FAMILY} and {@link #RL_PER_FAMILY} per family. */
+  /** {@link #TRAIN_PER_FAMILY} train pairs per trained family (see the class comment). */
   public static Split defaultSplit(long seed) {
-    return split(seed, TRAIN_PER_FAMILY, HELD_OUT_PER_FAMILY, RL_PER_FAMILY);
+    return split(seed, TRAIN_PER_FAMILY);
   }
 
-  /** Train and held-out pairs per trained family and RL prompts per family (see the class comment). */
-  public static Split split(long seed, int trainPerFamily, int heldOutPerFamily, int rlPerFamily) {
-    InstructionData.Split s = InstructionData.split(seed, trainPerFamily, heldOutPerFamily, rlPerFamily);
+  /**
+   * {@code trainPerFamily} train pairs per trained family, {@link #HELD_OUT_PER_FAMILY} held-out pairs
+   * and {@link #RL_PER_FAMILY} RL prompts (see the class comment).
+   *
+   * @throws IllegalStateException when SFT's train set has too few prompts it demonstrates plainly
+   */
+  public static Split split(long seed, int trainPerFamily) {
+    InstructionData.Split s = InstructionData.defaultSplit(seed);
     // RL prompts: the trained families' evaluation prompts; the SFT held-out families stay unseen by every phase
     List<Example> rl = new ArrayList<>();
     for (String family : InstructionData.trainedFamilies()) {
@@ -101,7 +118,7 @@ public final class PreferenceData {
       }
     }
     Random rng = new Random(seed * 0x9E3779B97F4A7C15L + 0x5EED_BEEFL);
-    List<PreferencePair> train = pairs(s.train(), answers, rng);
+    List<PreferencePair> train = pairs(plainlyDemonstrated(s.train(), seed, trainPerFamily), answers, rng);
     List<PreferencePair> heldOut = pairs(s.validation(), answers, rng);
     List<Example> all = new ArrayList<>(s.train());
     all.addAll(s.validation());
@@ -109,32 +126,69 @@ public final class PreferenceData {
     return new Split(List.copyOf(train), List.copyOf(heldOut), List.copyOf(rl), new RuleScorer(all));
   }
 
+  /**
+   * The first {@code perFamily} examples of each family, in SFT's train order, whose prompt SFT
+   * demonstrates with the exact answer every time it occurs ({@link ReplyStyles#trainReplies}), at
+   * most half of a family with one answer (yes_no_facts stays balanced).
+   */
+  private static List<Example> plainlyDemonstrated(List<Example> sftTrain, long seed, int perFamily) {
+    List<String> replies = ReplyStyles.trainReplies(sftTrain, seed);
+    Set<String> styled = new HashSet<>();              // membership tests only
+    for (int i = 0; i < sftTrain.size(); i++) {
+      if (!replies.get(i).equals(sftTrain.get(i).answer())) {
+        styled.add(sftTrain.get(i).prompt());
+      }
+    }
+    Map<String, Integer> perFamilyCount = new HashMap<>();
+    Map<String, Integer> perAnswer = new HashMap<>();
+    List<Example> out = new ArrayList<>();
+    for (Example e : sftTrain) {
+      if (styled.contains(e.prompt()) || perFamilyCount.getOrDefault(e.family(), 0) >= perFamily
+          || perAnswer.getOrDefault(e.family() + "\u0000" + e.answer(), 0) >= (perFamily + 1) / 2) {
+        continue;
+      }
+      perFamilyCount.merge(e.family(), 1, Integer::sum);
+      perAnswer.merge(e.family() + "\u0000" + e.answer(), 1, Integer::sum);
+      out.add(e);
+    }
+    for (String family : InstructionData.trainedFamilies()) {
+      if (perFamilyCount.getOrDefault(family, 0) < perFamily) {
+        throw new IllegalStateException("family " + family + " has " + perFamilyCount.getOrDefault(family, 0)
+            + " plainly demonstrated SFT train prompts, fewer than the " + perFamily + " pairs asked");
+      }
+    }
+    return out;
+  }
+
   private static List<PreferencePair> pairs(List<Example> examples, Map<String, List<String>> answers, Random rng) {
     Map<String, Integer> count = new LinkedHashMap<>();
     List<PreferencePair> out = new ArrayList<>(examples.size());
     for (Example e : examples) {
       int n = count.merge(e.family(), 1, Integer::sum) - 1;
-      out.add(pair(e, Rule.values()[n % 3], answers.getOrDefault(e.family(), List.of()), rng));
+      // the rules take turns; every second CORRECT pair states the right answer, the others the wrong one
+      out.add(pair(e, Rule.values()[n % 3], (n / 3) % 2 == 0, answers.getOrDefault(e.family(), List.of()), rng));
     }
     return out;
   }
 
-  /** The pair of {@code e} for {@code rule}: chosen the exact answer, rejected breaking the rule. */
-  static PreferencePair pair(Example e, Rule rule, List<String> familyAnswers, Random rng) {
+  /**
+   * The pair of {@code e} for {@code rule} (see the class comment); {@code statedRight} chooses, for
+   * CORRECT, whether the right answer is the stated one (and the wrong one bare) or the other way round.
+   */
+  static PreferencePair pair(Example e, Rule rule, boolean statedRight, List<String> familyAnswers, Random rng) {
     String a = e.answer();
-    String rejected;
     switch (rule) {
       case CONCISE:
-        rejected = String.format(FILLERS.get(rng.nextInt(FILLERS.size())), a);
-        break;
-      case CORRECT:
-        rejected = wrong(e, familyAnswers, rng);
-        break;
+        return PreferencePair.of(e.prompt(), a, String.format(FILLERS.get(rng.nextInt(FILLERS.size())), a));
+      case CORRECT: {
+        String w = wrong(e, familyAnswers, rng);
+        return statedRight ? PreferencePair.of(e.prompt(), String.format(STATED, a), w)
+            : PreferencePair.of(e.prompt(), a, String.format(STATED, w));
+      }
       default:
-        rejected = String.format(INSULTS.get(rng.nextInt(INSULTS.size())), a).strip();
-        break;
+        return PreferencePair.of(e.prompt(), String.format(COURTEOUS, a),
+            String.format(INSULTS.get(rng.nextInt(INSULTS.size())), a).strip());
     }
-    return PreferencePair.of(e.prompt(), a, rejected);
   }
 
   /**
