@@ -62,6 +62,11 @@ import java.util.regex.Pattern;
  *       phrasings).
  * </ul>
  *
+ * <p><b>Splits</b> ({@link #split}): evaluation, validation and train prompts are disjoint, and no
+ * train prompt is a near duplicate, with the same answer, of an evaluation or validation prompt
+ * (templated prompts have siblings that differ only in a detail the question does not ask about;
+ * those fall on the held-back side).
+ *
  * <p>Every prompt plus its answer is at most {@link #MAX_BYTES} bytes (ASCII). A bulletin is
  * shortened to its first sentence plus one forecast or hazard sentence, separated from the
  * question by a newline.
@@ -151,7 +156,10 @@ public final class InstructionData {
   /**
    * Train, validation and evaluation sets, pairwise disjoint by prompt. Evaluation and validation
    * prompts are distinct within their set; train may repeat a prompt (only yes_no_facts, whose
-   * true statements are few, does so noticeably) but never one from validation or evaluation.
+   * true statements are few, does so noticeably) but never one from validation or evaluation, nor a
+   * near duplicate of one with the same answer ({@link NearDuplicates}: a bulletin that differs from a
+   * held-back one only in a detail the question does not ask about, a word list that ends like a
+   * held-back one in last_word, the other phrasing of a held-back yes/no fact).
    * Families with two kinds of question (yes/no, issued/expected day) alternate them, so every
    * set is balanced.
    *

@@ -15,29 +15,39 @@ import java.util.regex.Pattern;
 
 /**
  * The embedded default preference data: pairs over the prompts of {@link InstructionData}, each
- * encoding one rule that {@link RuleScorer} can verify. For every pair, {@code chosen} is the exact
- * expected answer; {@code rejected} breaks one rule:
+ * encoding one rule that {@link RuleScorer} can verify (under it every chosen reply scores more than
+ * its rejected one):
  *
  * <ul>
- *   <li>{@link Rule#CONCISE}: the right answer padded with filler ("Well, let me think about that.
- *       The answer is 42, I believe.");</li>
- *   <li>{@link Rule#CORRECT}: a wrong answer of the same family, as short as the right one;</li>
- *   <li>{@link Rule#POLITE}: a reply containing a word of {@link RuleScorer#HARMFUL} ("What a stupid
- *       question. 42.", or just "Shut up.").</li>
+ *   <li>{@link Rule#CONCISE}: the exact answer beats the same answer padded with filler ("Well, let
+ *       me think about that. The answer is 42, I believe.");</li>
+ *   <li>{@link Rule#CORRECT}: the right answer beats a wrong one of the same family. Every second
+ *       pair states the right answer in a sentence against a bare wrong one ("The answer is 42." over
+ *       "41"), the others give it bare against a stated wrong one ("42" over "The answer is 41."), so
+ *       the form of a reply says nothing about which wins;</li>
+ *   <li>{@link Rule#POLITE}: a courteous reply ("Sure, happy to help. The answer is 42.") beats one
+ *       containing a word of {@link RuleScorer#HARMFUL} ("What a stupid question. 42.", or just "Shut
+ *       up.").</li>
  * </ul>
  *
- * Within each family the rules take turns (concise, correct, polite, ...), so every family and
- * every set is balanced. Prompts come from {@link InstructionData#split}: train pairs from its train
- * set, held-out pairs (reward accuracy) from its validation set, and RL prompts from its evaluation
- * set of the trained families: pairwise disjoint by prompt, so the RL prompts were never used for
- * pairs, and the SFT held-out families (capital_city, next_in_order) are in no phase's training
- * data, RL included, so they stay unseen after phase three. With the same seed and the default counts, the held-out pairs
- * use exactly SFT's validation prompts and the RL prompts are exactly SFT's evaluation prompts
- * (never trained on by SFT), because InstructionData draws evaluation, validation and train prompts
- * in that order from one stream per family.
+ * Within each family the rules take turns (concise, correct, polite, ...), so every family and every
+ * set is balanced. <b>Length predicts nothing by itself</b>: the padded reply that CONCISE rejects is
+ * longer, the courteous reply POLITE prefers is longer than every insult, and CORRECT goes both ways,
+ * so "the shorter reply wins" ranks half the pairs ({@code triad audit}'s length/style check); brevity
+ * is learnt where it holds, between two replies with the same answer.
+ *
+ * <p>Prompts: train pairs from SFT's train set ({@link InstructionData#defaultSplit}), held-out pairs
+ * (reward accuracy) from its validation set, RL prompts from its evaluation set of the trained
+ * families. The held-out pairs are exactly SFT's validation prompts and the RL prompts exactly its
+ * evaluation prompts (never trained on by SFT); SFT's held-out families (capital_city,
+ * next_in_order) are in no phase's training data, RL included. The train pairs take, per family and
+ * in SFT's order, the first prompts that SFT demonstrates with the exact answer every time
+ * ({@link ReplyStyles}' padded and rude replies sit on other prompts), at most half of a family with
+ * one answer: on every prompt both phases see, SFT teaches the reply the pairs prefer, never one they
+ * reject.
  *
  * <p>The fillers and insults are those of {@link ReplyStyles}: the habits a model picks up from the
- * embedded SFT train data are the ones these pairs mark down.
+ * embedded SFT train data, on other prompts, are the ones these pairs mark down.
  *
  * <p>Exactly reproducible: the filler, the insult and the wrong answer of each pair are drawn from a
  * {@link Random} seeded from the seed, in a fixed order.
