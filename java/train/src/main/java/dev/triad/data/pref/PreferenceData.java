@@ -42,8 +42,8 @@ import java.util.regex.Pattern;
  * evaluation prompts (never trained on by SFT); SFT's held-out families (capital_city,
  * next_in_order) are in no phase's training data, RL included. The train pairs take, per family and
  * in SFT's order, the first prompts that SFT demonstrates with the exact answer every time
- * ({@link ReplyStyles}' padded and rude replies sit on other prompts), at most half of a family with
- * one answer: on every prompt both phases see, SFT teaches the reply the pairs prefer, never one they
+ * ({@link ReplyStyles}' padded and rude replies sit on other prompts), yes and no balanced as far as
+ * those allow: on every prompt both phases see, SFT teaches the reply the pairs prefer, never one they
  * reject.
  *
  * <p>The fillers and insults are those of {@link ReplyStyles}: the habits a model picks up from the
@@ -138,8 +138,10 @@ public final class PreferenceData {
 
   /**
    * The first {@code perFamily} examples of each family, in SFT's train order, whose prompt SFT
-   * demonstrates with the exact answer every time it occurs ({@link ReplyStyles#trainReplies}), at
-   * most half of a family with one answer (yes_no_facts stays balanced).
+   * demonstrates with the exact answer every time it occurs ({@link ReplyStyles#trainReplies}); at
+   * most half of a family with one answer where the family has enough others (yes_no_facts is then
+   * balanced: exactly for the default seed; true statements are few, and for some seeds too few of
+   * them are always answered plainly).
    */
   private static List<Example> plainlyDemonstrated(List<Example> sftTrain, long seed, int perFamily) {
     List<String> replies = ReplyStyles.trainReplies(sftTrain, seed);
@@ -149,22 +151,32 @@ public final class PreferenceData {
         styled.add(sftTrain.get(i).prompt());
       }
     }
+    boolean[] picked = new boolean[sftTrain.size()];
     Map<String, Integer> perFamilyCount = new HashMap<>();
-    Map<String, Integer> perAnswer = new HashMap<>();
-    List<Example> out = new ArrayList<>();
-    for (Example e : sftTrain) {
-      if (styled.contains(e.prompt()) || perFamilyCount.getOrDefault(e.family(), 0) >= perFamily
-          || perAnswer.getOrDefault(e.family() + "\u0000" + e.answer(), 0) >= (perFamily + 1) / 2) {
-        continue;
+    for (int capped = 1; capped >= 0; capped--) {     // first at most half per answer, then any to fill up
+      Map<String, Integer> perAnswer = new HashMap<>();
+      for (int i = 0; i < sftTrain.size(); i++) {
+        Example e = sftTrain.get(i);
+        String answerKey = e.family() + "\u0000" + e.answer();
+        if (picked[i] || styled.contains(e.prompt()) || perFamilyCount.getOrDefault(e.family(), 0) >= perFamily
+            || capped == 1 && perAnswer.getOrDefault(answerKey, 0) >= (perFamily + 1) / 2) {
+          continue;
+        }
+        picked[i] = true;
+        perFamilyCount.merge(e.family(), 1, Integer::sum);
+        perAnswer.merge(answerKey, 1, Integer::sum);
       }
-      perFamilyCount.merge(e.family(), 1, Integer::sum);
-      perAnswer.merge(e.family() + "\u0000" + e.answer(), 1, Integer::sum);
-      out.add(e);
     }
     for (String family : InstructionData.trainedFamilies()) {
       if (perFamilyCount.getOrDefault(family, 0) < perFamily) {
         throw new IllegalStateException("family " + family + " has " + perFamilyCount.getOrDefault(family, 0)
             + " plainly demonstrated SFT train prompts, fewer than the " + perFamily + " pairs asked");
+      }
+    }
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < sftTrain.size(); i++) {
+      if (picked[i]) {
+        out.add(sftTrain.get(i));
       }
     }
     return out;
