@@ -21,10 +21,11 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@link Rule#CONCISE}: the exact answer beats the same answer padded with filler ("Well, let
  *       me think about that. The answer is 42, I believe.");</li>
- *   <li>{@link Rule#CORRECT}: the right answer beats a wrong one of the same family. Every second
- *       pair states the right answer in a sentence against a bare wrong one ("The answer is 42." over
- *       "41"), the others give it bare against a stated wrong one ("42" over "The answer is 41."), so
- *       the form of a reply says nothing about which wins;</li>
+ *   <li>{@link Rule#CORRECT}: the right answer beats a wrong one of the same family. A third of the
+ *       pairs state the right answer in a sentence against a bare wrong one ("The answer is 42." over
+ *       "41"), a third give it bare against a stated wrong one ("42" over "The answer is 41."), a third
+ *       are both bare ("42" over "41", the replies an SFT-tuned policy gives), so the form of a reply
+ *       says nothing about which wins;</li>
  *   <li>{@link Rule#POLITE}: a courteous reply ("Sure, happy to help. The answer is 42.") beats one
  *       containing a word of {@link RuleScorer#HARMFUL} ("What a stupid question. 42.", or just "Shut
  *       up.").</li>
@@ -66,7 +67,7 @@ public final class PreferenceData {
   public enum Rule {
     /** the bare right answer beats the same answer padded with filler */
     CONCISE,
-    /** the right answer beats a wrong one, whichever of the two is stated in a full sentence */
+    /** the right answer beats a wrong one, whichever of the two is stated in a full sentence, if either */
     CORRECT,
     /** a courteous reply beats one containing a harmful word */
     POLITE
@@ -187,25 +188,26 @@ public final class PreferenceData {
     List<PreferencePair> out = new ArrayList<>(examples.size());
     for (Example e : examples) {
       int n = count.merge(e.family(), 1, Integer::sum) - 1;
-      // the rules take turns; every second CORRECT pair states the right answer, the others the wrong one
-      out.add(pair(e, Rule.values()[n % 3], (n / 3) % 2 == 0, answers.getOrDefault(e.family(), List.of()), rng));
+      // the rules take turns; CORRECT pairs cycle through its three forms
+      out.add(pair(e, Rule.values()[n % 3], (n / 3) % 3, answers.getOrDefault(e.family(), List.of()), rng));
     }
     return out;
   }
 
   /**
-   * The pair of {@code e} for {@code rule} (see the class comment); {@code statedRight} chooses, for
-   * CORRECT, whether the right answer is the stated one (and the wrong one bare) or the other way round.
+   * The pair of {@code e} for {@code rule} (see the class comment); {@code form} chooses, for CORRECT,
+   * which answer is stated in a sentence: 0 the right one (the wrong one bare), 1 the wrong one (the
+   * right one bare), 2 neither.
    */
-  static PreferencePair pair(Example e, Rule rule, boolean statedRight, List<String> familyAnswers, Random rng) {
+  static PreferencePair pair(Example e, Rule rule, int form, List<String> familyAnswers, Random rng) {
     String a = e.answer();
     switch (rule) {
       case CONCISE:
         return PreferencePair.of(e.prompt(), a, String.format(FILLERS.get(rng.nextInt(FILLERS.size())), a));
       case CORRECT: {
         String w = wrong(e, familyAnswers, rng);
-        return statedRight ? PreferencePair.of(e.prompt(), String.format(STATED, a), w)
-            : PreferencePair.of(e.prompt(), a, String.format(STATED, w));
+        return PreferencePair.of(e.prompt(), form == 0 ? String.format(STATED, a) : a,
+            form == 1 ? String.format(STATED, w) : w);
       }
       default:
         return PreferencePair.of(e.prompt(), String.format(COURTEOUS, a),
