@@ -88,15 +88,17 @@ class PreferenceDataTest {
             assertTrue(r > 0.099 && r <= 0.5, "padded right answer scored " + r + ": " + p);
             break;
           default:
-            if (p.chosen().equals(a)) {          // the bare right answer over a wrong one stated in a sentence
+            boolean statedWrong = p.rejected().startsWith("The answer is ");
+            if (p.chosen().equals(a)) {          // the bare right answer over a wrong one, stated or bare
               assertEquals(1.0, c, 1e-12);
-              assertTrue(p.rejected().startsWith("The answer is ") && r < 0, "stated wrong answer scored " + r + ": " + p);
+              assertTrue(statedWrong ? r < 0 : r <= 0, "wrong answer scored " + r + ": " + p);
             } else {                             // the right answer stated over a bare wrong one
               assertEquals(String.format(PreferenceData.STATED, a), p.chosen());
               assertEquals(0.5 - 0.4 * 15 / 50.0, c, 1e-12);
+              assertFalse(statedWrong, p.toString());
               assertTrue(r <= 0, "wrong answer scored " + r + ": " + p);
             }
-            String wrong = p.chosen().equals(a) ? p.rejected().substring(14, p.rejected().length() - 1) : p.rejected();
+            String wrong = statedWrong ? p.rejected().substring(14, p.rejected().length() - 1) : p.rejected();
             assertFalse(InstructionData.score(e, wrong), "the wrong answer is right: " + p);
         }
       }
@@ -110,18 +112,20 @@ class PreferenceDataTest {
   void lengthAloneRanksHalfThePairs() {
     for (List<PreferencePair> set : List.of(S.train(), S.heldOut())) {
       double shorterWins = 0;
-      int statedRight = 0, correct = 0;
+      int statedRight = 0, statedWrong = 0, correct = 0;
       for (PreferencePair p : set) {
         int c = p.chosen().length(), r = p.rejected().length();
         shorterWins += c < r ? 1 : c == r ? 0.5 : 0;
         if (PreferenceData.ruleOf(p) == PreferenceData.Rule.CORRECT) {
           correct++;
           statedRight += p.chosen().startsWith("The answer is ") ? 1 : 0;
+          statedWrong += p.rejected().startsWith("The answer is ") ? 1 : 0;
         }
       }
-      // CONCISE (a third) prefers the shorter reply, POLITE (a third) the longer, CORRECT each in half its pairs
+      // CONCISE (a third) prefers the shorter reply, POLITE (a third) the longer, CORRECT either, in equal shares
       assertEquals(0.5, shorterWins / set.size(), 0.03, "share of pairs the shorter reply wins");
-      assertEquals(0.5, (double) statedRight / correct, 0.03, "CORRECT pairs whose right answer is the stated one");
+      assertEquals(1 / 3.0, (double) statedRight / correct, 0.03, "CORRECT pairs whose right answer is stated");
+      assertEquals(1 / 3.0, (double) statedWrong / correct, 0.03, "CORRECT pairs whose wrong answer is stated");
     }
   }
 
