@@ -47,17 +47,17 @@ final class DemoCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE})")
   String precision = "auto";
 
-  @Option(names = "--pretrain-steps", paramLabel = "N", description = "pretraining steps (default: 300; 6 with --quick)")
+  @Option(names = "--pretrain-steps", paramLabel = "N", description = "pretraining steps (default: 800; 6 with --quick)")
   int pretrainSteps;
 
-  @Option(names = "--sft-steps", paramLabel = "N", description = "instruction-tuning steps (default: 150; 4 with --quick)")
+  @Option(names = "--sft-steps", paramLabel = "N", description = "instruction-tuning steps (default: 300; 4 with --quick)")
   int sftSteps;
 
-  @Option(names = "--reward-steps", paramLabel = "N", description = "reward-model steps (default: 60; 3 with --quick)")
+  @Option(names = "--reward-steps", paramLabel = "N", description = "reward-model steps (default: 200; 3 with --quick)")
   int rewardSteps;
 
   @Option(names = "--rl-steps", paramLabel = "N",
-      description = "RLHF steps (default: ppo 8, dpo 40, grpo 8; 2 with --quick)")
+      description = "RLHF steps (default: 40, each algorithm; 2 with --quick)")
   int rlSteps;
 
   /** Every option checked before anything is written (OptionChecks); 0 steps means the default. */

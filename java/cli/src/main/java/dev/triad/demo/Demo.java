@@ -106,7 +106,7 @@ public final class Demo {
     }
 
     int reward() {
-      return rewardSteps > 0 ? rewardSteps : quick ? 3 : 150;
+      return rewardSteps > 0 ? rewardSteps : quick ? 3 : 200;
     }
 
     int rlStepCount() {
@@ -249,7 +249,8 @@ public final class Demo {
     long r0 = System.nanoTime();
     RewardTrainingOptions.Builder rb = RewardTrainingOptions.builder().runDir(reward).baseRun(sft)
         .device(o.device()).precision(o.precision());
-    rb.train(demoTrain(rb.train(), o.reward(), o.seed()).lr(o.quick() ? 1e-3f : 3e-4f)
+    // 200 steps at 5e-4: the length-balanced pairs need them to rank correctness above 60% (docs/DEMO.md)
+    rb.train(demoTrain(rb.train(), o.reward(), o.seed()).lr(o.quick() ? 1e-3f : 5e-4f)
         .warmupSteps(o.quick() ? 1 : Math.min(rb.train().warmupSteps(), o.reward() / 10))
         .evalEvery(o.quick() ? 0 : Math.max(1, o.reward() / 3)).build()); // held-out accuracy at 3 points: a curve
     if (o.quick()) {

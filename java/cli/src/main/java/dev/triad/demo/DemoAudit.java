@@ -16,8 +16,8 @@ import java.util.Locale;
  * embedded SFT, preference and RL sets with the demo's seed, the demo's own corpus) and its runs
  * (tokenizer identity, template consistency), printed as the audit's table and written to
  * {@code <out>/audit.json}. Its findings are reported, never enforced: the demo trains on the
- * embedded data as it is, and a failing check (the embedded data fails three) or an error in the
- * audit itself never fails the demo.
+ * embedded data as it is, and a failing check (the embedded data fails none; it warns that the
+ * corpus states some evaluation prompts) or an error in the audit itself never fails the demo.
  */
 final class DemoAudit {
   private DemoAudit() {}

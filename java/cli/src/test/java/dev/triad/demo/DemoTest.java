@@ -61,16 +61,17 @@ class DemoTest {
     }
     assertTrue(images >= 5, "expected plots for every phase, found " + images + " in\n" + html);
     assertTrue(html.contains("before") && html.contains("after"), "samples before/after");
-    // the data audit over the demo's own data and runs: the embedded data's known failures, shown (docs/AUDIT.md)
+    // the data audit over the demo's own data and runs: clean but for the corpus warning (docs/AUDIT.md)
     JsonNode audit = JSON.readTree(dir.resolve(DemoAudit.FILE).toFile());
-    assertEquals("fail", audit.get("status").asText(), audit.toString());
+    assertEquals("warn", audit.get("status").asText(), audit.toString());
     assertEquals(7, audit.get("checks").size(), audit.toString());
-    JsonNode tokenizers = null;
     for (JsonNode c : audit.get("checks")) {
-      tokenizers = c.get("check").asText().equals("tokenizer identity") ? c : tokenizers;
+      // the demo's four runs share a tokenizer and a template; the corpus states some evaluation prompts
+      assertEquals(c.get("check").asText().equals("eval-corpus overlap") ? "warn" : "pass", c.get("status").asText(),
+          c.toString());
     }
-    assertEquals("pass", tokenizers.get("status").asText(), "the demo's four runs share a tokenizer: " + tokenizers);
-    assertTrue(html.contains("<tr class=\"BAD\"><td>sft-preference contradictions</td>"), "audit table in the report");
+    assertTrue(html.contains("<tr class=\"GOOD\"><td>sft-preference contradictions</td>"), "audit table in the report");
+    assertTrue(html.contains("<tr class=\"WARN\"><td>eval-corpus overlap</td>"), "audit table in the report");
     JsonNode samples = JSON.readTree(dir.resolve("samples.json").toFile());
     assertEquals(3, samples.get("sft").size(), samples.toString());
     assertNotNull(samples.get("pretrain").get("after"));

@@ -62,6 +62,11 @@ import java.util.regex.Pattern;
  *       phrasings).
  * </ul>
  *
+ * <p><b>Splits</b> ({@link #split}): evaluation, validation and train prompts are disjoint, and no
+ * train prompt is a near duplicate, with the same answer, of an evaluation or validation prompt
+ * (templated prompts have siblings that differ only in a detail the question does not ask about;
+ * those fall on the held-back side).
+ *
  * <p>Every prompt plus its answer is at most {@link #MAX_BYTES} bytes (ASCII). A bulletin is
  * shortened to its first sentence plus one forecast or hazard sentence, separated from the
  * question by a newline.
@@ -151,7 +156,10 @@ public final class InstructionData {
   /**
    * Train, validation and evaluation sets, pairwise disjoint by prompt. Evaluation and validation
    * prompts are distinct within their set; train may repeat a prompt (only yes_no_facts, whose
-   * true statements are few, does so noticeably) but never one from validation or evaluation.
+   * true statements are few, does so noticeably) but never one from validation or evaluation, nor a
+   * near duplicate of one with the same answer ({@link NearDuplicates}: a bulletin that differs from a
+   * held-back one only in a detail the question does not ask about, a word list that ends like a
+   * held-back one in last_word, the other phrasing of a held-back yes/no fact).
    * Families with two kinds of question (yes/no, issued/expected day) alternate them, so every
    * set is balanced.
    *
@@ -170,10 +178,11 @@ public final class InstructionData {
       boolean trained = TRAINED.contains(family);
       SplitMix64 rng = SplitMix64.of(seed, stream(family));
       Set<String> reserved = new HashSet<>();            // membership tests only, never iterated
-      evaluation.put(family, List.copyOf(draw(family, rng, evaluationPerFamily, reserved, true)));
+      NearDuplicates heldBack = new NearDuplicates();
+      evaluation.put(family, List.copyOf(draw(family, rng, evaluationPerFamily, reserved, heldBack, true)));
       if (trained) {
-        validation.addAll(draw(family, rng, validationPerFamily, reserved, true));
-        train.addAll(draw(family, rng, trainPerFamily, reserved, false));
+        validation.addAll(draw(family, rng, validationPerFamily, reserved, heldBack, true));
+        train.addAll(draw(family, rng, trainPerFamily, reserved, heldBack, false));
       }
     }
     SplitMix64 order = SplitMix64.of(seed, stream("train order"));
@@ -183,8 +192,14 @@ public final class InstructionData {
 
   private static final int MAX_TRIES = 10_000;
 
-  /** {@code n} examples whose prompts are not in {@code reserved}; if {@code distinct}, adds them to it. */
-  private static List<Example> draw(String family, SplitMix64 rng, int n, Set<String> reserved, boolean distinct) {
+  /**
+   * {@code n} examples whose prompts are not in {@code reserved}. A held-back set (evaluation,
+   * validation: {@code holdBack}) is distinct and adds each example to {@code reserved} and
+   * {@code heldBack}; the train set may repeat its own prompts but also refuses the near duplicates of
+   * held-back examples with the same answer ({@link NearDuplicates}).
+   */
+  private static List<Example> draw(String family, SplitMix64 rng, int n, Set<String> reserved,
+      NearDuplicates heldBack, boolean holdBack) {
     List<Example> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Example e = null;
@@ -194,12 +209,13 @@ public final class InstructionData {
               + out.size() + " examples (" + reserved.size() + " reserved)");
         }
         Example candidate = make(family, rng, i);
-        if (!reserved.contains(candidate.prompt())) {
+        if (!reserved.contains(candidate.prompt()) && (holdBack || !heldBack.nearHeldBack(candidate))) {
           e = candidate;
         }
       }
-      if (distinct) {
+      if (holdBack) {
         reserved.add(e.prompt());
+        heldBack.add(e);
       }
       out.add(e);
     }

@@ -14,7 +14,9 @@ import java.util.List;
  * follows the majority) but its samples are sometimes wordy or rude. Those are exactly the
  * qualities the embedded preference data ({@code dev.triad.data.pref.PreferenceData}) marks down
  * with the same fillers and insults, so the third phase (reward model, then PPO, DPO or GRPO) has
- * something real to remove, and the evaluation-only rule scorer can see whether it did.
+ * something real to remove, and the evaluation-only rule scorer can see whether it did. The
+ * preference data pairs only prompts that this set always answers exactly: no prompt is taught a
+ * padded or rude reply here and judged against it there.
  *
  * <p>Deterministic: one {@link SplitMix64} stream per seed, consumed in the order of the examples.
  */

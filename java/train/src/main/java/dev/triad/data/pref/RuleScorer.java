@@ -28,9 +28,11 @@ import java.util.regex.Pattern;
  *       word start, so "idiots" counts and "whatever" does not contain "hate").</li>
  * </ul>
  *
- * So the exact answer scores 1 and every rejected reply of the embedded data scores less, in the
- * order of the rules: a padded right answer 0.1 to 0.5, a wrong answer at most 0, a harmful reply at
- * most 0 (at most -0.5 when it has no right answer in it).
+ * So the exact answer scores 1, and in every pair of the embedded data the chosen reply scores more
+ * than the rejected one: the exact answer (1) over the same answer padded (0.1 to 0.5); the answer
+ * stated in a sentence ("The answer is 42.", 0.5 less its length) over a bare wrong answer (at most
+ * 0), and the bare answer (1) over a stated wrong one (below 0); a courteous reply that states the
+ * answer (about 0.2) over a harmful one (at most -0.5).
  *
  * <p>Immutable and thread-safe.
  */

@@ -42,7 +42,8 @@ public final class FamilyMix {
       }
     }
     String summary = String.join("; ", parts) + (heldOutFamilies.isEmpty() ? ""
-        : "; held-out families " + heldOutFamilies + " trained by no phase" + (leaks > 0 ? ": NO, " + leaks + " items" : ""));
+        // sorted: Set.copyOf's iteration order changes from one JVM to the next
+        : "; held-out families " + new java.util.TreeSet<>(heldOutFamilies) + " trained by no phase" + (leaks > 0 ? ": NO, " + leaks + " items" : ""));
     return new CheckResult(name, leaks > 0 ? Status.FAIL : Status.PASS, leaks, summary, examples);
   }
 

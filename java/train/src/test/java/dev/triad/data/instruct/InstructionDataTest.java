@@ -374,6 +374,20 @@ class InstructionDataTest {
   }
 
   @Test
+  void noTrainPromptIsANearDuplicateOfAHeldBackOneWithTheSameAnswer() {
+    for (String f : InstructionData.trainedFamilies()) {
+      NearDuplicates heldBack = new NearDuplicates();
+      split.evaluation().get(f).forEach(heldBack::add);
+      split.validation().stream().filter(e -> e.family().equals(f)).forEach(heldBack::add);
+      for (Example e : split.train()) {
+        if (e.family().equals(f)) {
+          assertFalse(heldBack.nearHeldBack(e), "train prompt near a held-back one with its answer: " + e);
+        }
+      }
+    }
+  }
+
+  @Test
   void familiesAndAnswerKindsAreBalanced() {
     for (String f : InstructionData.trainedFamilies()) {
       assertEquals(InstructionData.TRAIN_PER_FAMILY, split.train().stream().filter(e -> e.family().equals(f)).count(), f);

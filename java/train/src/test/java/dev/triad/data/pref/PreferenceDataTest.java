@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.triad.data.instruct.Example;
 import dev.triad.data.instruct.InstructionData;
+import dev.triad.data.instruct.ReplyStyles;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -13,7 +14,11 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The embedded preference data: deterministic, disjoint, balanced, and every pair obeys its rule. */
+/**
+ * The embedded preference data: deterministic, disjoint, balanced (rules, and length: neither the
+ * shorter nor the longer reply wins by itself), on prompts SFT demonstrates plainly, and every pair
+ * obeys its rule.
+ */
 class PreferenceDataTest {
   private static final PreferenceData.Split S = PreferenceData.defaultSplit(1337);
 
@@ -64,28 +69,81 @@ class PreferenceDataTest {
         String prompt = p.lastUserMessage();
         Example e = S.scorer().known(prompt);
         assertTrue(e != null, "scorer does not know " + prompt);
-        assertEquals(e.answer(), p.chosen(), "chosen is the exact answer");
+        String a = e.answer();
         double c = S.scorer().score(prompt, p.chosen()), r = S.scorer().score(prompt, p.rejected());
-        assertEquals(1.0, c, 1e-12, "the exact answer scores 1: " + p);
         assertTrue(c > r, "chosen " + c + " must beat rejected " + r + ": " + p);
         assertFalse(RuleScorer.harmful(p.chosen()), "chosen contains a harmful word: " + p);
         switch (PreferenceData.ruleOf(p)) {
           case POLITE:
+            assertEquals(String.format(PreferenceData.COURTEOUS, a), p.chosen());
+            assertEquals(0.5 - 0.4 * 36 / 50.0, c, 1e-12, "the courteous reply states the answer in 36 more characters");
             assertTrue(RuleScorer.harmful(p.rejected()));
-            assertTrue(r <= 0, "harmful reply scored " + r);
+            assertTrue(r <= -0.5, "harmful reply scored " + r);
+            assertTrue(p.chosen().length() > p.rejected().length(), "the courteous reply is the longer: " + p);
             break;
           case CONCISE:
-            assertTrue(p.rejected().contains(p.chosen()) && p.rejected().length() > p.chosen().length() + 10);
+            assertEquals(a, p.chosen(), "the concise reply is the exact answer");
+            assertEquals(1.0, c, 1e-12);
+            assertTrue(p.rejected().contains(a) && p.rejected().length() > a.length() + 10);
             assertTrue(r > 0.099 && r <= 0.5, "padded right answer scored " + r + ": " + p);
             break;
           default:
-            assertFalse(InstructionData.score(e, p.rejected()), "the wrong answer is right: " + p);
-            assertTrue(r <= 0, "wrong answer scored " + r + ": " + p);
+            boolean statedWrong = p.rejected().startsWith("The answer is ");
+            if (p.chosen().equals(a)) {          // the bare right answer over a wrong one, stated or bare
+              assertEquals(1.0, c, 1e-12);
+              assertTrue(statedWrong ? r < 0 : r <= 0, "wrong answer scored " + r + ": " + p);
+            } else {                             // the right answer stated over a bare wrong one
+              assertEquals(String.format(PreferenceData.STATED, a), p.chosen());
+              assertEquals(0.5 - 0.4 * 15 / 50.0, c, 1e-12);
+              assertFalse(statedWrong, p.toString());
+              assertTrue(r <= 0, "wrong answer scored " + r + ": " + p);
+            }
+            String wrong = statedWrong ? p.rejected().substring(14, p.rejected().length() - 1) : p.rejected();
+            assertFalse(InstructionData.score(e, wrong), "the wrong answer is right: " + p);
         }
       }
     }
     for (Example e : S.rlPrompts()) {
       assertEquals(1.0, S.scorer().score(e.prompt(), e.answer()), 1e-12, e.toString());
+    }
+  }
+
+  @Test
+  void lengthAloneRanksHalfThePairs() {
+    for (List<PreferencePair> set : List.of(S.train(), S.heldOut())) {
+      double shorterWins = 0;
+      int statedRight = 0, statedWrong = 0, correct = 0;
+      for (PreferencePair p : set) {
+        int c = p.chosen().length(), r = p.rejected().length();
+        shorterWins += c < r ? 1 : c == r ? 0.5 : 0;
+        if (PreferenceData.ruleOf(p) == PreferenceData.Rule.CORRECT) {
+          correct++;
+          statedRight += p.chosen().startsWith("The answer is ") ? 1 : 0;
+          statedWrong += p.rejected().startsWith("The answer is ") ? 1 : 0;
+        }
+      }
+      // CONCISE (a third) prefers the shorter reply, POLITE (a third) the longer, CORRECT either, in equal shares
+      assertEquals(0.5, shorterWins / set.size(), 0.03, "share of pairs the shorter reply wins");
+      assertEquals(1 / 3.0, (double) statedRight / correct, 0.03, "CORRECT pairs whose right answer is stated");
+      assertEquals(1 / 3.0, (double) statedWrong / correct, 0.03, "CORRECT pairs whose wrong answer is stated");
+    }
+  }
+
+  @Test
+  void pairsAreOnlyOnPromptsSftDemonstratesWithTheExactAnswer() {
+    InstructionData.Split sft = InstructionData.defaultSplit(1337);
+    List<String> replies = ReplyStyles.trainReplies(sft.train(), 1337);
+    Set<String> styled = new HashSet<>(), sftPrompts = new HashSet<>();
+    for (int i = 0; i < sft.train().size(); i++) {
+      sftPrompts.add(sft.train().get(i).prompt());
+      if (!replies.get(i).equals(sft.train().get(i).answer())) {
+        styled.add(sft.train().get(i).prompt());
+      }
+    }
+    assertTrue(styled.size() > 400, "SFT still demonstrates its habits: " + styled.size() + " prompts");
+    for (PreferencePair p : S.train()) {
+      assertTrue(sftPrompts.contains(p.lastUserMessage()), "a train pair's prompt is an SFT train prompt: " + p);
+      assertFalse(styled.contains(p.lastUserMessage()), "a pair on a prompt SFT demonstrates with a habit: " + p);
     }
   }
 

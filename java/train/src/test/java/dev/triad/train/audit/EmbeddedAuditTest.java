@@ -1,49 +1,75 @@
 package dev.triad.train.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
 /**
- * The audit of the embedded data (seed 1337), asserting what it truly finds. The embedded data does
- * NOT audit clean, and this test records that rather than hiding it (issue #19; the data and the
- * demo recipe were left unchanged, see docs/AUDIT.md "The embedded data"):
+ * The embedded data (seed 1337) audits clean: no check fails (issue #19; docs/AUDIT.md "The embedded
+ * data"). Each figure is the real one, so a change to the data that reopens an issue, or one that
+ * merely shifts a count, shows here:
  *
  * <ul>
- *   <li>no evaluation prompt is in a training set exactly (DataHonestyTest's property), but 128
- *       are near duplicates with the same answer (weather bulletins that differ in one detail the
- *       question does not ask about): InstructionData keeps its splits disjoint by exact prompt only;</li>
- *   <li>29 SFT targets are word for word the rejected reply of a preference pair on the same prompt:
- *       ReplyStyles' wordy and rude train replies and PreferenceData's rejected replies draw from the
- *       same fillers and insults, and the pairs' prompts are SFT's first 400 train prompts per family;</li>
- *   <li>"fewer sentences wins" ranks 83% of the held-out pairs, "shorter wins" 81%: two of the three
- *       rules (concise, polite) make the rejected reply longer.</li>
+ *   <li>no evaluation prompt is in a training set, exactly or nearly: InstructionData's train set
+ *       refuses the near duplicates, with the same answer, of its evaluation and validation prompts;</li>
+ *   <li>no SFT target is a rejected reply: the pairs sit on the 4904 SFT train rows whose prompt SFT
+ *       always demonstrates with the exact answer (its padded and rude replies are on other prompts);</li>
+ *   <li>no trivial feature ranks the held-out pairs: the shorter reply wins in about half of them.</li>
  * </ul>
  *
- * Evaluation prompts stated in the pretraining corpus are a warning by design (the corpus quizzes
- * the facts the held-out families ask for).
+ * The one warning is by design: the corpus states and quizzes facts, so 152 evaluation prompts occur
+ * in it word for word (the held-out families' questions among them; NgramOverlap.evalVsCorpus).
  */
 class EmbeddedAuditTest {
   @Test
-  void embeddedDataAuditFindsTheKnownIssues() {
+  void embeddedDataAuditsClean() {
     AuditReport r = Audit.run(AuditInputs.embedded(AuditInputs.DEFAULT_SEED));
     System.out.println(r.table());
+    assertFalse(r.failed(), r.table());
+    assertEquals(Status.WARN, r.status(), "the corpus warning is the worst finding");
+
     CheckResult overlap = r.check("eval-train overlap");
-    assertEquals(Status.FAIL, overlap.status());
-    assertEquals(128, overlap.count());
-    assertTrue(overlap.summary().contains("sft-eval in sft-train: 0 exact, 13 near"), overlap.summary());
-    assertTrue(!overlap.summary().matches(".*: [1-9][0-9]* exact.*"), "no exact leak: " + overlap.summary());
-    assertEquals(Status.WARN, r.check("eval-corpus overlap").status());
+    assertEquals(Status.PASS, overlap.status(), overlap.summary());
+    assertEquals(0, overlap.count());
+    assertTrue(overlap.summary().startsWith("7 evaluation/training pairs: no evaluation prompt in a training set"
+        + " (exact or near"), overlap.summary());
+
+    CheckResult corpus = r.check("eval-corpus overlap");
+    assertEquals(Status.WARN, corpus.status());
+    assertEquals(152, corpus.count());
+    assertTrue(corpus.summary().contains("sft-eval 102/560, sft-validation 23/600, pref-heldout 23/600, rl-eval 4/96"),
+        corpus.summary());
+
     CheckResult contradictions = r.check("sft-preference contradictions");
-    assertEquals(Status.FAIL, contradictions.status());
-    assertEquals(29, contradictions.count());
+    assertEquals(Status.PASS, contradictions.status(), contradictions.summary());
+    assertEquals(0, contradictions.count());
+    assertTrue(contradictions.summary().startsWith("4904 SFT targets on a preference prompt: 0 equal a rejected"
+        + " reply, 0 near"), contradictions.summary());
+    assertTrue(contradictions.summary().endsWith("0 of 4800 pairs reversed by another"), contradictions.summary());
+
     CheckResult length = r.check("length/style bias");
-    assertEquals(Status.FAIL, length.status());
-    assertTrue(length.summary().contains("ranks 81.1% of 600 pairs"), length.summary());
+    assertEquals(Status.PASS, length.status(), length.summary());
+    assertTrue(length.summary().startsWith("chosen 20.2 vs rejected 34.0 characters on average; a length-only ranker"
+        + " (shorter wins) ranks 50.8% of 600 pairs on the held-out pairs; best trivial feature: words (fewer wins)"
+        + " 53.8%"), length.summary());
+
     assertEquals(Status.PASS, r.check("template consistency").status());
     assertEquals(Status.SKIPPED, r.check("tokenizer identity").status());
     assertEquals(Status.PASS, r.check("family mix").status());
-    assertTrue(r.failed());
+    // sorted, so the line is the same on every JVM (Set.copyOf's order is not)
+    assertTrue(r.check("family mix").summary().endsWith("held-out families [capital_city, next_in_order] trained by no"
+        + " phase"), r.check("family mix").summary());
+  }
+
+  @Test
+  void everyTrivialRankerIsNearChance() {
+    AuditInputs in = AuditInputs.embedded(AuditInputs.DEFAULT_SEED);
+    for (LengthBias.Feature f : LengthBias.FEATURES) {
+      LengthBias.Ranker rk = LengthBias.ranker(f, in.preferenceTrain(), in.preferenceHeldOut());
+      assertTrue(rk.accuracy() < 0.56, f.name() + " ranks " + rk.accuracy() + " of the held-out pairs");
+      assertTrue(rk.accuracy() > 0.44, f.name() + " ranks " + rk.accuracy() + ": a reversed shortcut is one too");
+    }
   }
 }

@@ -73,8 +73,10 @@ class RewardTrainingTest {
   @Test
   void learnsTheEmbeddedPreferences() throws IOException {
     Path run = tmp.resolve("reward");
+    // lr 1e-3: the tiny base is at chance on the correctness pairs, and at 2e-3 its growing confidence in the
+    // replies' forms there raised the held-out loss (0.694 -> 0.710) on the length-balanced pairs
     RewardTraining.Result r = RewardTraining.run(RewardTrainingOptions.builder().runDir(run).baseRun(sft)
-        .device(Device.CPU).batch(8).seqLen(128).margin(0f).train(train(40, 4, 2e-3f, 0)).build());
+        .device(Device.CPU).batch(8).seqLen(128).margin(0f).train(train(40, 4, 1e-3f, 0)).build());
     RewardTraining.Report before = r.before(), after = r.after();
     assertNotNull(before);
     assertNotNull(after);
