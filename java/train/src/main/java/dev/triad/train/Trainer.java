@@ -112,8 +112,7 @@ public final class Trainer implements AutoCloseable {
     this.task = task;
     this.cfg = cfg;
     this.runDir = runDir;
-    Communicator c = Communicator.current();
-    this.comm = c != null && c.size() > 1 ? c : null;
+    this.comm = Ranks.job();
     if (comm == null) {
       this.optimizer = new AdamW(model.parameters(), cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
       this.sharded = null;
