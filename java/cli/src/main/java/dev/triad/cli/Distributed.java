@@ -34,10 +34,6 @@ final class Distributed {
     }
   }
 
-  static void endJob(int code, java.io.PrintStream err) {
-    endJob(code, new java.io.PrintWriter(err, true));
-  }
-
   static int run(CommandLine.ParseResult leaf, IntSupplier command) {
     Communicator comm;
     try {
@@ -54,7 +50,7 @@ final class Distributed {
       System.out.println("distributed: " + comm.size() + " ranks (" + comm.backend() + ")");
     }
     int code = command.getAsInt(); // a failure is printed by Main's handler, which ends the job
-    endJob(code, System.err);
+    endJob(code, new java.io.PrintWriter(System.err, true));
     comm.barrier();
     comm.close();
     return code;

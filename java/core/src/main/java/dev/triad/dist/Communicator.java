@@ -130,14 +130,6 @@ public final class Communicator implements AutoCloseable {
     }
   }
 
-  /** The f32 sum over ranks of each rank's value (a loss for the log, say). */
-  public float allReduceSum(float value) {
-    try (Tensor t = Tensor.of(new float[] {value}, Device.CPU, 1)) {
-      allReduceSum(t);
-      return t.toFloatArray()[0];
-    }
-  }
-
   /** The sums over ranks of each rank's values, element by element (f32 on the way: ~7 digits). */
   public double[] allReduceSum(double[] values) {
     float[] f = new float[values.length];
@@ -165,10 +157,7 @@ public final class Communicator implements AutoCloseable {
    */
   public void averageGradients(java.util.List<Tensor> params) {
     for (Tensor p : params) {
-      if (p.grad() == null) {
-        TensorAccess.setGrad(p, Tensor.unscoped(p.dtype(), p.device(), p.shape()));
-      }
-      Tensor g = p.grad();
+      Tensor g = gradOrZeros(p);
       long slice = (g.numel() + size - 1) / size;
       try (Tensor whole = Tensor.unscoped(g.dtype(), g.device(), slice * size);
           Tensor mine = Tensor.unscoped(g.dtype(), g.device(), slice)) {
@@ -179,6 +168,17 @@ public final class Communicator implements AutoCloseable {
         dev.triad.tensor.InPlace.copy(g, 0, whole, 0, g.numel());
       }
     }
+  }
+
+  /**
+   * p's gradient, a zero one installed first when none reached it on this rank (another rank's data
+   * may have reached it: every rank must make the same collective calls).
+   */
+  static Tensor gradOrZeros(Tensor p) {
+    if (p.grad() == null) {
+      TensorAccess.setGrad(p, Tensor.unscoped(p.dtype(), p.device(), p.shape()));
+    }
+    return p.grad();
   }
 
   /**

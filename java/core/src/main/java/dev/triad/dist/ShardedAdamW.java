@@ -1,6 +1,5 @@
 package dev.triad.dist;
 
-import dev.triad.internal.TensorAccess;
 import dev.triad.optim.AdamW;
 import dev.triad.tensor.DType;
 import dev.triad.tensor.Device;
@@ -166,11 +165,11 @@ public final class ShardedAdamW implements AutoCloseable {
         long t0 = System.nanoTime();
         comm.reduceScatterSum(shard, flat);
         commNanos += System.nanoTime() - t0;
-        forEachPiece(rank, start, len, (i, at, window, count) -> InPlace.copy(gradOf(i), at, shard, window, count));
+        forEachPiece(rank, start, len, (i, at, window, count) -> InPlace.copy(Communicator.gradOrZeros(params.get(i)), at, shard, window, count));
       }
       List<Tensor> grads = new ArrayList<>();
       for (int i : owned.get(rank)) {
-        Tensor g = gradOf(i);
+        Tensor g = Communicator.gradOrZeros(params.get(i));
         InPlace.affine(g, 1f / size, 0f); // the mean over ranks
         grads.add(g);
       }
@@ -260,14 +259,6 @@ public final class ShardedAdamW implements AutoCloseable {
   /** kind 0: first moment, 1: second moment, 2: the f32 master of a bf16 parameter. */
   private static Tensor state(AdamW opt, int i, int kind) {
     return kind == 0 ? opt.firstMoment(i) : kind == 1 ? opt.secondMoment(i) : opt.master(i);
-  }
-
-  private Tensor gradOf(int i) {
-    Tensor p = params.get(i);
-    if (p.grad() == null) { // this rank's part of the batch did not reach it; another's may have
-      TensorAccess.setGrad(p, Tensor.unscoped(p.dtype(), p.device(), p.shape()));
-    }
-    return p.grad();
   }
 
   private interface Piece {

@@ -141,10 +141,6 @@ public final class Trainer implements AutoCloseable {
     return sharded;
   }
 
-  private boolean isRoot() {
-    return comm == null || comm.isRoot();
-  }
-
   private Device device() {
     return model.parameters().get(0).device();
   }
@@ -166,7 +162,7 @@ public final class Trainer implements AutoCloseable {
       if (latest.isEmpty()) {
         throw new InvalidOptionException("resume", ": no checkpoint in " + checkpoints.directory());
       }
-      if (isRoot()) {
+      if (Ranks.writes()) {
         Checkpoints.removeStaleTemporaries(runDir);
       }
       Map<String, String> meta;
@@ -190,7 +186,7 @@ public final class Trainer implements AutoCloseable {
     double firstLoss = Double.NaN, lastLoss = Double.NaN, firstVal = Double.NaN, lastVal = Double.NaN;
     long tokensTotal = 0;
     double secondsTotal = 0;
-    try (Metrics metrics = isRoot() ? new Metrics(runDir, cfg.steps(), start) : Metrics.silent(cfg.steps(), start);
+    try (Metrics metrics = Ranks.writes() ? new Metrics(runDir, cfg.steps(), start) : Metrics.silent(cfg.steps(), start);
          Profiler.Run phases = Profiler.startRun(device())) {
       long runStart = System.nanoTime();
       if (start == 0) {
@@ -268,7 +264,7 @@ public final class Trainer implements AutoCloseable {
             }
             loss = lossSum / cfg.gradAccum();
             if (comm != null) {
-              loss = comm.allReduceSum((float) loss);
+              loss = comm.allReduceSum(new double[] {loss})[0];
               tokens = comm.allReduceSum(tokens);
             }
             norm = Math.sqrt(read[read.length - 1]);

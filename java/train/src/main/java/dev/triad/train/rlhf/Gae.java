@@ -75,6 +75,11 @@ public final class Gae {
       var += (v - mean) * (v - mean);
     }
     var /= x.length;
+    return whiten(x, mean, var, eps);
+  }
+
+  /** (x - mean) / sqrt(var + eps) with a given mean and variance (data-parallel PPO: all ranks'). */
+  public static double[] whiten(double[] x, double mean, double var, double eps) {
     double inv = 1.0 / Math.sqrt(var + eps);
     double[] out = new double[x.length];
     for (int i = 0; i < x.length; i++) {

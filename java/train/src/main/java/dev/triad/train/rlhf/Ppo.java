@@ -296,7 +296,6 @@ public final class Ppo {
     }
   }
 
-  /** What a PPO checkpoint holds: the policy as the run's model (so it loads as one), the critic under {@link #CRITIC}. */
   /** Whitening over every rank's advantages: the mean and variance of all of them (one all-reduce). */
   private static double[] whitenOverRanks(Communicator comm, double[] x) {
     double sum = 0, sumSq = 0;
@@ -306,15 +305,10 @@ public final class Ppo {
     }
     double[] total = comm.allReduceSum(new double[] {sum, sumSq, x.length});
     double mean = total[0] / total[2];
-    double var = Math.max(0, total[1] / total[2] - mean * mean);
-    double inv = 1.0 / Math.sqrt(var + Gae.EPS);
-    double[] out = new double[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = (x[i] - mean) * inv;
-    }
-    return out;
+    return Gae.whiten(x, mean, Math.max(0, total[1] / total[2] - mean * mean), Gae.EPS);
   }
 
+  /** What a PPO checkpoint holds: the policy as the run's model (so it loads as one), the critic under {@link #CRITIC}. */
   private static List<Checkpoints.Group> checkpointGroups(Gpt policy, AdamW policyOpt, RewardModel critic,
       AdamW criticOpt) {
     return List.of(Checkpoints.Group.main(policy, policyOpt), new Checkpoints.Group(CRITIC, critic, criticOpt));
@@ -380,10 +374,6 @@ public final class Ppo {
     for (int[] reply : replies) {
       respLen += reply.length;
     }
-    if (comm != null) { // the step's figures are the whole batch's: every rank steers beta alike
-      respLen = comm.allReduceSum(new double[] {respLen})[0];
-    }
-    respLen /= B;
     SequenceLogProbs.Padded p = ro.padded(0);
     int T = p.length();
     float[] lpOld, lpRef, vOld;
@@ -412,11 +402,13 @@ public final class Ppo {
     for (double s : scores) {
       meanReward += s;
     }
-    if (comm != null) {
-      double[] sums = comm.allReduceSum(new double[] {meanReward, klSum});
+    if (comm != null) { // the step's figures are the whole batch's: every rank steers beta alike
+      double[] sums = comm.allReduceSum(new double[] {meanReward, klSum, respLen});
       meanReward = sums[0];
       klSum = sums[1];
+      respLen = sums[2];
     }
+    respLen /= B;
     StepMetrics m = new StepMetrics(step, meanReward / B, klSum / B, beta, u.entropy(), u.clipFraction(),
         u.approxKl(), u.policyLoss(), u.valueLoss(), respLen, genTokens / Math.max(1e-9, genSec),
         trainTokens / Math.max(1e-9, trainSec));
